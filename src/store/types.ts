@@ -65,3 +65,16 @@ export interface PodKey {
 export type CatalogChange =
   | { type: 'pod-added' | 'pod-removed'; pod: PodEntry }
   | { type: 'file-added' | 'file-changed' | 'file-removed'; pod: PodEntry; container: ContainerEntry; file: FileEntry };
+
+/**
+ * The read-only face of the catalog that other units (ship, kube, retention, http) depend on.
+ * Implemented by `Catalog` in `src/store/catalog.ts`; tests may pass a hand-built object.
+ */
+export interface CatalogView {
+  /** Every pod generation currently known, in no particular order. The entries are live objects: do not mutate. */
+  pods(): PodEntry[];
+  /** All generations of one pod name, newest activity first; empty when unknown. */
+  generations(namespace: string, name: string): PodEntry[];
+  /** Subscribe to changes after the initial scan; returns the unsubscribe function. */
+  onChange(listener: (change: CatalogChange) => void): () => void;
+}
