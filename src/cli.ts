@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfig, type RawConfig } from './config/load.ts';
+import { isPodlogError } from './errors.ts';
+import { createLogger } from './observability/logger.ts';
+import { startAgent } from './main.ts';
+import { prepareDemoRoot, runLiveAppender } from './demo/demo.ts';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Flags of `podlog agent`, nested like the config schema. Only flags given on the command line are set. */
+function agentFlags(o: Record<string, unknown>): RawConfig {
+  const flags: RawConfig = {};
+  if (o.root) flags.roots = o.root;
+  if (o.stateDir) flags.stateDir = o.stateDir;
+  if (o.port !== undefined) flags.port = o.port;
+  if (o.host) flags.host = o.host;
+  if (o.logLevel) flags.logLevel = o.logLevel;
+  if (o.nodeName) flags.nodeName = o.nodeName;
+  if (o.demo) flags.demo = true;
+  return flags;
+}
+
+/** Build the `podlog` command line (commander). Exported for tests. */
+export function buildProgram(): Command {
+  const program = new Command('podlog').description('Node-local log service for Kubernetes pods').version('0.1.0');
+  program
+    .command('agent')
+    .description('Run the node agent: catalog the log roots and serve the API and page')
+    .option('--config <file>', 'YAML or JSON config file (env PODLOG_CONFIG)')
+    .option('--root <dir>', 'log root, repeatable (env PODLOG_ROOTS=a,b)', collect)
+    .option('--state-dir <dir>', 'state directory (env PODLOG_STATE_DIR)')
+    .option('--port <n>', 'listen port (env PODLOG_PORT)')
+    .option('--host <addr>', 'listen address (env PODLOG_HOST)')
+    .option('--node-name <name>', 'this node (env PODLOG_NODE_NAME, or NODE_NAME)')
+    .addOption(new Option('--log-level <level>', 'agent log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .option('--demo', 'serve the embedded demo: real Flink logs plus one pod appending live')
+    .action(async (opts: Record<string, unknown>) => {
+      const env = { ...process.env };
+      if (!env.PODLOG_NODE_NAME && env.NODE_NAME) env.PODLOG_NODE_NAME = env.NODE_NAME;
+      let config = loadConfig({ file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG, env, flags: agentFlags(opts) });
+      const logger = createLogger(config.logLevel);
+      const controller = new AbortController();
+      if (config.demo) {
+        const root = await prepareDemoRoot(join(tmpdir(), 'podlog-demo', 'root'));
+        const given = opts.root || env.PODLOG_ROOTS;
+        config = loadConfig({
+          file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG,
+          env,
+          flags: { ...agentFlags(opts), roots: given ? config.roots : [root], stateDir: opts.stateDir ?? env.PODLOG_STATE_DIR ?? join(tmpdir(), 'podlog-demo', 'state') },
+        });
+        await runLiveAppender(root, controller.signal, logger);
+        logger.info({ root }, 'demo root ready: real Flink fixtures plus a live pod');
+      }
+      const agent = await startAgent(config, logger);
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        controller.abort();
+        agent.close().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    if (isPodlogError(e)) {
+      process.stderr.write(`podlog: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) await main();

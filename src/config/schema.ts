@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Booleans from env and flags: `true|false|1|0|yes|no` (z.coerce.boolean would read "false" as true). */
+export const zBool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+  return v;
+}, z.boolean());
+
+/** Lists from env and flags: a JSON/YAML array, or one comma-separated string. */
+export function zList<T extends z.ZodType>(item: T, minItems = 0) {
+  return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item).min(minItems));
+}
+
+const GiB = 1024 ** 3;
+
+/** Search limits (`/api/v1/search`). */
+export const SearchSchema = z.strictObject({
+  byteBudget: z.coerce.number().int().positive().default(8 * GiB).describe('Most bytes one search may read, across all files (bytes). Default 8 GiB: a 2 GiB search finishes.'),
+  deadlineMs: z.coerce.number().int().positive().default(300_000).describe('Longest a search may run (ms).'),
+  defaultLimit: z.coerce.number().int().positive().default(1000).describe('Matches returned when the request gives no limit.'),
+  maxLimit: z.coerce.number().int().positive().default(100_000).describe('Largest limit a request may ask for.'),
+  maxConcurrent: z.coerce.number().int().positive().default(4).describe('Searches running at once on this agent; more wait in line.'),
+});
+
+/** Live following (`…/follow`). */
+export const FollowSchema = z.strictObject({
+  heartbeatMs: z.coerce.number().int().positive().default(15_000).describe('SSE comment heartbeat interval (ms), keeps proxies from closing idle streams.'),
+  pollMs: z.coerce.number().int().positive().default(250).describe('Stat poll interval while following, besides inotify (ms).'),
+  maxClients: z.coerce.number().int().positive().default(256).describe('Concurrent follow streams on this agent.'),
+});
+
+/**
+ * The agent's configuration: one schema, defaults and a description per key, unknown keys rejected.
+ * Sources, later wins: built-in defaults < YAML/JSON file (`--config`) < env `PODLOG_*` < flags.
+ */
+export const ConfigSchema = z.strictObject({
+  roots: zList(z.string().min(1), 1).default(['/var/log/podlog']).describe('Log roots laid out <root>/<namespace>_<pod>_<uid>/<container>/<file>.'),
+  stateDir: z.string().min(1).default('/var/lib/podlog').describe('Agent state (pod records, checkpoints, dead letters); no pod may write here.'),
+  host: z.string().min(1).default('127.0.0.1').describe('Listen address. Use 0.0.0.0 in a DaemonSet.'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080).describe('Listen port (0 picks a free one).'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe("The agent's own log level (pino)."),
+  nodeName: z.string().default('').describe('This node (downward API NODE_NAME); defaults to the host name.'),
+  usePolling: zBool.default(false).describe('Watch roots by stat polling instead of inotify (network file systems).'),
+  runningWindowMs: z.coerce.number().int().positive().default(300_000).describe('Without pod records, a pod counts as running if a live file changed within this window (ms).'),
+  shutdownGraceMs: z.coerce.number().int().positive().default(10_000).describe('On SIGTERM, wait this long for open requests before exiting (ms).'),
+  demo: zBool.default(false).describe('Serve the embedded demo root (real Flink logs plus one pod appending live).'),
+  search: SearchSchema.prefault({}),
+  follow: FollowSchema.prefault({}),
+});
+
+/** The validated, frozen configuration. */
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;

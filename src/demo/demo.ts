@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import { appendFile, cp, mkdir, readdir, rename, stat, utimes, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+
+/** The committed real Flink fixtures (see fixtures/flink/README.md). */
+export const FIXTURE_ROOT = fileURLToPath(new URL('../../fixtures/flink/root', import.meta.url));
+/** Real TaskManager lines the demo replays into its live pod. */
+export const LIVE_SEED = fileURLToPath(new URL('../../fixtures/flink/live-seed.log', import.meta.url));
+
+/** The simulated live pod's folder name, `<namespace>_<pod>_<uid>`. */
+export const LIVE_POD_DIR = 'flink-demo_clickstream-taskmanager-1-1_5b0f3f0e-6f2c-4e3a-9c1d-2a7e8b9c0d11';
+const LIVE_CONTAINER = 'flink-main-container';
+const LOG4J_TS = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}),(\d{3})/;
+
+/**
+ * Lay out the demo root: a copy of the Flink fixtures (mtimes set from each file's last log4j
+ * timestamp, so finished pods look finished) plus the live pod's folder.
+ * @param dir where to build it; emptied first
+ * @returns the root path
+ */
+export async function prepareDemoRoot(dir: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await cp(FIXTURE_ROOT, dir, { recursive: true });
+  for (const pod of await readdir(dir)) {
+    for (const c of await readdir(join(dir, pod))) {
+      for (const f of await readdir(join(dir, pod, c))) {
+        const p = join(dir, pod, c, f);
+        const t = await lastTimestamp(p);
+        if (t) await utimes(p, t, t);
+      }
+    }
+  }
+  await mkdir(join(dir, LIVE_POD_DIR, LIVE_CONTAINER), { recursive: true });
+  return dir;
+}
+
+async function lastTimestamp(path: string): Promise<Date | undefined> {
+  if (path.endsWith('.gz')) return undefined;
+  let last: Date | undefined;
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) {
+    const m = LOG4J_TS.exec(line);
+    if (m) last = new Date(`${m[1]}T${m[2]}.${m[3]}`);
+  }
+  return last;
+}
+
+/**
+ * Replay the seed's real lines into the live pod's `taskmanager.log`, stamped with the current time,
+ * a few lines every `intervalMs`; rotate log4j-style (`.log` → `.log.1`) past `rotateBytes`.
+ * Stops when `signal` aborts.
+ */
+export async function runLiveAppender(root: string, signal: AbortSignal, logger: Logger, opts: { intervalMs?: number; rotateBytes?: number } = {}): Promise<void> {
+  const seed: string[] = [];
+  const rl = createInterface({ input: createReadStream(LIVE_SEED, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) seed.push(line);
+  if (seed.length === 0) return;
+  const file = join(root, LIVE_POD_DIR, LIVE_CONTAINER, 'taskmanager.log');
+  let i = 0;
+  const tick = async () => {
+    const n = 1 + Math.floor(Math.random() * 4);
+    let out = '';
+    for (let k = 0; k < n; k++, i = (i + 1) % seed.length) out += restamp(seed[i]!, new Date()) + '\n';
+    await appendFile(file, out);
+    const st = await stat(file);
+    if (st.size > (opts.rotateBytes ?? 2 * 1024 * 1024)) await rename(file, `${file}.1`);
+  };
+  const timer = setInterval(() => void tick().catch((err) => logger.warn({ err }, 'demo appender failed')), opts.intervalMs ?? 700);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  await tick();
+}
+
+function restamp(line: string, now: Date): string {
+  const m = LOG4J_TS.exec(line);
+  if (!m) return line;
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const ts = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())} ${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())},${p(now.getMilliseconds(), 3)}`;
+  return ts + line.slice(m[0].length);
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import express, { type Express, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Catalog } from '../store/catalog.ts';
+import type { PodEntry } from '../store/types.ts';
+import { errorHandler, notFoundApi } from './errors.ts';
+import type { PodRecordFields } from './pod-view.ts';
+import { fileRoutes } from './routes/files.ts';
+import { followRoutes } from './routes/follow.ts';
+import { podRoutes } from './routes/pods.ts';
+import { searchRoutes } from './routes/search.ts';
+
+/** Everything the HTTP layer needs; `src/main.ts` builds it, tests build it with real temp roots. */
+export interface AppDeps {
+  config: Config;
+  catalog: Catalog;
+  metrics: Metrics;
+  logger: Logger;
+  /** True once the initial scan is done and the agent can answer. */
+  ready: () => boolean;
+  /** Kubernetes record fields for a pod generation, when the cluster link knows it. */
+  recordOf?: (pod: PodEntry) => PodRecordFields | undefined;
+  /** Further API routers mounted under `/api/v1` (kube, diagnose, ship, retention). */
+  apiRouters?: Router[];
+  /** Directory of the built web page (`web/dist`); not served when absent. */
+  webDir?: string;
+  /** Clock, ms since the epoch (tests pass a fixed one). */
+  now?: () => number;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Request id, from `X-Request-Id` when given (bounded), else a new UUID. */
+    id: string;
+  }
+}
+
+/**
+ * Build the express app (no listen): `/api/v1/*`, `/healthz`, `/readyz`, `/metrics` and the web page at `/`.
+ * Errors render as `{"error":{"code","message"}}` with the status declared in `src/errors.ts`.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    const end = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => end({ route: req.route?.path ? String(req.baseUrl + req.route.path) : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats() });
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  const api = express.Router();
+  api.use(podRoutes({ catalog: deps.catalog, runningWindowMs: deps.config.runningWindowMs, recordOf: deps.recordOf, now: deps.now }));
+  api.use(fileRoutes(deps));
+  api.use(followRoutes(deps));
+  api.use(searchRoutes(deps));
+  for (const r of deps.apiRouters ?? []) api.use(r);
+  api.use(notFoundApi);
+  app.use('/api/v1', api);
+  app.use('/api', notFoundApi);
+
+  if (deps.webDir && existsSync(deps.webDir)) {
+    app.use(express.static(deps.webDir, { index: 'index.html', maxAge: '1h', setHeaders: (res) => res.setHeader('Content-Security-Policy', CSP) }));
+  }
+  app.use(errorHandler(deps.logger, deps.metrics));
+  return app;
+}
+
+/** The page's Content-Security-Policy: same-origin everything, no inline script. */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";

@@ -1,0 +1,57 @@
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PodlogError } from '../errors.ts';
+import type { Catalog } from '../store/catalog.ts';
+import { assertInside, safeSegment } from '../store/paths.ts';
+import { openSafe, type SafeFile } from '../store/safe-open.ts';
+import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
+
+/** Route parameters naming one file. */
+export interface FileParams {
+  ns: string;
+  pod: string;
+  container: string;
+  file: string;
+  uid?: string;
+}
+
+/** An opened catalog file; close `safe.handle` when done. */
+export interface OpenedFile {
+  pod: PodEntry;
+  container: ContainerEntry;
+  entry: FileEntry;
+  safe: SafeFile;
+}
+
+/**
+ * Resolve route parameters to a catalog file and open it safely: each name must be one path segment,
+ * the container folder's real path must lie inside the pod's root (no symlinked folders), and the file
+ * is opened no-follow and non-blocking ({@link openSafe}). A file that exists on disk but has not
+ * reached the catalog yet (a watcher event in flight) is picked up by a direct re-stat.
+ * @throws PodlogError `PODLOG_E_BAD_PATH`, `PODLOG_E_NOT_FOUND`, `PODLOG_E_NOT_REGULAR`
+ */
+export async function openCatalogFile(catalog: Catalog, p: FileParams): Promise<OpenedFile> {
+  for (const [what, v] of [['namespace', p.ns], ['pod', p.pod], ['container', p.container], ['file', p.file]] as const) safeSegment(what, v);
+  const pod = catalog.findPod(p.ns, p.pod, p.uid);
+  let container = pod.containers.get(p.container);
+  let entry = container?.files.get(p.file);
+  if (!entry) {
+    await catalog.refresh(join(pod.path, p.container, p.file));
+    container = pod.containers.get(p.container);
+    entry = container?.files.get(p.file);
+  }
+  if (!container || !entry) throw new PodlogError('PODLOG_E_NOT_FOUND', `pod ${p.ns}/${p.pod} has no file ${p.container}/${p.file}`);
+  const realDir = await realpath(container.path).catch(() => {
+    throw new PodlogError('PODLOG_E_GONE', `the folder of container ${p.container} is gone`);
+  });
+  assertInside(pod.root, realDir);
+  if (realDir !== container.path) throw new PodlogError('PODLOG_E_BAD_PATH', 'the container folder is reached through a link; podlog does not follow links');
+  const safe = await openSafe(pod.root, entry.path);
+  return { pod, container, entry, safe };
+}
+
+/** Read the file params from an express request (`:ns`, `:pod`, `:container`, `:file`, `?uid`). */
+export function fileParams(params: Record<string, string>, query: Record<string, unknown>): FileParams {
+  const uid = typeof query.uid === 'string' && query.uid !== '' ? query.uid : undefined;
+  return { ns: params.ns!, pod: params.pod!, container: params.container!, file: params.file!, uid };
+}

@@ -1,0 +1,56 @@
+import type { PodEntry } from '../store/types.ts';
+
+/** Pod fields the Kubernetes link adds when it has a record (see `src/kube`); all optional. */
+export interface PodRecordFields {
+  state?: string;
+  job?: string;
+  component?: string;
+  priority?: string;
+  phase?: string;
+  restarts?: number;
+  exitCodes?: number[];
+  labels?: Record<string, string>;
+  deletedAt?: string;
+  node?: string;
+  [key: string]: unknown;
+}
+
+/** A pod as `GET /api/v1/pods` shows it. Times are ms since the epoch. */
+export interface PodView extends PodRecordFields {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** `running` or `exited` when no record exists; a record's state otherwise. */
+  state: string;
+  /** Latest file mtime, ms. */
+  lastActivity: number;
+  containers: { name: string; files: { name: string; size: number; mtime: number; live: boolean; kind: string }[] }[];
+}
+
+/** States that count as "running" for `?state=running`. */
+export const RUNNING_STATES: ReadonlySet<string> = new Set(['running', 'pending']);
+
+/**
+ * Build the API view of a pod. Without a record, a pod is `running` when a live file changed within
+ * `runningWindowMs` of `now`, else `exited`. Files are sorted live first, then by name.
+ */
+export function podView(pod: PodEntry, record: PodRecordFields | undefined, now: number, runningWindowMs: number): PodView {
+  const containers = [...pod.containers.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => ({
+      name: c.name,
+      files: [...c.files.values()]
+        .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name, undefined, { numeric: true }))
+        .map((f) => ({ name: f.name, size: f.size, mtime: Math.round(f.mtimeMs), live: f.live, kind: f.kind })),
+    }));
+  const recentlyWritten = containers.some((c) => c.files.some((f) => f.live && now - f.mtime < runningWindowMs));
+  return {
+    ...record,
+    namespace: pod.namespace,
+    name: pod.name,
+    uid: pod.uid,
+    state: record?.state ?? (recentlyWritten ? 'running' : 'exited'),
+    lastActivity: Math.round(pod.lastActivityMs),
+    containers,
+  };
+}

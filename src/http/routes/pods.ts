@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import type { Catalog } from '../../store/catalog.ts';
+import { queryEnum, queryString } from '../params.ts';
+import { podView, RUNNING_STATES, type PodRecordFields } from '../pod-view.ts';
+import type { PodEntry } from '../../store/types.ts';
+
+/** What the pod routes need. */
+export interface PodRoutesDeps {
+  catalog: Catalog;
+  runningWindowMs: number;
+  /** Kubernetes record fields for a pod generation, when the cluster link knows it. */
+  recordOf?: (pod: PodEntry) => PodRecordFields | undefined;
+  now?: () => number;
+}
+
+/**
+ * `GET /pods?namespace=&state=running|exited|all` → `{"items":[PodView…]}`, newest activity first;
+ * `GET /namespaces/:ns/pods/:pod[?uid=]` → one PodView (newest generation unless `uid` is given),
+ * with `generations: [{uid,lastActivity}]` listing every generation on this node.
+ */
+export function podRoutes(deps: PodRoutesDeps): Router {
+  const r = Router();
+  const now = deps.now ?? Date.now;
+  const view = (p: PodEntry) => podView(p, deps.recordOf?.(p), now(), deps.runningWindowMs);
+
+  r.get('/pods', (req, res) => {
+    const namespace = queryString(req.query.namespace);
+    const state = queryEnum('state', req.query.state, ['running', 'exited', 'all'] as const) ?? 'all';
+    const items = deps.catalog
+      .pods()
+      .filter((p) => !namespace || p.namespace === namespace)
+      .map(view)
+      .filter((v) => state === 'all' || (state === 'running') === RUNNING_STATES.has(v.state))
+      .sort((a, b) => b.lastActivity - a.lastActivity);
+    res.json({ items });
+  });
+
+  r.get('/namespaces/:ns/pods/:pod', (req, res) => {
+    const uid = queryString(req.query.uid);
+    const pod = deps.catalog.findPod(req.params.ns, req.params.pod, uid || undefined);
+    const generations = deps.catalog.generations(pod.namespace, pod.name).map((g) => ({ uid: g.uid, lastActivity: Math.round(g.lastActivityMs) }));
+    res.json({ ...view(pod), generations });
+  });
+  return r;
+}

@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import { createApp } from './http/app.ts';
+import { createMetrics, scrapeGauge } from './observability/metrics.ts';
+import { Catalog } from './store/catalog.ts';
+
+/** A running agent. */
+export interface RunningAgent {
+  /** Base URL it listens on, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly server: Server;
+  readonly catalog: Catalog;
+  /** Stop accepting, finish open requests within the grace period, stop all units. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The built web page, served at `/` when present. */
+export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+/**
+ * Build and wire every unit from a validated config and listen. The only place units are constructed.
+ * @throws PodlogError `PODLOG_E_CONFIG` for unusable roots; listen errors (EADDRINUSE) as thrown by node.
+ */
+export async function startAgent(config: Config, logger: Logger): Promise<RunningAgent> {
+  const controller = new AbortController();
+  const metrics = createMetrics();
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+
+  const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling });
+  let ready = false;
+  await catalog.start(controller.signal);
+  ready = true;
+  scrapeGauge(metrics, 'podlog_files_tracked', 'Log files in the catalog.', () => catalog.stats().files);
+  scrapeGauge(metrics, 'podlog_pods_tracked', 'Pod generations in the catalog.', () => catalog.stats().pods);
+  logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
+
+  const app = createApp({ config, catalog, metrics, logger, ready: () => ready, webDir: WEB_DIST });
+  const server = createServer(app);
+  server.requestTimeout = 0; // follow and search streams are long-lived; each route bounds its own work
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  logger.info({ url, node: config.nodeName || hostname() }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      ready = false;
+      controller.abort();
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      await done;
+      clearTimeout(grace);
+      await catalog.stop();
+      logger.info('stopped');
+    })());
+  return { url, server, catalog, close };
+}

@@ -1,0 +1,289 @@
+import { EventEmitter } from 'node:events';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { PodlogError } from '../errors.ts';
+import { classifyFileName, isContainerName, parsePodDirName } from './layout.ts';
+import { safeSegment } from './paths.ts';
+import type { CatalogChange, CatalogView, ContainerEntry, FileEntry, PodEntry } from './types.ts';
+
+/** Options of {@link Catalog}. */
+export interface CatalogOptions {
+  /** Absolute root directories; each must exist. Symlinked roots are resolved once at start. */
+  roots: string[];
+  logger: Logger;
+  /** Use stat polling instead of inotify (network file systems); default false. */
+  usePolling?: boolean;
+}
+
+/** Catalog counters, for metrics and `/readyz`. */
+export interface CatalogStats {
+  pods: number;
+  containers: number;
+  files: number;
+  /** Sum of file sizes, bytes. */
+  bytes: number;
+  /** Entries skipped because they were not regular files or directories (symlinks, FIFOs, sockets, devices). */
+  skipped: number;
+}
+
+/**
+ * The in-memory catalog of pod log folders under the roots: pods → containers → files.
+ * An initial scan (readdir with `lstat` semantics: symlinks are never followed) plus a chokidar
+ * watcher keep it current. Pod folders stay listed as long as they exist on disk, whatever became
+ * of the pod. Only regular files at exactly `<root>/<ns>_<pod>_<uid>/<container>/<file>` are admitted.
+ */
+export class Catalog implements CatalogView {
+  readonly #opts: CatalogOptions;
+  readonly #pods = new Map<string, PodEntry>();
+  readonly #events = new EventEmitter();
+  readonly #watchers: FSWatcher[] = [];
+  #roots: string[] = [];
+  /** Paths of entries refused (symlinks, FIFOs, sockets, devices), for the `skipped` count. */
+  readonly #skipped = new Set<string>();
+
+  constructor(opts: CatalogOptions) {
+    this.#opts = opts;
+    this.#events.setMaxListeners(0);
+  }
+
+  /** The resolved (real) roots, available after {@link start}. */
+  get roots(): readonly string[] {
+    return this.#roots;
+  }
+
+  /**
+   * Resolve the roots, start watching, then scan. Resolves once the initial scan is complete.
+   * @throws PodlogError `PODLOG_E_CONFIG` when a root does not exist or is not a directory.
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    this.#roots = [];
+    for (const root of this.#opts.roots) {
+      let real: string;
+      try {
+        real = await realpath(root);
+        if (!(await stat(real)).isDirectory()) throw new Error('not a directory');
+      } catch (e) {
+        throw new PodlogError('PODLOG_E_CONFIG', `root ${root} is not a readable directory: ${(e as Error).message}`);
+      }
+      this.#roots.push(real);
+    }
+    for (const root of this.#roots) await this.#watch(root);
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    for (const root of this.#roots) await this.#scanRoot(root);
+  }
+
+  /** Stop watching. The catalog keeps its last state. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#watchers.splice(0).map((w) => w.close()));
+  }
+
+  /** {@inheritDoc CatalogView.pods} */
+  pods(): PodEntry[] {
+    return [...this.#pods.values()];
+  }
+
+  /** {@inheritDoc CatalogView.generations} */
+  generations(namespace: string, name: string): PodEntry[] {
+    return this.pods()
+      .filter((p) => p.namespace === namespace && p.name === name)
+      .sort((a, b) => b.lastActivityMs - a.lastActivityMs);
+  }
+
+  /** {@inheritDoc CatalogView.onChange} */
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    this.#events.on('change', listener);
+    return () => this.#events.off('change', listener);
+  }
+
+  /** Counters over the whole catalog. O(files). */
+  stats(): CatalogStats {
+    const s: CatalogStats = { pods: this.#pods.size, containers: 0, files: 0, bytes: 0, skipped: this.#skipped.size };
+    for (const pod of this.#pods.values()) {
+      for (const c of pod.containers.values()) {
+        s.containers++;
+        for (const f of c.files.values()) {
+          s.files++;
+          s.bytes += f.size;
+        }
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Find one pod generation: the one with `uid` if given, else the most recently active.
+   * @throws PodlogError `PODLOG_E_BAD_PATH` for names that are not single path segments; `PODLOG_E_NOT_FOUND`.
+   */
+  findPod(namespace: string, name: string, uid?: string): PodEntry {
+    safeSegment('namespace', namespace);
+    safeSegment('pod', name);
+    const gens = this.generations(namespace, name);
+    const pod = uid === undefined ? gens[0] : gens.find((p) => p.uid === uid);
+    if (!pod) throw new PodlogError('PODLOG_E_NOT_FOUND', `no pod ${namespace}/${name}${uid ? ` with uid ${uid}` : ''} on this node`);
+    return pod;
+  }
+
+  /**
+   * Find a file of a pod generation.
+   * @throws PodlogError `PODLOG_E_BAD_PATH` for unsafe names; `PODLOG_E_NOT_FOUND` for unknown pod, container or file.
+   */
+  findFile(namespace: string, name: string, container: string, file: string, uid?: string): { pod: PodEntry; container: ContainerEntry; file: FileEntry } {
+    safeSegment('container', container);
+    safeSegment('file', file);
+    const pod = this.findPod(namespace, name, uid);
+    const c = pod.containers.get(container);
+    if (!c) throw new PodlogError('PODLOG_E_NOT_FOUND', `pod ${namespace}/${name} has no container ${container}`);
+    const f = c.files.get(file);
+    if (!f) throw new PodlogError('PODLOG_E_NOT_FOUND', `container ${container} of pod ${namespace}/${name} has no file ${file}`);
+    return { pod, container: c, file: f };
+  }
+
+  /** Re-stat one file now (e.g. before serving it) and update its entry; removes it when gone. */
+  async refresh(path: string): Promise<FileEntry | undefined> {
+    await this.#onFile(path);
+    const loc = this.#locate(path);
+    return loc?.depth === 3 ? this.#pods.get(loc.podKey)?.containers.get(loc.container!)?.files.get(loc.file!) : undefined;
+  }
+
+  async #watch(root: string): Promise<void> {
+    const w = watch(root, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      depth: 2,
+      usePolling: this.#opts.usePolling ?? false,
+      interval: 1000,
+      ignorePermissionErrors: true,
+    });
+    w.on('addDir', (p) => void this.#onDir(p));
+    w.on('unlinkDir', (p) => this.#onUnlink(p));
+    w.on('add', (p) => void this.#onFile(p));
+    w.on('change', (p) => void this.#onFile(p));
+    w.on('unlink', (p) => this.#onUnlink(p));
+    w.on('error', (e) => this.#opts.logger.warn({ err: e, root }, 'file watcher error'));
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    this.#watchers.push(w);
+  }
+
+  async #scanRoot(root: string): Promise<void> {
+    for (const podDir of await readdirSafe(root)) {
+      if (!podDir.isDirectory()) continue;
+      const podPath = join(root, podDir.name);
+      if (!this.#addPod(podPath)) continue;
+      for (const cDir of await readdirSafe(podPath)) {
+        if (!cDir.isDirectory()) continue;
+        const cPath = join(podPath, cDir.name);
+        if (!this.#addContainer(cPath)) continue;
+        for (const f of await readdirSafe(cPath)) {
+          if (f.isFile()) await this.#onFile(join(cPath, f.name));
+          else this.#skipped.add(join(cPath, f.name));
+        }
+      }
+    }
+  }
+
+  /** Split an absolute path into root-relative parts; undefined when outside the roots or deeper than a file. */
+  #locate(path: string): { root: string; depth: number; podKey: string; container?: string; file?: string } | undefined {
+    for (const root of this.#roots) {
+      const rel = relative(root, path);
+      if (rel === '' || rel.startsWith('..')) continue;
+      const parts = rel.split(sep);
+      if (parts.length > 3) return undefined;
+      return { root, depth: parts.length, podKey: join(root, parts[0]!), container: parts[1], file: parts[2] };
+    }
+    return undefined;
+  }
+
+  async #onDir(path: string): Promise<void> {
+    const loc = this.#locate(path);
+    if (!loc) return;
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isDirectory()) return;
+    if (loc.depth === 1) this.#addPod(path);
+    else if (loc.depth === 2) this.#addContainer(path);
+  }
+
+  #addPod(podPath: string): PodEntry | undefined {
+    const existing = this.#pods.get(podPath);
+    if (existing) return existing;
+    const parsed = parsePodDirName(basename(podPath));
+    if (!parsed) return undefined;
+    const root = dirname(podPath);
+    const pod: PodEntry = { ...parsed, root, path: podPath, containers: new Map(), lastActivityMs: 0 };
+    this.#pods.set(podPath, pod);
+    this.#emit({ type: 'pod-added', pod });
+    return pod;
+  }
+
+  #addContainer(cPath: string): ContainerEntry | undefined {
+    const pod = this.#pods.get(dirname(cPath)) ?? this.#addPod(dirname(cPath));
+    const name = basename(cPath);
+    if (!pod || !isContainerName(name)) return undefined;
+    let c = pod.containers.get(name);
+    if (!c) {
+      c = { name, path: cPath, files: new Map() };
+      pod.containers.set(name, c);
+    }
+    return c;
+  }
+
+  async #onFile(path: string): Promise<void> {
+    const loc = this.#locate(path);
+    if (!loc || loc.depth !== 3) return;
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) return this.#onUnlink(path);
+    if (!st.isFile()) {
+      this.#skipped.add(path);
+      return;
+    }
+    this.#skipped.delete(path);
+    const container = this.#addContainer(dirname(path));
+    const pod = this.#pods.get(loc.podKey);
+    if (!container || !pod) return;
+    const name = loc.file!;
+    const kind = classifyFileName(name);
+    const prev = container.files.get(name);
+    if (prev && prev.size === st.size && prev.mtimeMs === st.mtimeMs && prev.ino === st.ino) return;
+    const entry: FileEntry = { name, path, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino, kind, live: kind === 'live' };
+    container.files.set(name, entry);
+    pod.lastActivityMs = Math.max(pod.lastActivityMs, st.mtimeMs);
+    this.#emit({ type: prev ? 'file-changed' : 'file-added', pod, container, file: entry });
+  }
+
+  #onUnlink(path: string): void {
+    const loc = this.#locate(path);
+    if (!loc) return;
+    this.#skipped.delete(path);
+    const pod = this.#pods.get(loc.podKey);
+    if (!pod) return;
+    if (loc.depth === 1) {
+      this.#pods.delete(loc.podKey);
+      this.#emit({ type: 'pod-removed', pod });
+      return;
+    }
+    const container = pod.containers.get(loc.container!);
+    if (!container) return;
+    if (loc.depth === 2) {
+      for (const file of container.files.values()) this.#emit({ type: 'file-removed', pod, container, file });
+      pod.containers.delete(container.name);
+      return;
+    }
+    const file = container.files.get(loc.file!);
+    if (!file) return;
+    container.files.delete(file.name);
+    this.#emit({ type: 'file-removed', pod, container, file });
+  }
+
+  #emit(change: CatalogChange): void {
+    this.#events.emit('change', change);
+  }
+}
+
+async function readdirSafe(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
