@@ -27,6 +27,8 @@ export interface AppDeps {
   apiRouters?: Router[];
   /** Directory of the built web page (`web/dist`); not served when absent. */
   webDir?: string;
+  /** Aborted when the agent shuts down: long-lived streams (follow) end then. */
+  shutdown?: AbortSignal;
   /** Clock, ms since the epoch (tests pass a fixed one). */
   now?: () => number;
 }

@@ -1,3 +1,76 @@
 import { Router } from 'express';
+import { PodlogError } from '../../errors.ts';
+import { follow } from '../../logfile/follow.ts';
+import type { Line } from '../../logfile/line.ts';
+import { openSafe } from '../../store/safe-open.ts';
 import type { AppDeps } from '../app.ts';
-export function followRoutes(_deps: AppDeps): Router { return Router(); }
+import { fileParams, openCatalogFile } from '../open-file.ts';
+import { queryInt } from '../params.ts';
+
+/**
+ * `GET …/files/:file/follow?offset=N` → Server-Sent Events (WHATWG HTML §9.2) of lines appended after
+ * byte N (default: the current end):
+ * - `event: lines`, `data: {"lines":[{"offset","text","truncated"}]}`, `id:` the offset to resume from
+ *   (a reconnecting EventSource sends it back as `Last-Event-ID`, which wins over `offset`);
+ * - `event: rotated|truncated|gone|back` when the file rotates, is truncated, vanishes or reappears;
+ *   after `rotated`/`truncated` offsets restart in the new content;
+ * - a `: heartbeat` comment every `follow.heartbeatMs`.
+ * @throws PodlogError `PODLOG_E_RATE_LIMITED` past `follow.maxClients`; `PODLOG_E_BAD_PARAM` for `.gz` files.
+ */
+export function followRoutes(deps: AppDeps): Router {
+  const r = Router();
+  let clients = 0;
+
+  r.get('/namespaces/:ns/pods/:pod/containers/:container/files/:file/follow', async (req, res) => {
+    const lastEventId = queryInt('Last-Event-ID', req.get('last-event-id'));
+    let offset = lastEventId ?? queryInt('offset', req.query.offset);
+    if (clients >= deps.config.follow.maxClients) throw new PodlogError('PODLOG_E_RATE_LIMITED', 'too many follow streams on this agent; try again later');
+    const opened = await openCatalogFile(deps.catalog, fileParams(req.params, req.query));
+    const { pod, entry } = opened;
+    const size = opened.safe.stat.size;
+    await opened.safe.handle.close();
+    if (entry.kind === 'compressed') throw new PodlogError('PODLOG_E_BAD_PARAM', 'a compressed rotated file does not grow; open it instead of following it');
+    if (offset !== undefined && offset > size) offset = size;
+
+    clients++;
+    deps.metrics.followClients.inc();
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    res.on('close', stop);
+    deps.shutdown?.addEventListener('abort', stop, { once: true });
+    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.config.follow.heartbeatMs);
+    const send = (event: string, data: unknown, id?: number) => {
+      res.write(`event: ${event}\n${id !== undefined ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    };
+    try {
+      await follow({
+        reopen: () => openSafe(pod.root, entry.path),
+        startOffset: offset ?? size,
+        signal: controller.signal,
+        pollMs: deps.config.follow.pollMs,
+        onLines: (lines: Line[]) => {
+          if (lines.length === 0) return;
+          const last = lines[lines.length - 1]!;
+          let bytes = 0;
+          const out = lines.map((l) => {
+            bytes += l.bytes;
+            return { offset: l.offset, text: l.text, truncated: l.truncated };
+          });
+          deps.metrics.bytesServed.inc(bytes);
+          send('lines', { lines: out }, last.offset + last.bytes);
+        },
+        onEvent: (e) => send(e.type, { type: e.type }, e.type === 'rotated' || e.type === 'truncated' ? 0 : undefined),
+      });
+    } finally {
+      clearInterval(heartbeat);
+      deps.shutdown?.removeEventListener('abort', stop);
+      clients--;
+      deps.metrics.followClients.dec();
+      if (!res.writableEnded) res.end();
+    }
+  });
+  return r;
+}

@@ -1,3 +1,46 @@
 import { Router } from 'express';
+import pLimit from 'p-limit';
+import { compileMatcher } from '../../logfile/search.ts';
+import { checkQuery, searchNode, type SearchHit } from '../../search/node-search.ts';
 import type { AppDeps } from '../app.ts';
-export function searchRoutes(_deps: AppDeps): Router { return Router(); }
+import { queryBool, queryInt, queryString } from '../params.ts';
+
+/**
+ * `GET /search?q=&regex=true|false&case=true|false&namespace=&pod=&uid=&container=&file=&limit=` →
+ * `application/x-ndjson`: one {@link SearchHit} per line as found, then one summary line
+ * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`.
+ * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
+ * cancelled when the client disconnects. At most `search.maxConcurrent` searches run at once; others wait.
+ */
+export function searchRoutes(deps: AppDeps): Router {
+  const r = Router();
+  const gate = pLimit(deps.config.search.maxConcurrent);
+  const cfg = deps.config.search;
+
+  r.get('/search', async (req, res) => {
+    const q = checkQuery(queryString(req.query.q));
+    const regex = queryBool('regex', req.query.regex) ?? false;
+    const caseSensitive = queryBool('case', req.query.case) ?? true;
+    const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
+    const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
+    const scope = {
+      namespace: queryString(req.query.namespace) || undefined,
+      pod: queryString(req.query.pod) || undefined,
+      uid: queryString(req.query.uid) || undefined,
+      container: queryString(req.query.container) || undefined,
+      file: queryString(req.query.file) || undefined,
+    };
+    const controller = new AbortController();
+    res.on('close', () => controller.abort());
+    res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
+    res.flushHeaders();
+    const summary = await gate(() => {
+      const deadline = Date.now() + cfg.deadlineMs;
+      return searchNode(deps.catalog, scope, matcher, { limit, byteBudget: cfg.byteBudget, deadline }, (hit: SearchHit) => res.write(JSON.stringify(hit) + '\n'), controller.signal, deps.logger);
+    });
+    deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
+    deps.metrics.searches.inc({ outcome: summary.stopped_by });
+    if (!res.writableEnded && !controller.signal.aborted) res.end(JSON.stringify(summary) + '\n');
+  });
+  return r;
+}

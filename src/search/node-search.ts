@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import { PodlogError, isPodlogError } from '../errors.ts';
+import { openReader } from '../logfile/reader.ts';
+import type { Matcher } from '../logfile/search.ts';
+import { searchFile } from '../logfile/search.ts';
+import type { Catalog } from '../store/catalog.ts';
+import { openSafe } from '../store/safe-open.ts';
+import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
+
+/** Which files a search covers; every field narrows, none means the whole node. */
+export interface SearchScope {
+  namespace?: string;
+  pod?: string;
+  uid?: string;
+  container?: string;
+  file?: string;
+  /** Keep only pods for which this returns true (e.g. a job filter). */
+  podFilter?: (pod: PodEntry) => boolean;
+}
+
+/** One match, as `/api/v1/search` streams it (snake_case per the API contract). */
+export interface SearchHit {
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+  file: string;
+  /** Byte offset of the line's first byte in that file (decompressed for `.gz`). */
+  offset: number;
+  /** 1-based line number. */
+  line_number: number;
+  line: string;
+  truncated?: boolean;
+}
+
+/** How a search ended: all files read, or which bound stopped it. */
+export type SearchOutcome = 'done' | 'limit' | 'budget' | 'deadline' | 'aborted';
+
+/** Summary after the last hit. */
+export interface SearchSummary {
+  done: true;
+  stopped_by: SearchOutcome;
+  bytes_scanned: number;
+  files_searched: number;
+  /** Files skipped, by reason (binary, vanished, not regular). */
+  files_skipped: number;
+  matches: number;
+}
+
+/** Search bounds. */
+export interface SearchLimits {
+  /** Most matches returned. */
+  limit: number;
+  /** Most bytes read across all files, bytes. */
+  byteBudget: number;
+  /** Wall-clock deadline, ms since the epoch. */
+  deadline: number;
+}
+
+/**
+ * The files a scope covers, in the order a user wants hits: most recently active pods first, and in
+ * each container the live file first, then rotated files newest first (`.1` before `.2`).
+ */
+export function filesInScope(catalog: Catalog, scope: SearchScope): { pod: PodEntry; container: ContainerEntry; file: FileEntry }[] {
+  const out: { pod: PodEntry; container: ContainerEntry; file: FileEntry }[] = [];
+  const pods = catalog
+    .pods()
+    .filter((p) => (!scope.namespace || p.namespace === scope.namespace) && (!scope.pod || p.name === scope.pod) && (!scope.uid || p.uid === scope.uid))
+    .filter((p) => !scope.podFilter || scope.podFilter(p))
+    .sort((a, b) => b.lastActivityMs - a.lastActivityMs);
+  for (const pod of pods) {
+    for (const container of [...pod.containers.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (scope.container && container.name !== scope.container) continue;
+      const files = [...container.files.values()]
+        .filter((f) => !scope.file || f.name === scope.file)
+        .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+      for (const file of files) out.push({ pod, container, file });
+    }
+  }
+  return out;
+}
+
+/**
+ * Search every file of a scope, sequentially, calling `onHit` as matches are found.
+ * Files that are binary, not regular or vanished are skipped (counted), never fatal.
+ * @param signal aborts the search (client gone)
+ * @returns the summary; `stopped_by` tells which bound ended it
+ */
+export async function searchNode(
+  catalog: Catalog,
+  scope: SearchScope,
+  matcher: Matcher,
+  limits: SearchLimits,
+  onHit: (hit: SearchHit) => void,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<SearchSummary> {
+  const summary: SearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0 };
+  const budget = { remaining: limits.byteBudget };
+  for (const { pod, container, file } of filesInScope(catalog, scope)) {
+    if (signal.aborted) return { ...summary, stopped_by: 'aborted' };
+    let safe;
+    try {
+      safe = await openSafe(pod.root, file.path);
+    } catch (e) {
+      if (!isPodlogError(e)) logger.warn({ err: e, path: file.path }, 'search could not open a file');
+      summary.files_skipped++;
+      continue;
+    }
+    try {
+      const reader = openReader(safe, file.name);
+      const res = await searchFile(reader, matcher, {
+        signal,
+        byteBudget: budget,
+        deadline: limits.deadline,
+        onMatch: (m) => {
+          summary.matches++;
+          onHit({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name, offset: m.offset, line_number: m.lineNumber, line: m.line, ...(m.truncated ? { truncated: true } : {}) });
+          return summary.matches < limits.limit;
+        },
+      });
+      summary.files_searched++;
+      summary.bytes_scanned += res.bytesScanned;
+      if (res.stoppedBy) return { ...summary, stopped_by: res.stoppedBy };
+    } catch (e) {
+      if (isPodlogError(e) && (e.code === 'PODLOG_E_BINARY' || e.code === 'PODLOG_E_GONE')) summary.files_skipped++;
+      else if (isPodlogError(e)) throw e;
+      else {
+        logger.warn({ err: e, path: file.path }, 'search failed on a file');
+        summary.files_skipped++;
+      }
+    } finally {
+      await safe.handle.close();
+    }
+  }
+  return summary;
+}
+
+/** Guard for `q`: non-empty and at most 1,000 characters. @throws PodlogError `PODLOG_E_BAD_PARAM` */
+export function checkQuery(q: string | undefined): string {
+  if (!q) throw new PodlogError('PODLOG_E_BAD_PARAM', 'q (the text or pattern to search for) is required');
+  if (q.length > 1000) throw new PodlogError('PODLOG_E_BAD_PARAM', 'q must be at most 1000 characters');
+  return q;
+}
