@@ -1,0 +1,233 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CoordinationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+// Not re-exported by the package index in 2.0.x; the package has no `exports` map, so the file is reachable.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { systemClock, type Clock } from './backoff.ts';
+import type { KubeConfigKeys } from './config.ts';
+import { loadKubeConfig, logNoCluster, resolveNodeName } from './connect.ts';
+import type { KubeEvent } from './events.ts';
+import { LeaseElector, type LeaseHolder } from './lease.ts';
+import { createKubeMetrics } from './metrics.ts';
+import { Recorder, type PodWhereabouts } from './recorder.ts';
+import { RecordStore } from './record-store.ts';
+import type { OwnerRecord, PodRecord, PodRecords } from './records.ts';
+import { Reflector, type KubeObject, type ListPage } from './reflector.ts';
+
+/** What the HTTP routes need from the cluster beyond this agent's own records. */
+export interface ClusterLookup {
+  /** The pod as the API server has it now, with its Events; undefined when the API server has no such pod. */
+  livePod(namespace: string, name: string): Promise<{ pod: KubeObject; events: KubeEvent[] } | undefined>;
+  /** True while this agent holds the Lease (its records include pending pods and owners). */
+  isLeader(): boolean;
+  /** The Lease holder last observed (may be this agent), to ask about gone pods. */
+  leader(): LeaseHolder | undefined;
+  /** Owner records (ReplicaSet, Job, ...) kept by this agent while elected. */
+  owners(): OwnerRecord[];
+}
+
+/** The running cluster link. */
+export interface KubeLink {
+  records: PodRecords;
+  lookup: ClusterLookup;
+  /** Start the watches and the election; resolves at once (they run until `stop` or `signal`). */
+  start(signal: AbortSignal): Promise<void>;
+  /** Stop watching, release the Lease, write every pending record. */
+  stop(): Promise<void>;
+  /** True while the pod watch of this node is connected. */
+  connected(): boolean;
+  /** True after the first complete list of this node's pods. */
+  synced(): boolean;
+}
+
+/** Dependencies of {@link createKubeLink}. */
+export interface KubeLinkDeps {
+  config: KubeConfigKeys;
+  /** State directory (records go to `<stateDir>/pods` and `<stateDir>/owners`). */
+  stateDir: string;
+  logger: Logger;
+  metrics: Registry;
+  /** Defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** A ready KubeConfig (tests); skips {@link loadKubeConfig}. */
+  kubeConfig?: KubeConfig;
+  clock?: Clock;
+}
+
+function toPlain(items: unknown[], type: string): KubeObject[] {
+  return items.map((i) => ObjectSerializer.serialize(i, type) as KubeObject);
+}
+
+function statusOf(err: unknown): number | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+/**
+ * Build the cluster link (issue 4): pod records of this node, their Events, and — while elected by the
+ * Lease — pending pods and owners' Events. Records are loaded from disk before this returns.
+ * @returns undefined when there is no cluster (kube.enabled 'off', no in-cluster config or kubeconfig, or no
+ *   node name); that is logged once here.
+ * @throws Error when a named kubeconfig cannot be read
+ */
+export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | undefined> {
+  const { config, logger: parent } = deps;
+  const logger = parent.child({ unit: 'kube' });
+  const env = deps.env ?? process.env;
+  if (config.enabled === 'off') {
+    logNoCluster(logger, 'kube.enabled is off');
+    return undefined;
+  }
+  const kc = deps.kubeConfig ?? loadKubeConfig(config, env)?.kc;
+  if (!kc) {
+    logNoCluster(logger, 'not in a cluster and no kubeconfig (--kubeconfig or KUBECONFIG)');
+    return undefined;
+  }
+  const nodeName = resolveNodeName(config, env);
+  if (!nodeName) {
+    logNoCluster(logger, 'no node name (--node-name or NODE_NAME from the downward API)');
+    return undefined;
+  }
+  const clock = deps.clock ?? systemClock;
+  const metrics = createKubeMetrics(deps.metrics);
+  const storeOpts = { logger, clock, flushDelayMs: config.flushDelayMs, maxRecords: config.maxRecords, retentionDays: config.recordRetentionDays };
+  const pods = new RecordStore<PodRecord>({ ...storeOpts, dir: join(deps.stateDir, 'pods') });
+  const owners = new RecordStore<OwnerRecord>({ ...storeOpts, dir: join(deps.stateDir, 'owners'), ageByLastSeen: true });
+  await pods.load();
+  await owners.load();
+  pods.onChange(() => metrics.setRecords('pods', pods.size()));
+  owners.onChange(() => metrics.setRecords('owners', owners.size()));
+  metrics.setRecords('pods', pods.size());
+
+  const core = kc.makeApiClient(CoreV1Api);
+  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const watch = new Watch(kc);
+  // client-node's own inactivity timeout (private, 30 s in 2.0.x) also covers a stalled connect; align it with our watchdog.
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = config.watchStallMs;
+
+  const lookupPod = async (namespace: string, name: string): Promise<PodWhereabouts> => {
+    try {
+      const p = await core.readNamespacedPod({ namespace, name });
+      return { gone: false, pod: ObjectSerializer.serialize(p, 'V1Pod') as KubeObject };
+    } catch (err) {
+      if (statusOf(err) === 404) return { gone: true };
+      throw err;
+    }
+  };
+  let elector: LeaseElector | undefined;
+  const recorder = new Recorder({
+    pods, owners, nodeName, maxEventsPerPod: config.maxEventsPerPod, ownerKinds: config.ownerKinds,
+    isLeader: () => elector?.isLeader() ?? false, lookupPod, clock, logger,
+  });
+
+  const common = {
+    watch, pageSize: config.watchPageSize, timeoutSeconds: config.watchTimeoutSeconds, stallMs: config.watchStallMs,
+    backoff: { initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, clock, logger, observer: metrics,
+  };
+  const podList = (fieldSelector: string) => async (o: { limit: number; continue?: string }): Promise<ListPage> => {
+    const r = await core.listPodForAllNamespaces({ fieldSelector, limit: o.limit, _continue: o.continue });
+    return { items: toPlain(r.items, 'V1Pod'), resourceVersion: r.metadata?.resourceVersion ?? '', continue: r.metadata?._continue };
+  };
+  const eventList = (fieldSelector: string) => async (o: { limit: number; continue?: string }): Promise<ListPage> => {
+    const r = await core.listEventForAllNamespaces({ fieldSelector, limit: o.limit, _continue: o.continue });
+    return { items: toPlain(r.items, 'CoreV1Event'), resourceVersion: r.metadata?.resourceVersion ?? '', continue: r.metadata?._continue };
+  };
+  const nodeSelector = `spec.nodeName=${nodeName}`;
+  const podEvents = new Reflector({
+    ...common, name: 'events', path: '/api/v1/events', fieldSelector: 'involvedObject.kind=Pod',
+    list: eventList('involvedObject.kind=Pod'), onSync: (i) => recorder.syncEvents(i), onEvent: (t, o) => recorder.event(t, o),
+  });
+  let podsSynced!: () => void;
+  const podsSyncedOnce = new Promise<void>((r) => (podsSynced = r));
+  const nodePods = new Reflector({
+    ...common, name: 'pods', path: '/api/v1/pods', fieldSelector: nodeSelector, list: podList(nodeSelector),
+    onSync: (i) => {
+      recorder.syncNodePods(i);
+      podsSynced();
+    },
+    onEvent: (t, o) => recorder.nodePodEvent(t, o),
+  });
+  const pendingPods = new Reflector({
+    ...common, name: 'pending-pods', path: '/api/v1/pods', fieldSelector: 'spec.nodeName=', list: podList('spec.nodeName='),
+    onSync: (i) => {
+      recorder.syncPendingPods(i);
+      podEvents.requestRelist(); // pick up the Events of pods that were pending before we were elected
+    },
+    onEvent: (t, o) => recorder.pendingPodEvent(t, o),
+  });
+  const ownerEvents = new Reflector({
+    ...common, name: 'owner-events', path: '/api/v1/events', fieldSelector: 'involvedObject.kind!=Pod',
+    list: eventList('involvedObject.kind!=Pod'), onSync: (i) => recorder.syncEvents(i), onEvent: (t, o) => recorder.event(t, o),
+  });
+
+  const root = new AbortController();
+  const running: Promise<void>[] = [];
+  let leaderLoops: AbortController | undefined;
+  const identity = config.identity || env.POD_NAME || hostname();
+  elector = new LeaseElector({
+    api: coordination, namespace: config.leaseNamespace, name: config.leaseName, identity, address: config.peerAddress,
+    durationSeconds: config.leaseDurationSeconds, renewMs: config.leaseRenewMs, clock, logger,
+    onLeadership: (leader) => {
+      metrics.setLeader(leader);
+      leaderLoops?.abort();
+      leaderLoops = undefined;
+      if (leader && !root.signal.aborted) {
+        leaderLoops = new AbortController();
+        const s = AbortSignal.any([root.signal, leaderLoops.signal]);
+        running.push(pendingPods.run(s), ownerEvents.run(s));
+      }
+    },
+  });
+  const pruneTimer = setInterval(() => {
+    pods.prune();
+    owners.prune();
+  }, 3_600_000);
+  pruneTimer.unref();
+
+  const lookup: ClusterLookup = {
+    async livePod(namespace, name) {
+      const w = await lookupPod(namespace, name);
+      if (w.gone) return undefined;
+      const uid = w.pod.metadata?.uid ?? '';
+      const r = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}` });
+      const events = (toPlain(r.items, 'CoreV1Event') as unknown as KubeEvent[]).filter((e) => !uid || e.involvedObject.uid === uid);
+      return { pod: w.pod, events };
+    },
+    isLeader: () => elector?.isLeader() ?? false,
+    leader: () => elector?.holder(),
+    owners: () => owners.list(),
+  };
+
+  let stopped: Promise<void> | undefined;
+  return {
+    records: pods,
+    lookup,
+    connected: () => nodePods.connected(),
+    synced: () => nodePods.synced(),
+    async start(signal) {
+      signal.addEventListener('abort', () => root.abort(), { once: true });
+      logger.info({ node: nodeName, identity, lease: `${config.leaseNamespace}/${config.leaseName}`, records: pods.size() }, 'cluster link starting');
+      running.push(nodePods.run(root.signal));
+      running.push(podsSyncedOnce.then(() => (root.signal.aborted ? undefined : podEvents.run(root.signal))));
+      running.push(elector!.run(root.signal));
+    },
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(pruneTimer);
+        root.abort();
+        podsSynced();
+        await Promise.allSettled(running);
+        await pods.flush();
+        await owners.flush();
+      })();
+      return stopped;
+    },
+  };
+}
+
+export type { KubeConfigKeys } from './config.ts';
+export { kubeConfigSchema, kubeDefaults } from './config.ts';
+export type { PodRecord, PodRecords, OwnerRecord } from './records.ts';
+export type { KubeEvent } from './events.ts';
