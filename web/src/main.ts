@@ -1,0 +1,128 @@
+/**
+ * podlog's page: the shell (top bar, sidebar browser, main area), hash routing, global keys and
+ * theme. Routes are described in `route.ts`.
+ */
+import { h, replace } from './dom.ts';
+import { Browser } from './browser.ts';
+import { homePage } from './home.ts';
+import { podPage } from './pod-page.ts';
+import { formatRoute, parseRoute, type Route } from './route.ts';
+import { searchPage } from './search-page.ts';
+import { findFile, findPod, refresh, subscribe } from './store.ts';
+import { initTheme, themeButton } from './theme.ts';
+import { Viewer } from './viewer/viewer.ts';
+import type { FileRef } from './api.ts';
+
+let route: Route = parseRoute(location.hash);
+let viewer: Viewer | null = null;
+let pageCtrl = new AbortController();
+
+const main = h('main', { class: 'content', id: 'content', tabindex: '-1' });
+const browser = new Browser(() => route);
+const sideToggle = h('button', { type: 'button', class: 'tb side-toggle', 'aria-label': 'Show or hide the pod list', 'aria-expanded': 'true', text: '☰' });
+const topbar = h(
+  'header',
+  { class: 'topbar' },
+  sideToggle,
+  h('a', { class: 'brand', href: '#/' }, 'podlog'),
+  h('nav', { class: 'topnav', 'aria-label': 'Pages' }, h('a', { href: '#/' }, 'Pods'), h('a', { href: '#/search', 'aria-keyshortcuts': '/' }, 'Search')),
+  h('span', { class: 'spacer-flex' }),
+  h('span', { class: 'keys-hint muted' }, '/ search · g G start/end · f follow'),
+  themeButton(),
+);
+const shell = h('div', { class: 'shell' }, browser.el, main);
+sideToggle.addEventListener('click', () => {
+  const hidden = shell.classList.toggle('no-side');
+  sideToggle.setAttribute('aria-expanded', String(!hidden));
+});
+
+/** Breadcrumbs of a file for the viewer header. */
+function crumbs(ref: FileRef): Node {
+  const v = findPod(ref.namespace, ref.pod, ref.uid);
+  return h(
+    'nav',
+    { class: 'crumbs', 'aria-label': 'Breadcrumbs' },
+    h('span', null, ref.namespace),
+    ' / ',
+    h('span', null, v?.job ?? '…'),
+    ' / ',
+    h('a', { href: formatRoute({ kind: 'pod', namespace: ref.namespace, pod: ref.pod, uid: ref.uid }) }, ref.pod),
+    v ? h('span', { class: `state st-${v.state}` }, v.state) : null,
+    ' / ',
+    h('span', null, ref.container),
+    ' / ',
+    h('strong', null, ref.file),
+  );
+}
+
+function sameFile(a: FileRef, b: FileRef): boolean {
+  return a.namespace === b.namespace && a.pod === b.pod && a.uid === b.uid && a.container === b.container && a.file === b.file;
+}
+
+function show(r: Route): void {
+  const prev = route;
+  route = r;
+  if (r.kind === 'file' && viewer && prev.kind === 'file' && sameFile(prev.ref, r.ref)) {
+    void viewer.apply(r);
+    browser.render();
+    return;
+  }
+  viewer?.destroy();
+  viewer = null;
+  pageCtrl.abort();
+  pageCtrl = new AbortController();
+  switch (r.kind) {
+    case 'home':
+      replace(main, homePage(pageCtrl.signal));
+      document.title = 'podlog';
+      break;
+    case 'pod':
+      replace(main, podPage(r.namespace, r.pod, r.uid, pageCtrl.signal));
+      document.title = `${r.pod} · podlog`;
+      break;
+    case 'search':
+      replace(main, searchPage(r, pageCtrl.signal, navigate));
+      document.title = 'Search · podlog';
+      break;
+    case 'file':
+      viewer = new Viewer(r, { fileMeta: (ref) => findFile(ref), crumbs });
+      replace(main, viewer.el);
+      viewer.focus();
+      document.title = `${r.ref.file} · ${r.ref.pod} · podlog`;
+      break;
+  }
+  browser.render();
+}
+
+/** Go to a route (adds a history entry). */
+export function navigate(r: Route): void {
+  const hash = formatRoute(r);
+  if (location.hash === hash) show(r);
+  else location.hash = hash;
+}
+
+window.addEventListener('hashchange', () => show(parseRoute(location.hash)));
+subscribe(() => viewer?.refreshMeta());
+
+function typing(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+  if (viewer && viewer.key(e)) {
+    e.preventDefault();
+    return;
+  }
+  if (e.key === '/') {
+    e.preventDefault();
+    if (route.kind === 'search') document.getElementById('search-q')?.focus();
+    else navigate({ kind: 'search', q: '', regex: false, namespace: '', job: '', pod: route.kind === 'pod' ? route.pod : '' });
+  }
+});
+
+initTheme();
+document.getElementById('app')!.append(topbar, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
+show(route);
+void refresh();

@@ -1,0 +1,140 @@
+/**
+ * Search page: a query (literal or RE2 regex) over a namespace, a job (its pods) or one pod, via
+ * `GET /api/v1/search` (NDJSON). Hits are shown as they stream in; each opens the viewer at its
+ * byte offset with the line highlighted. A job is searched as one request per pod of the job.
+ */
+import { ApiError, searchUrl, streamNdjson, type SearchDone, type SearchHit } from './api.ts';
+import { h, replace } from './dom.ts';
+import { fmtBytes } from './format.ts';
+import { formatRoute, type Route } from './route.ts';
+import { snapshot } from './store.ts';
+import { findRegExp } from './viewer/find.ts';
+
+/** Most hits shown per search. */
+export const HIT_LIMIT = 1000;
+
+type SearchRoute = Extract<Route, { kind: 'search' }>;
+
+/** Render the search page for `r`; runs the search when `r.q` is set. Stops when `signal` aborts. */
+export function searchPage(r: SearchRoute, signal: AbortSignal, navigate: (r: Route) => void): HTMLElement {
+  const s = snapshot();
+  const q = h('input', { type: 'search', name: 'q', class: 'q', value: r.q, placeholder: 'Text to find, e.g. OutOfMemoryError', 'aria-label': 'Search text', required: true, id: 'search-q' });
+  const regex = h('input', { type: 'checkbox', name: 'regex', checked: r.regex, id: 'search-regex' });
+  const namespaces = [...new Set(s.views.map((v) => v.pod.namespace))].sort();
+  const ns = h('select', { 'aria-label': 'Namespace' }, h('option', { value: '' }, 'All namespaces'), namespaces.map((n) => h('option', { value: n }, n)));
+  ns.value = r.namespace;
+  const jobs = [...new Set(s.views.filter((v) => !ns.value || v.pod.namespace === ns.value).map((v) => v.job))].sort();
+  const job = h('select', { 'aria-label': 'Job' }, h('option', { value: '' }, 'All jobs'), jobs.map((j) => h('option', { value: j }, j)));
+  job.value = r.job;
+  const pod = h('input', { type: 'text', value: r.pod, placeholder: 'Pod name (optional)', 'aria-label': 'Pod name', list: 'pod-names' });
+  const podNames = h('datalist', { id: 'pod-names' }, [...new Set(s.views.map((v) => v.pod.name))].sort().map((n) => h('option', { value: n })));
+  const form = h(
+    'form',
+    { class: 'search-form', role: 'search' },
+    q,
+    h('label', { class: 'check' }, regex, ' Regex'),
+    ns,
+    job,
+    pod,
+    podNames,
+    h('button', { type: 'submit', class: 'primary' }, 'Search'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    navigate({ kind: 'search', q: q.value, regex: regex.checked, namespace: ns.value, job: job.value, pod: pod.value.trim() });
+  });
+  const status = h('p', { class: 'search-status', role: 'status' });
+  const results = h('ol', { class: 'hits', 'aria-label': 'Search results' });
+  const el = h('section', { class: 'search-page', 'aria-label': 'Search' }, h('h1', null, 'Search'), form, status, results);
+  if (r.q) void run(r, status, results, signal);
+  else status.textContent = 'Search the log files of this node. Results stream in as they are found.';
+  queueMicrotask(() => q.focus());
+  return el;
+}
+
+async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, signal: AbortSignal): Promise<void> {
+  const views = snapshot().views;
+  let scopes: { namespace?: string; pod?: string }[];
+  if (r.pod) scopes = [{ namespace: r.namespace || undefined, pod: r.pod }];
+  else if (r.job) {
+    const pods = views.filter((v) => v.job === r.job && (!r.namespace || v.pod.namespace === r.namespace));
+    scopes = [...new Map(pods.map((v) => [`${v.pod.namespace}/${v.pod.name}`, { namespace: v.pod.namespace, pod: v.pod.name }])).values()];
+    if (scopes.length === 0) {
+      status.textContent = `No pods of job ${r.job} on this node.`;
+      return;
+    }
+  } else scopes = [{ namespace: r.namespace || undefined }];
+  let hits = 0;
+  let scanned = 0;
+  const stops = new Set<string>();
+  let re: RegExp | null = null;
+  try {
+    re = r.regex ? new RegExp(r.q, 'gi') : findRegExp(r.q);
+  } catch {
+    re = null;
+  }
+  let pending: HTMLElement[] = [];
+  let frame = 0;
+  const flush = () => {
+    frame = 0;
+    for (const li of pending) results.appendChild(li);
+    pending = [];
+  };
+  const show = () => {
+    status.textContent = `Searching… ${hits} match${hits === 1 ? '' : 'es'} so far, ${fmtBytes(scanned)} scanned.`;
+  };
+  show();
+  try {
+    await Promise.all(
+      scopes.map((sc) =>
+        streamNdjson(
+          searchUrl({ q: r.q, regex: r.regex, namespace: sc.namespace, pod: sc.pod, limit: HIT_LIMIT }),
+          (item) => {
+            const d = item as Partial<SearchDone> & Partial<SearchHit>;
+            if (d.done) {
+              scanned += d.bytes_scanned ?? 0;
+              if (d.stopped_by) stops.add(d.stopped_by);
+              show();
+              return;
+            }
+            if (hits >= HIT_LIMIT) return;
+            hits++;
+            pending.push(hitItem(d as SearchHit, re));
+            if (!frame) frame = requestAnimationFrame(flush);
+            if (hits % 50 === 1) show();
+          },
+          signal,
+        ),
+      ),
+    );
+    flush();
+    status.textContent = `${hits} match${hits === 1 ? '' : 'es'}${hits === 0 ? '' : ''}, ${fmtBytes(scanned)} scanned.${stops.size ? ` Stopped early (${[...stops].join(', ')}); narrow the search to see more.` : ''}`;
+    if (hits === 0) results.appendChild(h('li', { class: 'muted' }, 'No matches.'));
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return;
+    const msg = e instanceof ApiError ? (e.status === 0 ? 'Lost connection to the agent; search again when it is back.' : `${e.message} (${e.code})`) : String(e);
+    replace(status, h('span', { class: 'error' }, msg));
+  }
+}
+
+function hitItem(hit: SearchHit, re: RegExp | null): HTMLElement {
+  const route: Route = { kind: 'file', ref: { namespace: hit.namespace, pod: hit.pod, uid: hit.uid, container: hit.container, file: hit.file }, offset: hit.offset };
+  const text = h('code', { class: 'hit-line' });
+  const line = hit.line.length > 2000 ? `${hit.line.slice(0, 2000)}…` : hit.line;
+  let at = 0;
+  if (re) {
+    re.lastIndex = 0;
+    for (let m = re.exec(line); m && m[0].length > 0; m = re.exec(line)) {
+      text.appendChild(document.createTextNode(line.slice(at, m.index)));
+      text.appendChild(h('mark', { text: m[0] }));
+      at = m.index + m[0].length;
+    }
+  }
+  text.appendChild(document.createTextNode(line.slice(at)));
+  return h(
+    'li',
+    { class: 'hit' },
+    h('a', { href: formatRoute(route), class: 'hit-where' }, `${hit.namespace} / ${hit.pod} / ${hit.container} / ${hit.file}`, hit.line_number !== undefined ? `:${hit.line_number}` : ` @${hit.offset}`),
+    text,
+  );
+}

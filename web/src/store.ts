@@ -1,0 +1,80 @@
+/**
+ * The node's pod list, polled from `GET /api/v1/pods?state=all` every few seconds, with the derived
+ * views of `model.ts`. When the agent cannot be reached it keeps the last list, reports the outage
+ * and retries with backoff; listeners are told on every change.
+ */
+import { ApiError, listPods, type ApiFile, type ApiPod, type FileRef } from './api.ts';
+import { viewPods, type PodView } from './model.ts';
+
+/** Poll interval while healthy (ms). */
+export const POLL_MS = 5000;
+
+/** Snapshot of what the page knows about the node. */
+export interface PodStore {
+  /** Null until the first answer. */
+  pods: ApiPod[] | null;
+  views: PodView[];
+  /** Last failure, cleared by the next success. */
+  error: ApiError | null;
+  /** ms of the last successful poll. */
+  updatedAt: number;
+}
+
+type Listener = (s: PodStore) => void;
+
+const state: PodStore = { pods: null, views: [], error: null, updatedAt: 0 };
+const listeners = new Set<Listener>();
+let timer: ReturnType<typeof setTimeout> | null = null;
+let failures = 0;
+
+/** Current snapshot. */
+export function snapshot(): PodStore {
+  return state;
+}
+
+/** Subscribe to changes; returns the unsubscribe function. */
+export function subscribe(fn: Listener): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(): void {
+  for (const fn of listeners) fn(state);
+}
+
+/** Fetch now, then keep polling. */
+export async function refresh(): Promise<void> {
+  if (timer) clearTimeout(timer);
+  try {
+    const pods = await listPods();
+    state.pods = pods;
+    state.views = viewPods(pods, Date.now());
+    state.error = null;
+    state.updatedAt = Date.now();
+    failures = 0;
+  } catch (e) {
+    state.error = e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e));
+    failures++;
+  }
+  emit();
+  const delay = failures === 0 ? POLL_MS : Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
+  timer = setTimeout(() => void refresh(), delay);
+}
+
+/** Seconds until the next retry after a failure (for the banner). */
+export function retryDelayMs(): number {
+  return Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
+}
+
+/** Listing entry of one pod generation (uid empty = newest generation of that name). */
+export function findPod(namespace: string, name: string, uid: string): PodView | undefined {
+  const same = state.views.filter((v) => v.pod.namespace === namespace && v.pod.name === name);
+  if (uid) return same.find((v) => v.pod.uid === uid);
+  return same.sort((a, b) => b.pod.lastActivity - a.pod.lastActivity)[0];
+}
+
+/** Listing entry of one file. */
+export function findFile(ref: FileRef): ApiFile | undefined {
+  const v = findPod(ref.namespace, ref.pod, ref.uid);
+  return v?.pod.containers.find((c) => c.name === ref.container)?.files.find((f) => f.name === ref.file);
+}

@@ -1,0 +1,442 @@
+/**
+ * The windowed line pane: renders only the rows on screen (a small pool of row elements) from a
+ * {@link LineBlock}, scrolls by pixels over rows of measured height (wrap on) or fixed height
+ * (wrap off), and drives a native scrollbar that maps its position to a byte offset of the file,
+ * so dragging it anywhere in a 1 GiB file fetches one window there. Position is kept as
+ * (`topOffset`, `topPx`): the byte offset of the first row on screen and how many pixels of it are
+ * scrolled out, which survives windows being added above or trimmed.
+ */
+import { h } from '../dom.ts';
+import type { Line, LineBlock } from './block.ts';
+
+/** Rows kept in the cache beyond the screen before more is fetched. */
+const PREFETCH_ROWS = 150;
+
+/** Events the pane reports to its owner. */
+export interface PaneEvents {
+  /** Position or selection changed (for the URL and the status line). */
+  moved(): void;
+  /** The user scrolled towards the start (pauses follow). */
+  userScrolledUp(): void;
+  /** A line was clicked in the gutter: select it. */
+  selectLine(offset: number): void;
+  /** A fetch failed. */
+  error(e: unknown): void;
+  /** The scrollbar asked for a jump the block does not hold (`'start' | 'end' | byte offset`). */
+  jump(to: 'start' | 'end' | number): void;
+  /** Permalink (hash) of the line at a byte offset, for the gutter link. */
+  linkFor(offset: number): string;
+}
+
+/** The windowed view of a {@link LineBlock}. */
+export class LinePane {
+  readonly el: HTMLElement;
+  private readonly viewport: HTMLElement;
+  private readonly canvas: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private pool: HTMLElement[] = [];
+  private rows: number[] = [];
+  private rowsDirty = true;
+  private heights = new Map<number, number>();
+  private lineH = 18;
+  private frame = 0;
+  private ignoreBar: number | null = null;
+  private barTimer: ReturnType<typeof setTimeout> | null = null;
+  private resizeObs: ResizeObserver;
+
+  /** Byte offset of the first line on screen. */
+  topOffset = 0;
+  /** Pixels of that line scrolled out above the top edge. */
+  topPx = 0;
+  /** Highlighted line (byte offset), or null. */
+  selected: number | null = null;
+  /** Current find expression (highlighted in rows), or null. */
+  findRe: RegExp | null = null;
+  /** Heads (offsets) of folded stack traces. */
+  readonly folded = new Set<number>();
+  /** Fold every stack trace (except those in `unfolded`). */
+  foldAll = false;
+  private readonly unfolded = new Set<number>();
+  wrap = false;
+
+  constructor(readonly block: LineBlock, private readonly ev: PaneEvents, label: string) {
+    this.canvas = h('div', { class: 'canvas' });
+    this.viewport = h('div', { class: 'viewport', tabindex: '0', role: 'log', 'aria-label': label, 'aria-live': 'off' }, this.canvas);
+    this.spacer = h('div', { class: 'spacer' });
+    this.bar = h('div', { class: 'vbar', 'aria-hidden': 'true' }, this.spacer);
+    this.el = h('div', { class: 'pane' }, this.viewport, this.bar);
+    this.viewport.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
+    this.bar.addEventListener('scroll', () => this.onBar());
+    this.canvas.addEventListener('click', (e) => this.onClick(e));
+    this.resizeObs = new ResizeObserver(() => {
+      this.heights.clear();
+      this.schedule();
+    });
+    this.resizeObs.observe(this.viewport);
+  }
+
+  /** Focus the scrolling area (for keyboard use). */
+  focus(): void {
+    this.viewport.focus({ preventScroll: true });
+  }
+
+  /** Stop observing; the element may be dropped. */
+  destroy(): void {
+    this.resizeObs.disconnect();
+    cancelAnimationFrame(this.frame);
+    if (this.barTimer) clearTimeout(this.barTimer);
+  }
+
+  /** The block changed (lines added, trimmed or replaced): re-render. */
+  changed(): void {
+    this.rowsDirty = true;
+    this.schedule();
+  }
+
+  /** Toggle soft wrapping. */
+  setWrap(on: boolean): void {
+    this.wrap = on;
+    this.el.classList.toggle('wrap', on);
+    this.heights.clear();
+    this.schedule();
+  }
+
+  /** Fold or unfold the stack trace whose first line is at `head`. */
+  toggleFold(head: number): void {
+    const isFolded = this.isFolded(head);
+    if (this.foldAll) {
+      if (isFolded) this.unfolded.add(head);
+      else this.unfolded.delete(head);
+    } else if (isFolded) this.folded.delete(head);
+    else this.folded.add(head);
+    this.changed();
+  }
+
+  /** Fold or unfold every stack trace. */
+  setFoldAll(on: boolean): void {
+    this.foldAll = on;
+    this.folded.clear();
+    this.unfolded.clear();
+    this.changed();
+  }
+
+  private isFolded(head: number): boolean {
+    return this.foldAll ? !this.unfolded.has(head) : this.folded.has(head);
+  }
+
+  /** Height of the viewport in px. */
+  get height(): number {
+    return this.viewport.clientHeight || 400;
+  }
+
+  /** Rows that fit on one screen. */
+  get pageRows(): number {
+    return Math.max(1, Math.floor(this.height / this.lineH));
+  }
+
+  private buildRows(): void {
+    const lines = this.block.lines;
+    const rows: number[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.head >= 0 && this.isFolded(l.head)) continue;
+      rows.push(i);
+    }
+    this.rows = rows;
+    this.rowsDirty = false;
+  }
+
+  private ensureRows(): number[] {
+    if (this.rowsDirty) this.buildRows();
+    return this.rows;
+  }
+
+  /** Index in `rows` of the last row whose line offset ≤ `offset`. */
+  private rowOf(offset: number): number {
+    const rows = this.ensureRows();
+    const lines = this.block.lines;
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[rows[mid]!]!.offset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return Math.max(0, lo);
+  }
+
+  private lineAt(row: number): Line | undefined {
+    const i = this.ensureRows()[row];
+    return i === undefined ? undefined : this.block.lines[i];
+  }
+
+  private heightOf(row: number): number {
+    const l = this.lineAt(row);
+    return (l && this.heights.get(l.offset)) ?? this.lineH;
+  }
+
+  /** The highest (row, px) the top may take so the last row ends at the bottom edge. */
+  private maxTop(): { row: number; px: number } {
+    const rows = this.ensureRows();
+    const H = this.height;
+    let sum = 0;
+    for (let r = rows.length - 1; r >= 0; r--) {
+      sum += this.heightOf(r);
+      if (sum >= H) return { row: r, px: sum - H };
+    }
+    return { row: 0, px: 0 };
+  }
+
+  /** True when the last line of the file is on screen (the pane sits at the end of the file). */
+  atBottom(): boolean {
+    if (!this.block.eof) return false;
+    const m = this.maxTop();
+    const r = this.rowOf(this.topOffset);
+    return r > m.row || (r === m.row && this.topPx >= m.px - 1);
+  }
+
+  /** Scroll so the file's last line is at the bottom edge (the block must hold the end). */
+  toBottom(): void {
+    const m = this.maxTop();
+    this.topOffset = this.lineAt(m.row)?.offset ?? 0;
+    this.topPx = m.px;
+    this.schedule();
+  }
+
+  /** Put the line at `offset` on screen about a third down (or at the top with `atTop`). */
+  reveal(offset: number, atTop = false): void {
+    const r = this.rowOf(offset);
+    const up = atTop ? 0 : Math.floor(this.pageRows / 3);
+    const top = Math.max(0, r - up);
+    this.topOffset = this.lineAt(top)?.offset ?? offset;
+    this.topPx = 0;
+    this.clamp();
+    this.schedule();
+  }
+
+  /** True when `offset` lies in the block with at least `margin` lines either side (or the file edge). */
+  holds(offset: number, margin = 50): boolean {
+    const b = this.block;
+    if (b.lines.length === 0 || offset < b.start || offset >= Math.max(b.end, b.start + 1)) return false;
+    const i = b.indexOf(offset);
+    return (b.atStart || i >= margin) && (b.eof || b.lines.length - i >= margin);
+  }
+
+  /** Scroll by `dy` pixels (positive = towards the end of the file). */
+  scrollByPx(dy: number): void {
+    if (dy < 0) this.ev.userScrolledUp();
+    let r = this.rowOf(this.topOffset);
+    let px = this.topPx + dy;
+    const n = this.ensureRows().length;
+    while (px < 0 && r > 0) {
+      r--;
+      px += this.heightOf(r);
+    }
+    if (px < 0) px = 0;
+    while (r < n - 1 && px >= this.heightOf(r)) {
+      px -= this.heightOf(r);
+      r++;
+    }
+    this.topOffset = this.lineAt(r)?.offset ?? 0;
+    this.topPx = px;
+    this.clamp();
+    this.schedule();
+  }
+
+  /** Scroll by whole rows (keyboard). */
+  scrollRows(n: number): void {
+    this.scrollByPx(n * this.lineH);
+  }
+
+  private clamp(): void {
+    const m = this.maxTop();
+    const r = this.rowOf(this.topOffset);
+    if (r > m.row || (r === m.row && this.topPx > m.px)) {
+      this.topOffset = this.lineAt(m.row)?.offset ?? 0;
+      this.topPx = m.px;
+    }
+  }
+
+  /** Render on the next animation frame. */
+  schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** Render now (tests and benchmarks may call it to avoid waiting a frame). */
+  render(): void {
+    this.measureLineHeight();
+    const rows = this.ensureRows();
+    this.clamp();
+    const top = this.rowOf(this.topOffset);
+    const need = Math.ceil(this.height / this.lineH) + 2;
+    while (this.pool.length < need) {
+      const el = h('div', { class: 'row' });
+      this.pool.push(el);
+      this.canvas.appendChild(el);
+    }
+    for (let i = 0; i < this.pool.length; i++) {
+      const el = this.pool[i]!;
+      const idx = rows[top + i];
+      const line = idx === undefined || i >= need ? undefined : this.block.lines[idx];
+      if (!line) {
+        el.hidden = true;
+        el.dataset['key'] = '';
+        continue;
+      }
+      el.hidden = false;
+      this.fill(el, line);
+    }
+    this.canvas.style.transform = `translateY(${-this.topPx}px)`;
+    if (this.wrap) {
+      for (let i = 0; i < need; i++) {
+        const el = this.pool[i]!;
+        const idx = rows[top + i];
+        if (idx === undefined || el.hidden) break;
+        this.heights.set(this.block.lines[idx]!.offset, el.offsetHeight);
+      }
+    }
+    this.syncBar(top);
+    this.prefetch(top);
+    this.ev.moved();
+  }
+
+  private measureLineHeight(): void {
+    const v = parseFloat(getComputedStyle(this.el).getPropertyValue('--lh'));
+    if (v > 0) this.lineH = v;
+  }
+
+  private fill(el: HTMLElement, l: Line): void {
+    const folded = l.groupSize > 0 && this.isFolded(l.offset);
+    const key = `${l.offset}|${l.level}|${folded}|${this.selected === l.offset}|${this.findRe?.source ?? ''}|${l.groupSize}`;
+    if (el.dataset['key'] === key) return;
+    el.dataset['key'] = key;
+    el.dataset['offset'] = String(l.offset);
+    el.className = `row${l.level ? ` lv-${l.level}` : ''}${l.cont ? ' cont' : ''}${l.groupSize > 0 ? ' head' : ''}${this.selected === l.offset ? ' hl' : ''}`;
+    el.replaceChildren();
+    el.appendChild(h('a', { class: 'gutter', href: this.ev.linkFor(l.offset), title: 'Link to this line', 'aria-label': `Line at byte ${l.offset}`, text: String(l.offset) }));
+    if (l.groupSize > 0) {
+      el.appendChild(
+        h('button', { class: 'fold', type: 'button', 'aria-expanded': String(!folded), 'aria-label': `${folded ? 'Unfold' : 'Fold'} stack trace (${l.groupSize} lines)`, text: folded ? '▸' : '▾' }),
+      );
+    }
+    const text = h('span', { class: 'text' });
+    this.fillText(text, l.text);
+    el.appendChild(text);
+    if (l.truncated) el.appendChild(h('span', { class: 'trunc', text: ' [line truncated]' }));
+    if (folded) el.appendChild(h('span', { class: 'more', text: ` … ${l.groupSize} more lines` }));
+  }
+
+  private fillText(el: HTMLElement, text: string): void {
+    const re = this.findRe;
+    if (!re) {
+      el.textContent = text;
+      return;
+    }
+    re.lastIndex = 0;
+    let at = 0;
+    for (let m = re.exec(text); m && m[0].length > 0; m = re.exec(text)) {
+      if (m.index > at) el.appendChild(document.createTextNode(text.slice(at, m.index)));
+      el.appendChild(h('mark', { text: m[0] }));
+      at = m.index + m[0].length;
+    }
+    if (at < text.length) el.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  private onClick(e: MouseEvent): void {
+    const t = e.target as HTMLElement;
+    const row = t.closest<HTMLElement>('.row');
+    if (!row) return;
+    const off = Number(row.dataset['offset']);
+    if (t.closest('.fold')) {
+      this.toggleFold(off);
+    } else if (t.closest('.gutter')) {
+      e.preventDefault();
+      this.ev.selectLine(off);
+    }
+  }
+
+  private onWheel(e: WheelEvent): void {
+    if (Math.abs(e.deltaY) < Math.abs(e.deltaX)) return;
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? this.lineH : e.deltaMode === 2 ? this.height : 1;
+    this.scrollByPx(e.deltaY * unit);
+  }
+
+  /** The whole file is in the block: the scrollbar maps rows, not bytes. */
+  private whole(): boolean {
+    return this.block.atStart && this.block.eof;
+  }
+
+  private syncBar(top: number): void {
+    const rows = this.rows.length;
+    const whole = this.whole();
+    const H = this.bar.clientHeight || this.height;
+    const spacerH = whole ? Math.max(H, rows * this.lineH) : Math.max(H * 50, 20000);
+    this.spacer.style.height = `${spacerH}px`;
+    const max = spacerH - H;
+    if (max <= 0) return;
+    let f: number;
+    if (whole) f = top / Math.max(1, this.maxTop().row);
+    else if (this.atBottom()) f = 1;
+    else f = this.block.size > 0 ? this.topOffset / this.block.size : 0;
+    const st = Math.round(Math.min(1, f) * max);
+    if (Math.abs(this.bar.scrollTop - st) >= 1) {
+      this.ignoreBar = st;
+      this.bar.scrollTop = st;
+    }
+  }
+
+  private onBar(): void {
+    const st = this.bar.scrollTop;
+    if (this.ignoreBar !== null && Math.abs(st - this.ignoreBar) <= 1) {
+      this.ignoreBar = null;
+      return;
+    }
+    this.ignoreBar = null;
+    const max = this.bar.scrollHeight - this.bar.clientHeight;
+    const f = max > 0 ? st / max : 0;
+    if (this.whole()) {
+      const m = this.maxTop();
+      const r = Math.round(f * m.row);
+      const prevTop = this.rowOf(this.topOffset);
+      if (r < prevTop) this.ev.userScrolledUp();
+      this.topOffset = this.lineAt(r)?.offset ?? 0;
+      this.topPx = 0;
+      this.schedule();
+      return;
+    }
+    if (this.barTimer) clearTimeout(this.barTimer);
+    this.barTimer = setTimeout(() => {
+      this.ev.userScrolledUp();
+      if (f >= 0.999) return this.ev.jump('end');
+      if (f <= 0.001) return this.ev.jump('start');
+      const target = Math.floor(f * this.block.size);
+      if (this.holds(target, this.pageRows + 10)) {
+        this.topOffset = this.block.lines[this.block.indexOf(target)]!.offset;
+        this.topPx = 0;
+        this.schedule();
+      } else this.ev.jump(target);
+    }, 60);
+  }
+
+  private prefetch(top: number): void {
+    const rows = this.rows.length;
+    if (top < PREFETCH_ROWS && !this.block.atStart) {
+      const anchor = this.topOffset;
+      this.block.extendUp().then((added) => {
+        if (added) {
+          this.topOffset = anchor;
+          this.changed();
+        }
+      }, this.ev.error);
+    }
+    if (rows - top < PREFETCH_ROWS + this.pageRows && !this.block.eof) {
+      this.block.extendDown().then((added) => added && this.changed(), this.ev.error);
+    }
+  }
+}
