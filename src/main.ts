@@ -31,7 +31,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const metrics = createMetrics();
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
 
-  const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling });
+  const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
   let ready = false;
   await catalog.start(controller.signal);
   ready = true;
@@ -39,7 +39,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   scrapeGauge(metrics, 'podlog_pods_tracked', 'Pod generations in the catalog.', () => catalog.stats().pods);
   logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
 
-  const app = createApp({ config, catalog, metrics, logger, ready: () => ready, webDir: WEB_DIST });
+  const app = createApp({ config, catalog, metrics, logger, ready: () => ready, webDir: WEB_DIST, shutdown: controller.signal });
   const server = createServer(app);
   server.requestTimeout = 0; // follow and search streams are long-lived; each route bounds its own work
   server.headersTimeout = 30_000;

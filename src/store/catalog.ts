@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import { classifyFileName, isContainerName, parsePodDirName } from './layout.ts';
@@ -13,8 +13,10 @@ export interface CatalogOptions {
   /** Absolute root directories; each must exist. Symlinked roots are resolved once at start. */
   roots: string[];
   logger: Logger;
-  /** Use stat polling instead of inotify (network file systems); default false. */
+  /** Do not use inotify; rely on the periodic rescan alone (network file systems). Default false. */
   usePolling?: boolean;
+  /** Full rescan interval (ms), a safety net for missed inotify events; default 60,000. */
+  rescanMs?: number;
 }
 
 /** Catalog counters, for metrics and `/readyz`. */
@@ -30,15 +32,20 @@ export interface CatalogStats {
 
 /**
  * The in-memory catalog of pod log folders under the roots: pods → containers → files.
- * An initial scan (readdir with `lstat` semantics: symlinks are never followed) plus a chokidar
- * watcher keep it current. Pod folders stay listed as long as they exist on disk, whatever became
+ * A scan (readdir with `lstat` semantics: symlinks are never followed), one inotify watch per folder
+ * (`fs.watch`; root, pod and container folders) and a periodic rescan keep it current. (chokidar
+ * used 218 MB RSS for 1,000 pods × 10 files against 77 MB for this: see bench/catalog.ts.) Pod folders stay listed as long as they exist on disk, whatever became
  * of the pod. Only regular files at exactly `<root>/<ns>_<pod>_<uid>/<container>/<file>` are admitted.
  */
 export class Catalog implements CatalogView {
   readonly #opts: CatalogOptions;
   readonly #pods = new Map<string, PodEntry>();
   readonly #events = new EventEmitter();
-  readonly #watchers: FSWatcher[] = [];
+  readonly #watchers = new Map<string, FSWatcher>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #statting = new Map<string, Promise<void>>();
+  readonly #dirty = new Set<string>();
+  #stopped = false;
   #roots: string[] = [];
   /** Paths of entries refused (symlinks, FIFOs, sockets, devices), for the `skipped` count. */
   readonly #skipped = new Set<string>();
@@ -69,14 +76,20 @@ export class Catalog implements CatalogView {
       }
       this.#roots.push(real);
     }
-    for (const root of this.#roots) await this.#watch(root);
+    this.#stopped = false;
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-    for (const root of this.#roots) await this.#scanRoot(root);
+    await this.rescan();
+    const every = this.#opts.rescanMs ?? 60_000;
+    this.#timer = setInterval(() => void this.rescan().catch((err) => this.#opts.logger.warn({ err }, 'rescan failed')), every);
+    this.#timer.unref();
   }
 
   /** Stop watching. The catalog keeps its last state. */
   async stop(): Promise<void> {
-    await Promise.all(this.#watchers.splice(0).map((w) => w.close()));
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
   }
 
   /** {@inheritDoc CatalogView.pods} */
@@ -147,40 +160,79 @@ export class Catalog implements CatalogView {
     return loc?.depth === 3 ? this.#pods.get(loc.podKey)?.containers.get(loc.container!)?.files.get(loc.file!) : undefined;
   }
 
-  async #watch(root: string): Promise<void> {
-    const w = watch(root, {
-      ignoreInitial: true,
-      followSymlinks: false,
-      depth: 2,
-      usePolling: this.#opts.usePolling ?? false,
-      interval: 1000,
-      ignorePermissionErrors: true,
-    });
-    w.on('addDir', (p) => void this.#onDir(p));
-    w.on('unlinkDir', (p) => this.#onUnlink(p));
-    w.on('add', (p) => void this.#onFile(p));
-    w.on('change', (p) => void this.#onFile(p));
-    w.on('unlink', (p) => this.#onUnlink(p));
-    w.on('error', (e) => this.#opts.logger.warn({ err: e, root }, 'file watcher error'));
-    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
-    this.#watchers.push(w);
+  /** Watch one folder with inotify (fs.watch); `depth` 0 = root, 1 = pod folder, 2 = container folder. */
+  #watchDir(dir: string, depth: 0 | 1 | 2): void {
+    if (this.#opts.usePolling || this.#watchers.has(dir) || this.#stopped) return;
+    try {
+      const w = watch(dir, { persistent: false }, (_event, filename) => {
+        if (filename === null) void this.#scanDir(dir, depth);
+        else void this.#onEntry(join(dir, filename), depth + 1);
+      });
+      w.on('error', () => this.#unwatch(dir));
+      this.#watchers.set(dir, w);
+    } catch (e) {
+      this.#opts.logger.warn({ err: e, dir }, 'cannot watch folder; the periodic rescan will keep it current');
+    }
   }
 
-  async #scanRoot(root: string): Promise<void> {
-    for (const podDir of await readdirSafe(root)) {
-      if (!podDir.isDirectory()) continue;
-      const podPath = join(root, podDir.name);
-      if (!this.#addPod(podPath)) continue;
-      for (const cDir of await readdirSafe(podPath)) {
-        if (!cDir.isDirectory()) continue;
-        const cPath = join(podPath, cDir.name);
-        if (!this.#addContainer(cPath)) continue;
-        for (const f of await readdirSafe(cPath)) {
-          if (f.isFile()) await this.#onFile(join(cPath, f.name));
-          else this.#skipped.add(join(cPath, f.name));
-        }
+  #unwatch(prefix: string): void {
+    for (const [dir, w] of this.#watchers) {
+      if (dir === prefix || dir.startsWith(prefix + sep)) {
+        w.close();
+        this.#watchers.delete(dir);
       }
     }
+  }
+
+  /** An entry appeared, changed or vanished at `depth` (1 pod folder, 2 container folder, 3 file). */
+  async #onEntry(path: string, depth: number): Promise<void> {
+    if (depth === 3) return this.#onFile(path);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) return this.#onUnlink(path);
+    if (!st.isDirectory()) {
+      this.#skipped.add(path);
+      return;
+    }
+    if (depth === 1 && this.#addPod(path)) await this.#scanDir(path, 1);
+    else if (depth === 2 && this.#addContainer(path)) await this.#scanDir(path, 2);
+  }
+
+  /**
+   * Reconcile one folder with the disk: admit what is new, re-stat files, drop what vanished.
+   * Used for the initial scan, when inotify gives no file name, and by the periodic rescan.
+   */
+  async #scanDir(dir: string, depth: 0 | 1 | 2): Promise<void> {
+    this.#watchDir(dir, depth);
+    const entries = await readdirSafe(dir);
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      seen.add(path);
+      if (depth === 2) {
+        if (e.isFile()) await this.#onFile(path);
+        else this.#skipped.add(path);
+      } else if (!e.isDirectory()) {
+        this.#skipped.add(path);
+      } else if (depth === 0 ? this.#addPod(path) : this.#addContainer(path)) {
+        await this.#scanDir(path, depth === 0 ? 1 : 2);
+      }
+    }
+    for (const known of this.#childrenOf(dir, depth)) if (!seen.has(known)) this.#onUnlink(known);
+  }
+
+  /** Paths the catalog holds directly below `dir`. */
+  #childrenOf(dir: string, depth: 0 | 1 | 2): string[] {
+    if (depth === 0) return [...this.#pods.keys()].filter((k) => dirname(k) === dir);
+    const loc = this.#locate(dir);
+    const pod = loc && this.#pods.get(loc.podKey);
+    if (!pod) return [];
+    if (depth === 1) return [...pod.containers.values()].map((c) => c.path);
+    return [...(pod.containers.get(basename(dir))?.files.values() ?? [])].map((f) => f.path);
+  }
+
+  /** Rescan every root now (also runs every `rescanMs`). Cost: one readdir per folder and one lstat per file. */
+  async rescan(): Promise<void> {
+    for (const root of this.#roots) await this.#scanDir(root, 0);
   }
 
   /** Split an absolute path into root-relative parts; undefined when outside the roots or deeper than a file. */
@@ -193,15 +245,6 @@ export class Catalog implements CatalogView {
       return { root, depth: parts.length, podKey: join(root, parts[0]!), container: parts[1], file: parts[2] };
     }
     return undefined;
-  }
-
-  async #onDir(path: string): Promise<void> {
-    const loc = this.#locate(path);
-    if (!loc) return;
-    const st = await lstat(path).catch(() => undefined);
-    if (!st?.isDirectory()) return;
-    if (loc.depth === 1) this.#addPod(path);
-    else if (loc.depth === 2) this.#addContainer(path);
   }
 
   #addPod(podPath: string): PodEntry | undefined {
@@ -228,12 +271,28 @@ export class Catalog implements CatalogView {
     return c;
   }
 
-  async #onFile(path: string): Promise<void> {
+  /** Re-stat a file, coalescing bursts of inotify events: one stat in flight per path, one more queued. */
+  #onFile(path: string): Promise<void> {
+    const inflight = this.#statting.get(path);
+    if (inflight) {
+      this.#dirty.add(path);
+      return inflight;
+    }
+    const p = this.#statFile(path).finally(() => {
+      this.#statting.delete(path);
+      if (this.#dirty.delete(path)) void this.#onFile(path);
+    });
+    this.#statting.set(path, p);
+    return p;
+  }
+
+  async #statFile(path: string): Promise<void> {
     const loc = this.#locate(path);
     if (!loc || loc.depth !== 3) return;
     const st = await lstat(path).catch(() => undefined);
     if (!st) return this.#onUnlink(path);
     if (!st.isFile()) {
+      this.#onUnlink(path);
       this.#skipped.add(path);
       return;
     }
@@ -257,6 +316,7 @@ export class Catalog implements CatalogView {
     this.#skipped.delete(path);
     const pod = this.#pods.get(loc.podKey);
     if (!pod) return;
+    if (loc.depth < 3) this.#unwatch(path);
     if (loc.depth === 1) {
       this.#pods.delete(loc.podKey);
       this.#emit({ type: 'pod-removed', pod });
