@@ -1,0 +1,50 @@
+/**
+ * What a container exit code means, in plain words. Codes above 128 are 128 + the signal number (POSIX
+ * shell convention, https://tldp.org/LDP/abs/html/exitcodes.html; signal numbers from signal(7)). 126/127
+ * are the shell's "found but not executable" / "not found". 137 is SIGKILL: the kernel OOM killer
+ * (`reason: OOMKilled` in the status) or the kubelet after a failed liveness probe or an expired grace
+ * period (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts).
+ */
+
+/** Meaning of one exit code: a short phrase, and a hint of what to check. */
+export interface ExitCodeMeaning {
+  code: number;
+  /** e.g. `killed by SIGKILL (137)` */
+  phrase: string;
+  /** What usually causes it. */
+  hint: string;
+}
+
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL',
+  11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
+};
+
+const KNOWN: Record<number, [string, string]> = {
+  0: ['exited normally (0)', 'the process finished; with restartPolicy Always a finished process is restarted as if it crashed'],
+  1: ['exited with a generic error (1)', 'the application failed; its last log lines usually say why'],
+  2: ['exited with a usage error (2)', 'a wrong command-line argument or option, or a shell script error'],
+  126: ['exited with 126: the command was found but could not be executed', 'a permission problem or a file that is not executable'],
+  127: ['exited with 127: the command was not found', 'a wrong `command`/`args` or an entrypoint missing from the image'],
+  128: ['exited with 128: the container process could not be started', 'the runtime failed to start the entrypoint'],
+  130: ['was interrupted by SIGINT (130)', 'someone or something sent Ctrl-C'],
+  134: ['aborted with SIGABRT (134)', 'the process aborted itself; for a JVM this is a fatal error (look for hs_err_pid*.log)'],
+  137: ['was killed by SIGKILL (137)', 'the out-of-memory killer, a failed liveness probe, or a stop that outlasted terminationGracePeriodSeconds'],
+  139: ['crashed with a segmentation fault, SIGSEGV (139)', 'a native-code bug or an incompatible native library'],
+  143: ['was stopped by SIGTERM (143)', 'a normal stop request (deletion, rollout, eviction or preemption) that the process obeyed'],
+};
+
+/**
+ * Explains an exit code.
+ * @param code the container's `terminated.exitCode`
+ * @returns phrase and hint; unknown codes above 128 are named by their signal, others as a generic failure
+ */
+export function explainExitCode(code: number): ExitCodeMeaning {
+  const k = KNOWN[code];
+  if (k) return { code, phrase: k[0], hint: k[1] };
+  if (code > 128 && code < 160) {
+    const sig = SIGNALS[code - 128] ?? `signal ${code - 128}`;
+    return { code, phrase: `was killed by ${sig} (${code})`, hint: 'a signal from outside the process' };
+  }
+  return { code, phrase: `exited with code ${code}`, hint: 'an application-specific error; its last log lines usually say why' };
+}
