@@ -59,10 +59,15 @@ export class Browser {
     this.filter.select();
   }
 
-  /** Re-render from the store. */
+  private lastKey = '';
+
+  /** Re-render from the store (skipped when nothing shown would change, so focus stays put). */
   render(): void {
     const s = snapshot();
     const now = Date.now();
+    const key = `${Math.floor(now / 30_000)}|${this.filter.value}|${this.stateFilter}|${location.hash.split('?')[0]}|${s.error?.code ?? ''}|${[...this.expanded].join(',')}|${JSON.stringify(s.pods)}`;
+    if (key === this.lastKey) return;
+    this.lastKey = key;
     if (s.error) {
       replace(
         this.note,

@@ -5,7 +5,7 @@
  * Stale responses (from before a jump) are dropped by a generation counter.
  */
 import type { ApiLine, ApiLines } from '../api.ts';
-import { isContinuation, levelOf, type Level } from './decorate.ts';
+import { isContinuation, levelOf, lineTime, type Level } from './decorate.ts';
 
 /** One decorated line. `head` = offset of the first line of its stack trace (-1 when none). */
 export interface Line {
@@ -204,9 +204,13 @@ export class LineBlock {
     return Math.max(0, lo);
   }
 
-  /** Recompute levels and stack-trace groups (continuations inherit their head's level). */
+  /**
+   * Recompute levels and stack-trace groups: continuations join their head's group and level; a
+   * line with neither a level nor a timestamp continues the record above it and takes its level.
+   */
   private decorate(): void {
     let head: Line | null = null;
+    let prevLevel: Level = '';
     for (const l of this.lines) {
       l.cont = isContinuation(l.text);
       if (l.cont && head) {
@@ -215,10 +219,12 @@ export class LineBlock {
         head.groupSize++;
       } else {
         l.level = levelOf(l.text);
+        if (!l.level && lineTime(l.text) === undefined) l.level = prevLevel;
         l.head = -1;
         l.groupSize = 0;
         head = l;
       }
+      prevLevel = l.level;
     }
   }
 }

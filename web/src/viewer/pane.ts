@@ -59,6 +59,8 @@ export class LinePane {
   foldAll = false;
   private readonly unfolded = new Set<number>();
   wrap = false;
+  /** Keep the last line at the bottom edge through resizes and appends (set by {@link toBottom}). */
+  stickBottom = false;
 
   constructor(readonly block: LineBlock, private readonly ev: PaneEvents, label: string) {
     this.canvas = h('div', { class: 'canvas' });
@@ -198,6 +200,7 @@ export class LinePane {
 
   /** Scroll so the file's last line is at the bottom edge (the block must hold the end). */
   toBottom(): void {
+    this.stickBottom = true;
     const m = this.maxTop();
     this.topOffset = this.lineAt(m.row)?.offset ?? 0;
     this.topPx = m.px;
@@ -206,6 +209,7 @@ export class LinePane {
 
   /** Put the line at `offset` on screen about a third down (or at the top with `atTop`). */
   reveal(offset: number, atTop = false): void {
+    this.stickBottom = false;
     const r = this.rowOf(offset);
     const up = atTop ? 0 : Math.floor(this.pageRows / 3);
     const top = Math.max(0, r - up);
@@ -225,7 +229,10 @@ export class LinePane {
 
   /** Scroll by `dy` pixels (positive = towards the end of the file). */
   scrollByPx(dy: number): void {
-    if (dy < 0) this.ev.userScrolledUp();
+    if (dy < 0) {
+      this.stickBottom = false;
+      this.ev.userScrolledUp();
+    }
     let r = this.rowOf(this.topOffset);
     let px = this.topPx + dy;
     const n = this.ensureRows().length;
@@ -241,6 +248,7 @@ export class LinePane {
     this.topOffset = this.lineAt(r)?.offset ?? 0;
     this.topPx = px;
     this.clamp();
+    if (dy > 0 && this.atBottom()) this.stickBottom = true;
     this.schedule();
   }
 
@@ -271,6 +279,11 @@ export class LinePane {
   render(): void {
     this.measureLineHeight();
     const rows = this.ensureRows();
+    if (this.stickBottom && this.block.eof) {
+      const m = this.maxTop();
+      this.topOffset = this.lineAt(m.row)?.offset ?? 0;
+      this.topPx = m.px;
+    }
     this.clamp();
     const top = this.rowOf(this.topOffset);
     const need = Math.ceil(this.height / this.lineH) + 2;
@@ -405,6 +418,7 @@ export class LinePane {
       const r = Math.round(f * m.row);
       const prevTop = this.rowOf(this.topOffset);
       if (r < prevTop) this.ev.userScrolledUp();
+      this.stickBottom = false;
       this.topOffset = this.lineAt(r)?.offset ?? 0;
       this.topPx = 0;
       this.schedule();
@@ -412,6 +426,7 @@ export class LinePane {
     }
     if (this.barTimer) clearTimeout(this.barTimer);
     this.barTimer = setTimeout(() => {
+      this.stickBottom = false;
       this.ev.userScrolledUp();
       if (f >= 0.999) return this.ev.jump('end');
       if (f <= 0.001) return this.ev.jump('start');
@@ -427,13 +442,8 @@ export class LinePane {
   private prefetch(top: number): void {
     const rows = this.rows.length;
     if (top < PREFETCH_ROWS && !this.block.atStart) {
-      const anchor = this.topOffset;
-      this.block.extendUp().then((added) => {
-        if (added) {
-          this.topOffset = anchor;
-          this.changed();
-        }
-      }, this.ev.error);
+      // The position is a byte offset, so lines added above do not move what is on screen.
+      this.block.extendUp().then((added) => added && this.changed(), this.ev.error);
     }
     if (rows - top < PREFETCH_ROWS + this.pageRows && !this.block.eof) {
       this.block.extendDown().then((added) => added && this.changed(), this.ev.error);

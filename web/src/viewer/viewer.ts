@@ -47,6 +47,7 @@ export class Viewer {
   private readonly findStatus: HTMLElement;
   private readonly gotoInput: HTMLInputElement;
   private readonly meta: HTMLElement;
+  private crumbsEl: ChildNode;
   private urlTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastAction: (() => Promise<void>) | null = null;
@@ -84,7 +85,7 @@ export class Viewer {
     this.followBtn.setAttribute('aria-pressed', 'false');
     this.wrapBtn = btn('Wrap lines', 'Wrap', () => this.toggleWrap(), 'w');
     this.wrapBtn.setAttribute('aria-pressed', 'false');
-    this.foldBtn = btn('Fold all stack traces', 'Fold traces', () => this.toggleFoldAll(), 'z');
+    this.foldBtn = btn('Fold all stack traces', 'Fold', () => this.toggleFoldAll(), 'z');
     this.foldBtn.setAttribute('aria-pressed', 'false');
     this.findInput = h('input', { type: 'search', class: 'find', placeholder: 'Find in file', 'aria-label': 'Find in file', 'aria-keyshortcuts': '/' });
     this.findInput.addEventListener('keydown', (e) => {
@@ -112,6 +113,7 @@ export class Viewer {
     });
     const download = h('a', { class: 'tb', href: fileUrl(ref, '', { download: 1 }), download: ref.file, 'aria-label': `Download ${ref.file}`, title: 'Download the whole file' }, 'Download');
     this.meta = h('span', { class: 'meta' });
+    this.crumbsEl = ctx.crumbs(ref) as ChildNode;
     this.banner = h('div', { class: 'banner', role: 'alert', hidden: true });
     this.status = h('div', { class: 'status', 'aria-live': 'polite' });
     const toolbar = h(
@@ -132,12 +134,12 @@ export class Viewer {
       this.wrapBtn,
       this.foldBtn,
       download,
-      btn('Copy link to this view', 'Copy link', () => void this.copyLink()),
+      btn('Copy link to this view', 'Link', () => void this.copyLink()),
     );
     this.el = h(
       'section',
       { class: 'viewer', 'aria-label': `Log file ${ref.file}` },
-      h('header', { class: 'vhead' }, ctx.crumbs(ref), this.meta),
+      h('header', { class: 'vhead' }, this.crumbsEl, this.meta),
       toolbar,
       this.banner,
       this.pane.el,
@@ -156,8 +158,10 @@ export class Viewer {
     if (r.offset !== undefined) {
       const o = r.offset;
       await this.run(async () => {
-        this.pane.selected = o;
         await this.load(() => this.block.jumpTo(o, 80, WINDOW));
+        // An offset inside a line names that line.
+        this.pane.selected = this.block.lines[this.block.indexOf(o)]?.offset ?? o;
+        this.pane.changed();
         this.pane.reveal(o);
       });
     } else if (r.top !== undefined) {
@@ -211,6 +215,9 @@ export class Viewer {
 
   /** The pod list changed: refresh size/mtime shown. */
   refreshMeta(): void {
+    const crumbs = this.ctx.crumbs(this.ref) as ChildNode;
+    this.crumbsEl.replaceWith(crumbs);
+    this.crumbsEl = crumbs;
     const m = this.ctx.fileMeta(this.ref);
     const size = Math.max(m?.size ?? 0, this.block.size);
     replace(
