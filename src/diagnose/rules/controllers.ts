@@ -62,7 +62,11 @@ export function parseQuotaExceeded(msg: string): QuotaExceeded | undefined {
 export function parseQuotaMustSpecify(msg: string): { quota: string; resources: string[] } | undefined {
   const m = /failed quota: ([^:]+): must specify ([^"\n]+)/.exec(msg);
   if (!m) return undefined;
-  const rs = m[2]!.split(/[;,]/).map((x) => x.trim().replace(/\s+for:.*$/, '').replace(/\.$/, '')).filter(Boolean);
+  const rs = m[2]!
+    .split(';')
+    .flatMap((part) => (/\sfor:/.test(part) ? [part.replace(/\s+for:.*$/, '')] : part.split(',')))
+    .map((x) => x.trim().replace(/\.$/, ''))
+    .filter(Boolean);
   return { quota: m[1]!.trim(), resources: [...new Set(rs)] };
 }
 

@@ -39,7 +39,7 @@ export function classifyPullError(msg: string): PullCause {
   if (/x509:|certificate signed by unknown authority|tls: failed to verify|certificate is not valid/i.test(msg)) return 'tls';
   if (/unauthorized|authentication required|authorization failed|no basic auth credentials|insufficient_scope|\b401\b|\b403 Forbidden|access denied|denied: /i.test(msg)) return 'unauthorized';
   if (/code = NotFound|: not found|manifest unknown|not found: manifest|name unknown|manifest for .* not found|no such image|does not exist/i.test(msg)) return 'not-found';
-  if (/no such host|i\/o timeout|connection refused|network is unreachable|context deadline exceeded|TLS handshake timeout|Client\.Timeout|connection reset|dial tcp|registry is unavailable|RegistryUnavailable|EOF$/i.test(msg)) return 'unreachable';
+  if (/no such host|i\/o timeout|connection refused|network is unreachable|context deadline exceeded|TLS handshake timeout|Client\.Timeout|connection reset|context canceled|dial tcp|registry is unavailable|RegistryUnavailable|EOF$/i.test(msg)) return 'unreachable';
   return 'unknown';
 }
 
@@ -89,11 +89,12 @@ function detailOf(msg: string): { image?: string; detail: string } {
 /** The rule. */
 export function imagePullRule(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
+  const podSecretWarn = ctx.events.find((e) => e.reason === 'FailedToRetrieveImagePullSecret' && (ctx.historical || !supersededByStart(ctx, e)));
   const byContainer = new Map<string, NormEvent[]>();
   for (const e of ctx.events) {
     const isPull = (e.reason === 'Failed' && /Failed to pull image|Failed to inspect image/.test(e.message)) ||
       (e.reason === 'BackOff' && /Back-off pulling image/.test(e.message)) ||
-      ['InspectFailed', 'ErrImageNeverPull', 'FailedToRetrieveImagePullSecret'].includes(e.reason);
+      ['InspectFailed', 'ErrImageNeverPull'].includes(e.reason);
     if (!isPull) continue;
     const key = e.container ?? '';
     if (!ctx.historical && supersededByStart(ctx, e)) continue;
@@ -102,13 +103,14 @@ export function imagePullRule(ctx: RuleContext): Finding[] {
   // Containers whose status says they wait on an image.
   const waiting = containerStatuses(ctx.pod).filter((x) => WAITING.has(x.s.state?.waiting?.reason ?? ''));
   for (const x of waiting) if (!byContainer.has(x.s.name)) byContainer.set(x.s.name, []);
+  if (podSecretWarn && byContainer.size === 0) byContainer.set('', []);
   for (const [key, evs] of byContainer) {
     const container = key || undefined;
     const st = containerStatuses(ctx.pod).find((x) => x.s.name === container);
     // A container that is running now is not blocked by old pull Events (the status is the truth).
     if (!ctx.historical && st && (st.s.state?.running || st.s.state?.terminated) && !waiting.includes(st)) continue;
-    const failed = evs.filter((e) => e.reason !== 'BackOff' && e.reason !== 'FailedToRetrieveImagePullSecret');
-    const secretWarn = evs.find((e) => e.reason === 'FailedToRetrieveImagePullSecret');
+    const failed = evs.filter((e) => e.reason !== 'BackOff');
+    const secretWarn = podSecretWarn;
     const backoff = evs.find((e) => e.reason === 'BackOff');
     const w = st?.s.state?.waiting;
     const specImage = ctx.pod?.spec?.containers?.concat(ctx.pod.spec.initContainers ?? []).find((c) => c.name === container)?.image;
