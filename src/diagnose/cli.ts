@@ -87,6 +87,8 @@ function podFrom(json: unknown, name: string): PodJson {
   }
   if (o.kind !== undefined && o.kind !== 'Pod') throw new UsageError(`${name}: expected kind Pod, got ${o.kind}`);
   if (typeof o.metadata !== 'object' || o.metadata === null) throw new UsageError(`${name}: the Pod has no metadata`);
+  const spec = (json as { spec?: unknown }).spec;
+  if (typeof spec !== 'object' || spec === null) throw new UsageError(`${name}: expected a Pod (kubectl get pod X -o json), found an object without spec`);
   return json as PodJson;
 }
 
