@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zList } from '../config/schema.ts';
 
 /** A podlog shipping priority: P0 is the highest, P3 the lowest. */
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
@@ -7,8 +8,19 @@ export type Priority = (typeof PRIORITIES)[number];
 
 const priority = z.enum(PRIORITIES);
 
+/** Env values of maps are JSON (`PODLOG_KUBE_NAMESPACE_PRIORITIES='{"prod":"P1"}'`); bad JSON is left for the schema to reject. */
+function jsonObject(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (v.trim() === '') return {};
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
 /**
- * The `kube` section of podlog's configuration (merged by the lead into the main schema, under `kube`).
+ * The `kube` section (numbers coerced and lists comma-separated, so `PODLOG_KUBE_*` env values work) of podlog's configuration (merged by the lead into the main schema, under `kube`).
  * Every key has a default and a description; unknown keys are rejected (`z.strictObject`).
  * Durations are in ms unless the name says seconds; sizes are counts.
  */
@@ -23,13 +35,13 @@ export const kubeConfigSchema = z.strictObject({
     .describe('Lease holder identity of this agent; defaults to env POD_NAME, else the host name'),
   peerAddress: z.string().optional()
     .describe('Base URL other agents use to reach this one (e.g. http://$(POD_IP):8080); published on the Lease so any agent can ask the elected one about gone pods'),
-  jobLabelKeys: z.array(z.string().min(1)).default(['app', 'app.kubernetes.io/instance', 'batch.kubernetes.io/job-name', 'job-name'])
+  jobLabelKeys: zList(z.string().min(1)).default(['app', 'app.kubernetes.io/instance', 'batch.kubernetes.io/job-name', 'job-name'])
     .describe('Pod label keys tried in order for the job id (Flink native Kubernetes and the Flink Kubernetes Operator put the cluster-id in `app`)'),
   componentLabelKey: z.string().default('component')
     .describe('Pod label key naming the job component (Flink: jobmanager|taskmanager)'),
   priorityKey: z.string().default('podlog.io/priority')
     .describe('Pod label or annotation (label wins) holding P0..P3'),
-  namespacePriorities: z.record(z.string(), priority).default({})
+  namespacePriorities: z.preprocess(jsonObject, z.record(z.string(), priority)).default({})
     .describe('Priority for pods without the priority key, per namespace, e.g. {"flink-prod":"P1"}'),
   defaultPriority: priority.optional()
     .describe('Priority for pods with neither the key nor a namespace default; unset = no priority (not shipped by priority policy)'),
@@ -37,29 +49,29 @@ export const kubeConfigSchema = z.strictObject({
     .describe('Namespace of the coordination.k8s.io/v1 Lease that elects the agent recording pending pods and owners'),
   leaseName: z.string().default('podlog-cluster-recorder')
     .describe('Name of that Lease'),
-  leaseDurationSeconds: z.number().int().min(5).max(300).default(15)
+  leaseDurationSeconds: z.coerce.number().int().min(5).max(300).default(15)
     .describe('How long a Lease stays valid without renewal (s)'),
-  leaseRenewMs: z.number().int().min(10).default(5000)
+  leaseRenewMs: z.coerce.number().int().min(10).default(5000)
     .describe('How often the holder renews and others retry (ms)'),
-  ownerKinds: z.array(z.string()).default(['ReplicaSet', 'Job', 'StatefulSet', 'Deployment', 'DaemonSet', 'CronJob'])
+  ownerKinds: zList(z.string().min(1)).default(['ReplicaSet', 'Job', 'StatefulSet', 'Deployment', 'DaemonSet', 'CronJob'])
     .describe('Kinds whose Events the elected agent records (FailedCreate for quota lives on the ReplicaSet/Job/StatefulSet)'),
-  watchPageSize: z.number().int().min(1).max(5000).default(500)
+  watchPageSize: z.coerce.number().int().min(1).max(5000).default(500)
     .describe('`limit` of each list page'),
-  watchTimeoutSeconds: z.number().int().min(1).default(300)
+  watchTimeoutSeconds: z.coerce.number().int().min(1).default(300)
     .describe('`timeoutSeconds` asked of each watch (the server closes it then; we resume from the last resourceVersion)'),
-  watchStallMs: z.number().int().min(10).default(90_000)
+  watchStallMs: z.coerce.number().int().min(10).default(90_000)
     .describe('Watchdog: a watch that delivers nothing (not even a bookmark) this long is dropped and restarted'),
-  backoffInitialMs: z.number().int().min(1).default(1000)
+  backoffInitialMs: z.coerce.number().int().min(1).default(1000)
     .describe('First retry delay after a failed list or watch (ms); doubles per failure, with jitter'),
-  backoffMaxMs: z.number().int().min(1).default(30_000)
+  backoffMaxMs: z.coerce.number().int().min(1).default(30_000)
     .describe('Cap of the retry delay (ms)'),
-  maxEventsPerPod: z.number().int().min(1).default(1000)
+  maxEventsPerPod: z.coerce.number().int().min(1).default(1000)
     .describe('Events kept per pod record (newest by last-seen)'),
-  maxRecords: z.number().int().min(10).default(5000)
+  maxRecords: z.coerce.number().int().min(10).default(5000)
     .describe('Pod records kept on disk; past it the oldest deleted ones are removed'),
-  recordRetentionDays: z.number().min(0).default(14)
+  recordRetentionDays: z.coerce.number().min(0).default(14)
     .describe('Records of pods deleted longer ago than this are removed (0 = keep until maxRecords)'),
-  flushDelayMs: z.number().int().min(0).default(1000)
+  flushDelayMs: z.coerce.number().int().min(0).default(1000)
     .describe('Changed records are written to disk this long after the change (and always on stop)'),
 });
 
