@@ -89,8 +89,11 @@ async function main(): Promise<void> {
     for (let i = 1; i <= jumps; i++) {
       const f = i / jumps;
       await page.evaluate((frac) => {
+        // A drag of the scrollbar thumb: pointer down, move, up.
         const bar = document.querySelector<HTMLElement>('.vbar')!;
+        bar.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
         bar.scrollTop = frac * (bar.scrollHeight - bar.clientHeight);
+        window.dispatchEvent(new PointerEvent('pointerup'));
       }, f);
       // Wait for the window at that position to be fetched and drawn (the status names the held bytes).
       await page.waitForFunction((frac) => {

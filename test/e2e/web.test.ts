@@ -57,6 +57,7 @@ function lastLine(text: string): string {
 async function newPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => console.error('page error:', e.message));
   return page;
 }
 
@@ -106,7 +107,7 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     if (!fx) return t.skip('no Flink fixtures in fixtures/flink/root');
     const page = await newPage();
     await page.goto(`${agent.url}/#/`);
-    await page.getByRole('textbox', { name: 'Filter pods, jobs and files' }).fill(fx.pod);
+    await page.getByRole('searchbox', { name: 'Filter pods, jobs and files' }).fill(fx.pod);
     const podItem = page.locator('li.pod', { has: page.locator('.pod-name', { hasText: fx.pod }) }).first();
     await podItem.waitFor();
     assert.match(await podItem.locator('.state').innerText(), /exited|failed|deleted/);

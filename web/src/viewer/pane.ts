@@ -41,7 +41,9 @@ export class LinePane {
   private heights = new Map<number, number>();
   private lineH = 18;
   private frame = 0;
-  private ignoreBar: number | null = null;
+  /** The pointer is down on the scrollbar, or it was used (wheel, release) within the last second. */
+  private barDown = false;
+  private barInputAt = 0;
   private barTimer: ReturnType<typeof setTimeout> | null = null;
   private resizeObs: ResizeObserver;
 
@@ -70,6 +72,17 @@ export class LinePane {
     this.el = h('div', { class: 'pane' }, this.viewport, this.bar);
     this.viewport.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
     this.bar.addEventListener('scroll', () => this.onBar());
+    // Only scrolls the user makes on the scrollbar move the view; the pane's own updates of its
+    // position (and layout changes of the spacer) must not feed back.
+    this.bar.addEventListener('pointerdown', () => {
+      this.barDown = true;
+      this.barInputAt = performance.now();
+    });
+    window.addEventListener('pointerup', () => {
+      if (this.barDown) this.barInputAt = performance.now();
+      this.barDown = false;
+    });
+    this.bar.addEventListener('wheel', () => (this.barInputAt = performance.now()), { passive: true });
     this.canvas.addEventListener('click', (e) => this.onClick(e));
     this.resizeObs = new ResizeObserver(() => {
       this.heights.clear();
@@ -398,19 +411,12 @@ export class LinePane {
     else if (this.atBottom()) f = 1;
     else f = this.block.size > 0 ? this.topOffset / this.block.size : 0;
     const st = Math.round(Math.min(1, f) * max);
-    if (Math.abs(this.bar.scrollTop - st) >= 1) {
-      this.ignoreBar = st;
-      this.bar.scrollTop = st;
-    }
+    if (!this.barDown && Math.abs(this.bar.scrollTop - st) >= 1) this.bar.scrollTop = st;
   }
 
   private onBar(): void {
+    if (!this.barDown && performance.now() - this.barInputAt > 1000) return;
     const st = this.bar.scrollTop;
-    if (this.ignoreBar !== null && Math.abs(st - this.ignoreBar) <= 1) {
-      this.ignoreBar = null;
-      return;
-    }
-    this.ignoreBar = null;
     const max = this.bar.scrollHeight - this.bar.clientHeight;
     const f = max > 0 ? st / max : 0;
     if (this.whole()) {

@@ -53,6 +53,8 @@ export class Viewer {
   private lastAction: (() => Promise<void>) | null = null;
   private destroyed = false;
   private connection: 'live' | 'reconnecting' | '' = '';
+  /** A window was read at least once (so an empty block means an empty file). */
+  private loaded = false;
 
   constructor(route: FileRoute, private readonly ctx: ViewerContext) {
     this.ref = route.ref;
@@ -245,6 +247,7 @@ export class Viewer {
   private async load(jump: () => Promise<boolean>): Promise<void> {
     this.setStatus('Loading…');
     const ok = await jump();
+    this.loaded ||= ok;
     if (ok) this.pane.changed();
     this.refreshMeta();
   }
@@ -470,7 +473,7 @@ export class Viewer {
     const size = Math.max(b.size, b.end);
     const pct = size > 0 ? Math.round((this.pane.topOffset / size) * 100) : 0;
     const mode = this.following ? (this.connection === 'reconnecting' ? 'reconnecting…' : 'following') : this.paused ? 'paused — press f to follow again' : '';
-    const range = b.lines.length ? `bytes ${b.start.toLocaleString()}–${b.end.toLocaleString()} of ${size.toLocaleString()} held · at ${pct}%` : 'empty file';
+    const range = b.lines.length ? `bytes ${b.start.toLocaleString()}–${b.end.toLocaleString()} of ${size.toLocaleString()} held · at ${pct}%` : this.loaded ? 'empty file' : '';
     this.setStatus([range, mode].filter(Boolean).join(' · '));
     this.el.classList.toggle('is-following', this.following);
     this.el.classList.toggle('is-paused', this.paused);
