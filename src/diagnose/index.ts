@@ -21,7 +21,9 @@ import { schedulingRule } from './rules/scheduling.ts';
 import { volumesRule } from './rules/volumes.ts';
 import type { DiagnoseInput, Diagnosis, Finding, FindingClass, NormEvent, PodJson, Severity, TimelineEntry } from './types.ts';
 
+/** The public shapes, re-exported for callers of {@link diagnose}. */
 export type { DiagnoseInput, Diagnosis, Finding, FindingClass, Severity } from './types.ts';
+/** Plain-text rendering (see render.ts). */
 export { renderText } from './render.ts';
 
 /** Every rule, in no particular order (ranking is by {@link CLASS_ORDER}). */
@@ -164,7 +166,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     historical: false,
   };
   const found = RULES.flatMap((r) => r(ctx));
-  let findings = rankFindings(found.filter((f) => !f.past));
+  const findings = rankFindings(found.filter((f) => !f.past));
   let past = found.filter((f) => f.past);
   if (cutoff !== undefined || createdMs !== undefined) {
     const oldPod = podEvents.filter((e) => !isCurrent(e, cutoff));
@@ -221,7 +223,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     headline = `No problem found in the Events of ${subject.kind} ${ref}.`;
     severity = 'ok';
   }
-  if (findings.length > 1) findings = findings.map((f) => f);
   return {
     subject,
     severity,
@@ -231,4 +232,19 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     timeline: buildTimeline(pod, all, cutoff),
     now: iso(now),
   };
+}
+
+/** A one-line summary for lists ("pods with problems" on the node page): severity, headline, classes. */
+export interface DiagnosisSummary {
+  namespace: string;
+  name: string;
+  severity: Severity;
+  headline: string;
+  /** Current finding classes, root cause first. */
+  classes: FindingClass[];
+}
+
+/** Summarises a diagnosis for a list; a list of problem pods keeps those with severity warning or critical. */
+export function summarize(d: Diagnosis): DiagnosisSummary {
+  return { namespace: d.subject.namespace, name: d.subject.name, severity: d.severity, headline: d.headline, classes: d.findings.map((f) => f.class) };
 }

@@ -4,6 +4,11 @@
  */
 import type { Diagnosis, Evidence, Finding } from './types.ts';
 
+/** Replaces control characters (C0 except tab and newline, DEL, C1) so pod-written text cannot drive a terminal. */
+export function sanitize(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
 function indent(text: string, pad: string): string {
   return text.split('\n').map((l) => pad + l).join('\n');
 }
@@ -47,5 +52,5 @@ export function renderText(d: Diagnosis, opts: { timeline?: boolean } = {}): str
       out.push(`  ${t.at}  ${t.type.padEnd(7)} ${t.reason}${t.count ? ` (x${t.count})` : ''}  ${t.object}: ${t.message.replace(/\s+/g, ' ')}${t.past ? '  (past)' : ''}`);
     }
   }
-  return out.join('\n') + '\n';
+  return out.map((l) => l.split('\n').map(sanitize).join('\n')).join('\n') + '\n';
 }

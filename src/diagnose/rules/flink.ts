@@ -21,6 +21,9 @@ interface Pattern {
   fix: (role: string) => string;
 }
 
+/** Longest part of a log line the patterns look at, in characters (log lines are untrusted and may be huge). */
+export const MAX_LINE_CHARS = 16 * 1024;
+
 const mem = (role: string) => (role === 'JobManager' ? 'jobmanager' : 'taskmanager');
 
 const PATTERNS: Pattern[] = [
@@ -89,9 +92,12 @@ export function flinkRule(ctx: RuleContext): Finding[] {
     const tails = ctx.logTails.filter((t) => t.container === container);
     const role = /jobmanager/i.test(`${ctx.name} ${container} ${ctx.pod?.metadata?.labels?.['component'] ?? ''}`) ? 'JobManager' : /taskmanager/i.test(`${ctx.name} ${container} ${ctx.pod?.metadata?.labels?.['component'] ?? ''}`) ? 'TaskManager' : 'process';
     const seen = new Set<string>();
+    // A container that is ready now survived what its log shows: warn, do not alarm.
+    const readyNow = !!ctx.pod?.status?.containerStatuses?.find((s) => s.name === container)?.ready;
     for (const tail of tails) {
       for (let i = tail.lines.length - 1; i >= 0; i--) {
-        const line = tail.lines[i]!;
+        // Pod-written text is untrusted: bound the work per line.
+        const line = tail.lines[i]!.slice(0, MAX_LINE_CHARS);
         // Quota denial of TaskManager pods, in the JobManager's log.
         if (/is forbidden: (?:exceeded quota|failed quota)/.test(line) && !seen.has('quota')) {
           seen.add('quota');
@@ -115,7 +121,7 @@ export function flinkRule(ctx: RuleContext): Finding[] {
           const evidence: Evidence[] = [{ source: 'log', ref: tail.file, text: clip(line, 1000) }];
           out.push({
             class: p.cls,
-            severity: p.cls === 'FlinkHeartbeatTimeout' || p.cls === 'FlinkNoResources' ? 'warning' : 'critical',
+            severity: p.cls === 'FlinkHeartbeatTimeout' || p.cls === 'FlinkNoResources' || readyNow ? 'warning' : 'critical',
             summary: `${who}: ${p.what(m, role)}.`,
             evidence,
             fix: p.fix(role),

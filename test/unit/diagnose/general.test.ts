@@ -115,3 +115,15 @@ test('renderText: headline first, evidence quoted, fix, timeline', () => {
   assert.match(t, /Timeline \(oldest first\):/);
   assert.ok(t.endsWith('\n'));
 });
+
+test('renderText neutralises terminal control characters from pod-written text', () => {
+  const d = diagnose({
+    pod: pod({ conditions: [{ type: 'Ready', status: 'False' }], statuses: [{ name: 'main', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=main pod=x' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(2), finishedAt: ago(1) } } }] }),
+    events: [],
+    logTails: [{ container: 'main', file: 'app.log', lines: ['ERROR boom \u001b]0;owned\u0007 \u001b[2J'] }],
+    now: NOW,
+  });
+  const t = renderText(d);
+  assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(t));
+  assert.match(t, /ERROR boom \uFFFD\]0;owned\uFFFD/);
+});

@@ -157,3 +157,12 @@ test('classifyPullError and registryOf', () => {
   assert.equal(registryOf('localhost:5000/app:1'), 'localhost:5000');
   assert.equal(registryOf('ghcr.io/org/app@sha256:abc'), 'ghcr.io');
 });
+
+test('image pull: back-off waiting message that carries the pull error', () => {
+  // Newer kubelets append the last pull error to the back-off message: `Back-off pulling image "x": ErrImagePull: <error>`.
+  const msg = `Back-off pulling image "${IMG}": ErrImagePull: failed to pull and unpack image "${IMG}": failed to resolve reference "${IMG}": ${IMG}: not found`;
+  const p = pod({ phase: 'Pending', containers: [{ name: 'main', image: IMG }], statuses: waiting('ImagePullBackOff', msg) });
+  const d = diagnose({ pod: p, events: [], now: NOW });
+  assert.equal(d.findings[0]?.class, 'ImagePullFailed');
+  assert.match(d.headline, /does not exist in registry registry\.example\.com/);
+});
