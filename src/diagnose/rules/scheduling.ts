@@ -7,7 +7,8 @@
  * PreFilter rejections (`pod has unbound immediate PersistentVolumeClaims`) without a count. Reasons come
  * from the plugins' ErrReason constants (pkg/scheduler/framework/plugins/…): noderesources/fit.go
  * `Insufficient %v` (before 1.20 also `Too many pods`), tainttoleration `node(s) had untolerated taint
- * {%s: %s}` (1.25+) / `node(s) had taint {%s: %s}, that the pod didn't tolerate` (1.18-1.24) / `node(s) had
+ * {%s: %s}` (1.25+; the newest releases print `node(s) had untolerated taint(s)` and log the taint only at
+ * V(4)) / `node(s) had taint {%s: %s}, that the pod didn't tolerate` (1.18-1.24) / `node(s) had
  * taints that the pod didn't tolerate` (older), nodeaffinity `node(s) didn't match Pod's node
  * affinity/selector` (older: `node(s) didn't match node selector`), interpodaffinity `node(s) didn't match pod
  * affinity rules` / `… pod anti-affinity rules` / `node(s) didn't satisfy existing pods anti-affinity rules`,
@@ -57,7 +58,11 @@ export function parseFitError(message: string): FitError | undefined {
     preemption = body.slice(p).replace(/^\.?\s*preemption:\s*/, '').trim();
     body = body.slice(0, p);
   }
-  body = body.trim().replace(/\.$/, '');
+  // The reason list ends at the first sentence break; later text (e.g. DRA's "no new claims to deallocate,")
+  // is not a reason.
+  const stop = body.search(/\.(\s|$)/);
+  if (stop >= 0) body = body.slice(0, stop);
+  body = body.trim().replace(/[.,]$/, '');
   const reasons: FitReason[] = [];
   for (const part of body.split(/,\s+(?=\d+\s)/)) {
     const t = part.trim();
@@ -145,6 +150,9 @@ function phrase(ctx: RuleContext, r: FitReason): Phrased {
       phrase: `${cnt}${pl('has', 'have')} the taint ${kv} that the pod does not tolerate`,
       fix: `add a toleration (spec.tolerations) for ${kv}${known ? '' : ` ({key: "${key}", operator: "${value ? 'Equal' : 'Exists'}"${value ? `, value: "${value}"` : ''}})`}`,
     };
+  }
+  if (/had untolerated taint\(s\)/.test(t)) {
+    return { phrase: `${cnt}${pl('has', 'have')} taints that the pod does not tolerate (this scheduler version does not name them)`, fix: 'add the matching tolerations (spec.tolerations); `kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints` lists the taints' };
   }
   if (/had taints that the pod didn't tolerate/.test(t)) {
     return { phrase: `${cnt}${pl('has', 'have')} taints that the pod does not tolerate`, fix: 'add the matching tolerations (spec.tolerations); `kubectl describe nodes | grep Taints` lists them' };

@@ -220,3 +220,16 @@ test('scheduling: scheduling gates (1.26+ condition reason SchedulingGated)', ()
   assert.equal(d.findings[0]?.class, 'Unschedulable');
   assert.match(d.findings[0]!.fix, /schedulingGates/);
 });
+
+test('scheduling: newest taint wording without the taint, and the DRA sentence before preemption', () => {
+  // tainttoleration/taint_toleration.go (recent): fwk.NewStatus(UnschedulableAndUnresolvable, "node(s) had untolerated taint(s)");
+  // DRA (dynamicresources plugin) adds "no new claims to deallocate" before the preemption part.
+  const msg = "0/6 nodes are available: 3 node(s) didn't match pod affinity rules, 3 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.";
+  const fe = parseFitError(msg);
+  assert.deepEqual(fe?.reasons, [{ count: 3, text: "node(s) didn't match pod affinity rules" }, { count: 3, text: 'node(s) had untolerated taint(s)' }]);
+  const p = pod({ phase: 'Pending', nodeName: null });
+  const d = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' })], now: NOW });
+  assert.match(d.headline, /3 have taints that the pod does not tolerate/);
+  assert.match(d.headline, /3 do not satisfy the pod's affinity rules/);
+  assert.match(d.findings[0]!.fix, /spec\.tolerations/);
+});
