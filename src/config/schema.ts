@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetentionSchema } from '../retention/config.ts';
 
 /** Booleans from env and flags: `true|false|1|0|yes|no` (z.coerce.boolean would read "false" as true). */
 export const zBool = z.preprocess((v) => {
@@ -50,6 +51,7 @@ export const ConfigSchema = z.strictObject({
   demo: zBool.default(false).describe('Serve the embedded demo root (real Flink logs plus one pod appending live).'),
   search: SearchSchema.prefault({}),
   follow: FollowSchema.prefault({}),
+  retention: RetentionSchema.prefault({}),
 });
 
 /** The validated, frozen configuration. */

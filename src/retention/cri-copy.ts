@@ -1,0 +1,371 @@
+/**
+ * Copies container stdout/stderr that the kubelet keeps under `/var/log/pods/<ns>_<pod>_<uid>/<container>/N.log`
+ * (CRI format, N = restart count) into podlog's root as `<root>/<ns>_<pod>_<uid>/<container>/stdio-N.cri.log`,
+ * incrementally, so it outlives the kubelet deleting the folder when the pod is removed (kubelet container GC).
+ *
+ * How the kubelet handles these files (kubernetes `pkg/kubelet/logs/container_log_manager.go`): when `N.log`
+ * passes `containerLogMaxSize` it is renamed `N.log.<YYYYMMDD-hhmmss>` and the runtime reopens a new `N.log`;
+ * older rotated files are gzip'd (`.gz`) and the oldest removed past `containerLogMaxFiles`; the monitor runs
+ * every 10 s, so a rotated file stays uncompressed for at least one of our polls.
+ *
+ * Per stream (pod, container, N) the copier keeps the current `N.log` open (opened with `openSafe`: no-follow,
+ * non-blocking, regular files only) and remembers its inode and the offset copied. An open descriptor keeps the
+ * bytes readable after a rename or unlink, so a rotation or the pod folder's deletion mid-copy loses nothing
+ * already opened: the copier drains the old descriptor to its end first. Rotated files not yet copied (history
+ * found at discovery, or two rotations between polls) are copied in name order, `.gz` decompressed. Offsets
+ * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates.
+ */
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import { writeAtomic } from '../kube/record-store.ts';
+import { isContainerName, parsePodDirName } from '../store/layout.ts';
+import { openSafe } from '../store/safe-open.ts';
+import { criCopyName } from './cri.ts';
+
+/** Options of {@link CriCopier}. */
+export interface CriCopyOptions {
+  /** The kubelet's pod log folder, e.g. `/var/log/pods`. */
+  source: string;
+  /** The podlog root the copies go to (absolute). */
+  dest: string;
+  /** JSON file of offsets (e.g. `<stateDir>/retention/cri-offsets.json`); no persistence when unset. */
+  stateFile?: string;
+  logger: Logger;
+  /** Poll interval, ms. */
+  pollMs: number;
+  /** A copy is rotated (`stdio-N.cri.log.K`, K increasing) once it passes this size, at a line end; bytes. */
+  maxFileBytes: number;
+  /** Copy only these namespaces; empty: all. */
+  namespaces?: readonly string[];
+  /** Bytes read per chunk (default 1 MiB). */
+  chunkBytes?: number;
+  /** Counted per byte copied and per file lost (metrics). */
+  onCopied?: (bytes: number) => void;
+  onLost?: () => void;
+  /** Test seam: called after each chunk is written (source path, offset reached). */
+  afterChunk?: (source: string, offset: number) => void | Promise<void>;
+}
+
+interface Stream {
+  key: string;
+  srcDir: string;
+  destDir: string;
+  podDir: string;
+  n: number;
+  /** The open current `N.log`, with its identity and the offset copied. */
+  fh?: FileHandle;
+  dev: number;
+  ino: number;
+  offset: number;
+  /** Timestamp part of the newest rotated file known to be copied ('' none). */
+  watermark: string;
+  /** Inodes of rotated files copied (uncompressed ones), to recognise them after a rotation. */
+  done: Set<number>;
+  /** After a restart whose file was compressed meanwhile: decompressed bytes of the next rotated file already copied. */
+  skip?: number;
+  /** Our copy's size and whether it ends at a line end (rotation happens at line ends only). */
+  destSize?: number;
+  destAtEol: boolean;
+  /** Seen in the last listing. */
+  seen: boolean;
+}
+
+interface Persisted {
+  version: 1;
+  streams: Record<string, { dev: number; ino: number; offset: number; watermark: string }>;
+}
+
+const CURRENT = /^(\d+)\.log$/;
+const ROTATED = /^(\d+)\.log\.(\d{8}-\d{6})(\.gz)?$/;
+
+/** Incremental copier of kubelet container logs; see the module comment. */
+export class CriCopier {
+  readonly #o: CriCopyOptions;
+  readonly #streams = new Map<string, Stream>();
+  #persisted: Persisted['streams'] = {};
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  #dirty = false;
+
+  constructor(o: CriCopyOptions) {
+    this.#o = o;
+  }
+
+  /** Load offsets, copy once, then poll every `pollMs` until `signal` aborts (then drain and close). */
+  async start(signal: AbortSignal): Promise<void> {
+    await this.#load();
+    await this.syncOnce();
+    if (signal.aborted) return this.stop();
+    this.#timer = setInterval(() => void this.syncOnce().catch((err) => this.#o.logger.warn({ err: String(err) }, 'cri copy failed')), this.#o.pollMs);
+    this.#timer.unref();
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Stop polling, close open files and save offsets. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#syncing;
+    for (const s of this.#streams.values()) this.#remember(s);
+    for (const s of this.#streams.values()) await s.fh?.close().catch(() => undefined);
+    this.#streams.clear();
+    this.#dirty = true;
+    await this.#save();
+  }
+
+  /** Copy everything new now (concurrent calls share one run). */
+  syncOnce(): Promise<void> {
+    this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined));
+    return this.#syncing;
+  }
+
+  /** Streams with an open source file (for tests and status). */
+  openCount(): number {
+    return [...this.#streams.values()].filter((s) => s.fh).length;
+  }
+
+  async #sync(): Promise<void> {
+    for (const s of this.#streams.values()) s.seen = false;
+    const wanted = this.#o.namespaces?.length ? new Set(this.#o.namespaces) : undefined;
+    for (const pod of await dirs(this.#o.source)) {
+      const parsed = parsePodDirName(pod);
+      if (!parsed || (wanted && !wanted.has(parsed.namespace))) continue;
+      for (const container of await dirs(join(this.#o.source, pod))) {
+        if (!isContainerName(container)) continue;
+        const srcDir = join(this.#o.source, pod, container);
+        const byN = new Map<number, { current: boolean; rotated: { name: string; ts: string; gz: boolean }[] }>();
+        for (const e of await readdir(srcDir, { withFileTypes: true }).catch(() => [])) {
+          if (!e.isFile()) continue;
+          const c = CURRENT.exec(e.name);
+          const r = c ? undefined : ROTATED.exec(e.name);
+          const n = Number((c ?? r)?.[1] ?? NaN);
+          if (!Number.isSafeInteger(n)) continue;
+          const entry = byN.get(n) ?? { current: false, rotated: [] };
+          byN.set(n, entry);
+          if (c) entry.current = true;
+          else entry.rotated.push({ name: e.name, ts: r![2]!, gz: !!r![3] });
+        }
+        for (const [n, files] of byN) {
+          const key = `${pod}/${container}/${n}`;
+          let s = this.#streams.get(key);
+          if (!s) {
+            const p = this.#persisted[key];
+            s = { key, srcDir, destDir: join(this.#o.dest, pod, container), podDir: join(this.#o.dest, pod), n, dev: p?.dev ?? 0, ino: p?.ino ?? 0,
+              offset: p?.offset ?? 0, watermark: p?.watermark ?? '', done: new Set(), destAtEol: true, seen: true };
+            this.#streams.set(key, s);
+          }
+          s.seen = true;
+          const rotated = files.rotated.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : Number(a.gz) - Number(b.gz)));
+          try {
+            await this.#syncStream(s, files.current, rotated);
+          } catch (err) {
+            this.#o.logger.warn({ stream: key, err: String(err) }, 'cri copy: stream failed; retrying next poll');
+          }
+        }
+      }
+    }
+    for (const s of [...this.#streams.values()]) {
+      if (s.seen) continue;
+      // The kubelet removed the file or the whole pod folder: copy what the open descriptor still holds, then forget.
+      if (s.fh) await this.#drain(s).catch((err) => this.#o.logger.warn({ stream: s.key, err: String(err) }, 'cri copy: final copy failed'));
+      else if (s.offset === 0 && s.ino === 0) this.#o.onLost?.();
+      this.#streams.delete(s.key);
+      delete this.#persisted[s.key];
+      this.#dirty = true;
+    }
+    await this.#save();
+  }
+
+  async #syncStream(s: Stream, hasCurrent: boolean, rotated: { name: string; ts: string; gz: boolean }[]): Promise<void> {
+    const curPath = join(s.srcDir, `${s.n}.log`);
+    const cur = hasCurrent ? await lstat(curPath).catch(() => undefined) : undefined;
+    const rotatedAway = s.fh !== undefined && (!cur || cur.ino !== s.ino || cur.dev !== s.dev);
+    if (rotatedAway) await this.#drain(s);
+    // Rotated files: ours (by inode) move the watermark; newer ones were never copied.
+    let resumeFound = s.ino !== 0 && cur?.ino === s.ino && cur.dev === s.dev;
+    for (const r of rotated) {
+      if (r.ts <= s.watermark) continue;
+      const path = join(s.srcDir, r.name);
+      const st = r.gz ? undefined : await lstat(path).catch(() => undefined);
+      if (st && (s.done.has(st.ino) || (rotatedAway && st.ino === s.ino))) {
+        s.watermark = r.ts;
+        continue;
+      }
+      if (rotated.some((o) => o.ts === r.ts && !o.gz && o !== r)) continue; // `.gz` being written beside the original
+      let from = 0;
+      if (st && !resumeFound && s.fh === undefined && s.ino !== 0 && st.ino === s.ino && st.dev === s.dev) {
+        from = s.offset; // restart: our last file was rotated while we were down
+        resumeFound = true;
+      } else if (r.gz && s.skip === undefined && !resumeFound && s.fh === undefined && s.ino !== 0 && s.offset > 0) {
+        s.skip = s.offset; // restart: our last file was rotated and compressed while we were down
+        resumeFound = true;
+      }
+      await this.#copyWhole(s, path, r.gz, from);
+      if (st) s.done.add(st.ino);
+      s.watermark = r.ts;
+      this.#dirty = true;
+    }
+    if (!cur?.isFile()) return;
+    if (!s.fh) {
+      try {
+        const f = await openSafe(this.#o.source, curPath);
+        const resume = f.stat.ino === s.ino && f.stat.dev === s.dev && s.offset <= f.stat.size;
+        s.fh = f.handle;
+        if (!resume) s.offset = 0;
+        s.dev = f.stat.dev;
+        s.ino = f.stat.ino;
+        this.#dirty = true;
+      } catch (err) {
+        this.#o.logger.debug({ path: curPath, err: String(err) }, 'cri copy: cannot open');
+        return;
+      }
+    }
+    const size = (await s.fh.stat()).size;
+    if (size < s.offset) s.offset = 0; // truncated in place
+    await this.#copyFrom(s, s.fh, curPath);
+  }
+
+  /** Copy the rest of the open descriptor (rotated or deleted source), then close it and remember its inode. */
+  async #drain(s: Stream): Promise<void> {
+    const fh = s.fh!;
+    try {
+      await this.#copyFrom(s, fh, join(s.srcDir, `${s.n}.log`));
+    } finally {
+      await fh.close().catch(() => undefined);
+      s.fh = undefined;
+      s.done.add(s.ino);
+      s.offset = 0;
+      this.#dirty = true;
+    }
+  }
+
+  /** Append `fh` from `s.offset` to its current end. */
+  async #copyFrom(s: Stream, fh: FileHandle, srcPath: string): Promise<void> {
+    const buf = Buffer.allocUnsafe(this.#o.chunkBytes ?? 1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, s.offset);
+      if (bytesRead === 0) return;
+      await this.#append(s, buf.subarray(0, bytesRead));
+      s.offset += bytesRead;
+      this.#dirty = true;
+      await this.#o.afterChunk?.(srcPath, s.offset);
+    }
+  }
+
+  /** Copy a whole rotated file (decompressing `.gz`), from byte `from` of its (decompressed) content. */
+  async #copyWhole(s: Stream, path: string, gz: boolean, from: number): Promise<void> {
+    let f;
+    try {
+      f = await openSafe(this.#o.source, path);
+    } catch {
+      return; // removed meanwhile
+    }
+    try {
+      let skip = gz ? (s.skip ?? 0) : from;
+      s.skip = undefined;
+      const raw = f.handle.createReadStream({ start: 0, autoClose: false });
+      const input = gz ? raw.pipe(createGunzip()) : raw;
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        let c = chunk;
+        if (skip > 0) {
+          const n = Math.min(skip, c.length);
+          skip -= n;
+          c = c.subarray(n);
+          if (c.length === 0) continue;
+        }
+        await this.#append(s, c);
+      }
+    } catch (err) {
+      this.#o.logger.warn({ path, err: String(err) }, 'cri copy: rotated file unreadable, skipped');
+    } finally {
+      await f.handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Append bytes to the copy, creating folders as real directories and rotating the copy past maxFileBytes. */
+  async #append(s: Stream, data: Buffer, retry = true): Promise<void> {
+    const dest = join(s.destDir, criCopyName(s.n));
+    if (s.destSize === undefined) {
+      await realDir(s.podDir);
+      await realDir(s.destDir);
+      const st = await lstat(dest).catch(() => undefined);
+      s.destSize = st?.isFile() ? st.size : 0;
+    }
+    if (s.destSize >= this.#o.maxFileBytes && s.destAtEol) {
+      const k = await nextRotation(s.destDir, s.n);
+      await rename(dest, join(s.destDir, `${criCopyName(s.n)}.${k}`)).catch(() => undefined);
+      s.destSize = 0;
+    }
+    let fh: FileHandle;
+    try {
+      fh = await open(dest, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
+    } catch (err) {
+      s.destSize = undefined;
+      // The folder was removed (retention evicted the pod folder): recreate it once.
+      if (retry && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.#append(s, data, false);
+      throw err;
+    }
+    try {
+      if (!(await fh.stat()).isFile()) throw new Error(`${dest} is not a regular file`);
+      await fh.write(data);
+    } finally {
+      await fh.close();
+    }
+    s.destSize += data.length;
+    s.destAtEol = data[data.length - 1] === 0x0a;
+    this.#o.onCopied?.(data.length);
+  }
+
+  #remember(s: Stream): void {
+    this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark };
+  }
+
+  async #load(): Promise<void> {
+    if (!this.#o.stateFile) return;
+    try {
+      const p = JSON.parse(await readFile(this.#o.stateFile, 'utf8')) as Persisted;
+      if (p.version === 1 && p.streams && typeof p.streams === 'object') this.#persisted = p.streams;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#o.logger.warn({ file: this.#o.stateFile, err: String(err) }, 'cri copy: offsets unreadable, starting over');
+    }
+  }
+
+  async #save(): Promise<void> {
+    if (!this.#o.stateFile || !this.#dirty) return;
+    this.#dirty = false;
+    for (const s of this.#streams.values()) this.#remember(s);
+    const data: Persisted = { version: 1, streams: this.#persisted };
+    await mkdir(join(this.#o.stateFile, '..'), { recursive: true, mode: 0o700 });
+    await writeAtomic(this.#o.stateFile, JSON.stringify(data));
+  }
+}
+
+/** Names of real directories (not symlinks) in `dir`; [] when unreadable. */
+async function dirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+/** Create `dir` (one level) if missing and insist it is a real directory, not a symlink. */
+async function realDir(dir: string): Promise<void> {
+  await mkdir(dir, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  const st = await lstat(dir);
+  if (!st.isDirectory()) throw new Error(`${dir} is not a real directory`);
+}
+
+/** The next K for `stdio-N.cri.log.K`: one past the largest present. */
+async function nextRotation(dir: string, n: number): Promise<number> {
+  const prefix = `${criCopyName(n)}.`;
+  let max = 0;
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!name.startsWith(prefix)) continue;
+    const k = Number(name.slice(prefix.length));
+    if (Number.isSafeInteger(k) && k > max) max = k;
+  }
+  return max + 1;
+}

@@ -1,0 +1,234 @@
+/**
+ * Pure retention planning for one root: given the pods under it, the disk usage and the policy, decide what
+ * to delete and why. No I/O; `executor.ts` carries the plan out. Rules (issue 7):
+ * 1. age: an exited pod's folder goes `maxAge` after the pod ended;
+ * 2. budget / floor: while the root is over its byte budget or its file system is below the free-space
+ *    floor, whole exited pods go oldest first, then rotated files of running pods oldest first;
+ * 3. never the live file of a running pod;
+ * 4. never unshipped bytes of a priority pod unless the free-space floor is breached, and then last
+ *    (those actions carry `unshippedBytes > 0` so the caller counts and logs them).
+ * Freed space is projected as the files' apparent sizes (a file still held open by a process frees
+ * nothing until closed; rotated files normally are not).
+ */
+import type { FileKind } from '../store/types.ts';
+import type { RetentionPolicy } from './config.ts';
+import { formatBytes, formatDuration, formatLimit, resolveLimit } from './quantity.ts';
+
+/** One file of a pod, as the planner sees it. */
+export interface PlanFile {
+  /** Absolute path. */
+  path: string;
+  /** Bytes. */
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number;
+  /** True for the file the process appends to (by name, see `classifyFileName`). */
+  live: boolean;
+  kind: FileKind;
+  /** Inode at planning time; the executor skips the file when the path then names another inode. */
+  ino?: number;
+}
+
+/** One pod generation folder `<root>/<ns>_<pod>_<uid>`. */
+export interface PlanPod {
+  /** `<namespace>/<name>/<uid>`, for reports. */
+  key: string;
+  /** Absolute path of the pod folder. */
+  path: string;
+  /** `exited`: record says deleted/succeeded/failed, or no record and idle (see `index.ts`); else `running`. */
+  state: 'running' | 'exited';
+  /** Latest file mtime, ms since the epoch. */
+  lastActivityMs: number;
+  /** When the pod ended (record `deletedAt` or last container `finishedAt`), ms; the later of this and lastActivityMs counts. */
+  endedAtMs?: number;
+  /** False when the pod is known not to be a priority pod; its unshipped bytes are then not protected. */
+  priority?: boolean;
+  files: PlanFile[];
+}
+
+/** Disk usage of one root, bytes. */
+export interface DiskUsage {
+  /** Sum of the catalog's file sizes under the root. */
+  rootBytes: number;
+  /** Size of the root's file system (statfs blocks × block size). */
+  fsTotal: number;
+  /** Bytes available to the agent on it (statfs `bavail` × block size). */
+  fsFree: number;
+}
+
+/** Input of {@link planRetention}. */
+export interface PlanInput {
+  pods: PlanPod[];
+  usage: DiskUsage;
+  policy: RetentionPolicy;
+  /** Now, ms since the epoch. */
+  now: number;
+  /** Bytes of a file not yet acknowledged by Elasticsearch (0 when it does not ship). */
+  unshipped: (path: string) => number;
+}
+
+/** Why something goes: `age` (exited longer than maxAge), `budget` (root over its byte budget), `floor` (file system below the free-space floor). */
+export type EvictReason = 'age' | 'budget' | 'floor';
+
+/** One deletion. */
+export interface EvictAction {
+  /** `pod`: remove the whole pod folder; `file`: unlink one file. */
+  kind: 'pod' | 'file';
+  path: string;
+  /** Bytes freed (projected). */
+  bytes: number;
+  reason: EvictReason;
+  /** Pod key (`ns/name/uid`). */
+  pod: string;
+  /** Unshipped priority bytes deleted with it (> 0 only for `floor`). */
+  unshippedBytes: number;
+  /** Expected inode of a `file` action. */
+  ino?: number;
+  /** One plain sentence: why this goes. */
+  why: string;
+}
+
+/** Result of {@link planRetention}. */
+export interface RetentionPlan {
+  actions: EvictAction[];
+  /** The root's byte budget resolved against the file system, when one is set. */
+  budgetBytes?: number;
+  /** The free-space floor, bytes. */
+  floorBytes: number;
+  usageBefore: DiskUsage;
+  /** Usage once every action is done (projected). */
+  usageAfter: DiskUsage;
+  /** True when the root started over budget or below the floor. */
+  overBefore: boolean;
+  /** True when the plan could not get under budget and above the floor. */
+  stillOver: boolean;
+  /** Unshipped priority bytes kept although over budget or below the floor. */
+  heldUnshippedBytes: number;
+  /** Pods left after the plan. */
+  keptPods: number;
+  /** End time (ms) of the oldest pod left, by ended-at or last activity; undefined when none is left. */
+  oldestKeptMs?: number;
+}
+
+const endOf = (p: PlanPod): number => Math.max(p.lastActivityMs, p.endedAtMs ?? 0);
+const byEnd = (a: PlanPod, b: PlanPod): number => endOf(a) - endOf(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * Plan one retention pass over one root (pure, deterministic: ties break by key and path).
+ * Cost: O(files · log files) for the sort of rotated files; one `unshipped` call per file.
+ */
+export function planRetention(input: PlanInput): RetentionPlan {
+  const { pods, usage, policy, now } = input;
+  const budgetBytes = policy.maxBytes ? resolveLimit(policy.maxBytes, usage.fsTotal) : undefined;
+  const floorBytes = resolveLimit(policy.minFree, usage.fsTotal);
+  let root = usage.rootBytes;
+  let free = usage.fsFree;
+  const actions: EvictAction[] = [];
+  const gonePods = new Set<PlanPod>();
+  const goneFiles = new Set<string>();
+  const unshippedCache = new Map<string, number>();
+  const held = (pod: PlanPod, f: PlanFile): number => {
+    if (pod.priority === false) return 0;
+    let u = unshippedCache.get(f.path);
+    if (u === undefined) unshippedCache.set(f.path, (u = Math.min(f.size, Math.max(0, input.unshipped(f.path)))));
+    return u;
+  };
+  const overBudget = () => budgetBytes !== undefined && root > budgetBytes;
+  const belowFloor = () => free < floorBytes;
+  const pressure = (): EvictReason | undefined => (overBudget() ? 'budget' : belowFloor() ? 'floor' : undefined);
+  const overBefore = pressure() !== undefined;
+  const take = (a: Omit<EvictAction, 'pod'>, pod: PlanPod) => {
+    actions.push({ ...a, pod: pod.key });
+    root -= a.bytes;
+    free += a.bytes;
+  };
+  const pressureWords = (r: EvictReason): string =>
+    r === 'budget'
+      ? `root over its budget of ${formatLimit(policy.maxBytes!)} (${formatBytes(root)} used)`
+      : `free space below the floor of ${formatLimit(policy.minFree)} (${formatBytes(free)} free)`;
+
+  /** Remove a pod: the whole folder, or only its files holding no unshipped priority bytes. */
+  const evictPod = (pod: PlanPod, reason: EvictReason, why: string, allowUnshipped: boolean): void => {
+    const left = pod.files.filter((f) => !goneFiles.has(f.path));
+    const protectedFiles = left.filter((f) => held(pod, f) > 0);
+    if (protectedFiles.length === 0 || allowUnshipped) {
+      const bytes = left.reduce((s, f) => s + f.size, 0);
+      const unshippedBytes = protectedFiles.reduce((s, f) => s + held(pod, f), 0);
+      gonePods.add(pod);
+      for (const f of left) goneFiles.add(f.path);
+      take({ kind: 'pod', path: pod.path, bytes, reason, unshippedBytes, why: unshippedBytes > 0 ? `${why}; deletes ${formatBytes(unshippedBytes)} not yet shipped` : why }, pod);
+      return;
+    }
+    for (const f of left) {
+      if (held(pod, f) > 0) continue;
+      goneFiles.add(f.path);
+      take({ kind: 'file', path: f.path, bytes: f.size, reason, unshippedBytes: 0, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${why}; the pod's unshipped files stay` }, pod);
+    }
+  };
+
+  const exited = pods.filter((p) => p.state === 'exited').sort(byEnd);
+  // 1. Age.
+  for (const pod of exited) {
+    const age = now - endOf(pod);
+    if (age >= policy.maxAgeMs) evictPod(pod, 'age', `exited ${formatDuration(age)} ago (max age ${formatDuration(policy.maxAgeMs)})`, false);
+  }
+  // 2a. Whole exited pods, oldest first.
+  for (const pod of exited) {
+    const r = pressure();
+    if (!r) break;
+    if (gonePods.has(pod)) continue;
+    evictPod(pod, r, `${pressureWords(r)}: oldest exited pod (ended ${formatDuration(now - endOf(pod))} ago)`, false);
+  }
+  // 2b. Rotated files of running pods, oldest first.
+  const running = pods.filter((p) => p.state === 'running');
+  const rotated: { pod: PlanPod; f: PlanFile }[] = [];
+  if (pressure()) {
+    for (const pod of running) for (const f of pod.files) if (!f.live) rotated.push({ pod, f });
+    rotated.sort((a, b) => a.f.mtimeMs - b.f.mtimeMs || (a.f.path < b.f.path ? -1 : 1));
+    for (const { pod, f } of rotated) {
+      const r = pressure();
+      if (!r) break;
+      if (goneFiles.has(f.path) || held(pod, f) > 0) continue;
+      goneFiles.add(f.path);
+      take({ kind: 'file', path: f.path, bytes: f.size, reason: r, unshippedBytes: 0, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${pressureWords(r)}: rotated file of a running pod (written ${formatDuration(now - f.mtimeMs)} ago)` }, pod);
+    }
+  }
+  // 3. Below the floor only: unshipped priority data, exited pods first, then rotated files of running pods.
+  if (belowFloor()) {
+    for (const pod of exited) {
+      if (!belowFloor()) break;
+      if (gonePods.has(pod)) continue;
+      evictPod(pod, 'floor', `${pressureWords('floor')}: oldest exited pod, although not fully shipped`, true);
+    }
+    for (const { pod, f } of rotated) {
+      if (!belowFloor()) break;
+      if (goneFiles.has(f.path)) continue;
+      goneFiles.add(f.path);
+      const u = held(pod, f);
+      take({ kind: 'file', path: f.path, bytes: f.size, reason: 'floor', unshippedBytes: u, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${pressureWords('floor')}: rotated file of a running pod, although ${formatBytes(u)} are not yet shipped` }, pod);
+    }
+  }
+
+  let heldUnshippedBytes = 0;
+  let oldestKeptMs: number | undefined;
+  let keptPods = 0;
+  for (const pod of pods) {
+    if (gonePods.has(pod)) continue;
+    keptPods++;
+    const end = pod.state === 'exited' ? endOf(pod) : pod.lastActivityMs;
+    if (oldestKeptMs === undefined || end < oldestKeptMs) oldestKeptMs = end;
+    if (overBefore) for (const f of pod.files) if (!goneFiles.has(f.path)) heldUnshippedBytes += held(pod, f);
+  }
+  return {
+    actions,
+    ...(budgetBytes !== undefined ? { budgetBytes } : {}),
+    floorBytes,
+    usageBefore: { ...usage },
+    usageAfter: { rootBytes: root, fsTotal: usage.fsTotal, fsFree: free },
+    overBefore,
+    stillOver: pressure() !== undefined,
+    heldUnshippedBytes,
+    keptPods,
+    ...(oldestKeptMs !== undefined ? { oldestKeptMs } : {}),
+  };
+}
