@@ -1,0 +1,260 @@
+/**
+ * The bulk sink: batches documents into `_bulk` requests and owns the retry loop, because the
+ * client's `helpers.bulk` aborts on a whole-request failure (PROTOCOLS.md A4).
+ * - whole-request failures (connection error, timeout, 429, 5xx) are retried with capped exponential
+ *   backoff and full jitter, indefinitely, until the sink is stopped;
+ * - per-item 429 and 5xx are re-sent alone after a backoff; 409 (`create` of an existing `_id`, a
+ *   replay) counts as success; other item errors (400 `document_parsing_exception`,
+ *   `mapper_parsing_exception`, …) go to the dead-letter file and count as done;
+ * - memory is bounded: {@link BulkSink.add} waits while `maxInFlightBytes` are queued or in flight.
+ * Each document carries an `onDone` callback (the file's ack tracker) run once it is settled.
+ */
+import type { Logger } from 'pino';
+import type { DeadLetter } from './dead-letter.ts';
+import type { ShipMetrics } from './metrics.ts';
+
+/** One document ready to send. */
+export interface SinkDoc {
+  /** `_id` (file identity + offset). */
+  id: string;
+  /** Target data stream. */
+  index: string;
+  /** Action line and source line joined by `\n` (no trailing newline). */
+  ndjson: string;
+  /** The source file path and record offset (for dead letters). */
+  path: string;
+  offset: number;
+  /** Called once when the document is settled (stored, duplicate or dead-lettered). */
+  onDone: () => void;
+}
+
+/** The outcome of one item in a `_bulk` response, in request order. */
+export interface ItemResult {
+  status: number;
+  type?: string;
+  reason?: string;
+}
+
+/**
+ * Sends one `_bulk` body. Resolves with one result per document (request order); rejects on a
+ * whole-request failure (connection error, timeout, non-2xx status). Implemented by es-client.ts.
+ */
+export type BulkSend = (lines: string[], signal: AbortSignal) => Promise<ItemResult[]>;
+
+/** Tunables of the sink (from ShipConfig). */
+export interface SinkOptions {
+  flushBytes: number;
+  flushIntervalMs: number;
+  maxInFlightBytes: number;
+  concurrency: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+/** Collaborators, injectable for tests (clock-free backoff via `sleep`, deterministic `random`). */
+export interface SinkDeps {
+  send: BulkSend;
+  deadLetter: (letters: DeadLetter[]) => Promise<void>;
+  metrics: ShipMetrics;
+  logger: Logger;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+const NON_RETRYABLE_LOG = new Set(['document_parsing_exception', 'mapper_parsing_exception']);
+
+/** Abortable sleep; resolves early (without throwing) when aborted. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Batches documents and sends them with retries. */
+export class BulkSink {
+  private batch: SinkDoc[] = [];
+  private batchBytes = 0;
+  private inFlightBytes = 0;
+  private active = 0;
+  private readonly queue: SinkDoc[][] = [];
+  private readonly spaceWaiters: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly ctl = new AbortController();
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  /** Consecutive whole-request failures (for status). */
+  consecutiveFailures = 0;
+  /** Last whole-request error message (for status). */
+  lastError: string | undefined;
+
+  private readonly opts: SinkOptions;
+  private readonly deps: SinkDeps;
+
+  constructor(opts: SinkOptions, deps: SinkDeps) {
+    this.opts = opts;
+    this.deps = deps;
+    this.sleep = deps.sleep ?? abortableSleep;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Bytes held in memory now. */
+  get bytesInFlight(): number {
+    return this.inFlightBytes;
+  }
+
+  /**
+   * Queue a document; waits while the in-memory budget is used up (backpressure for harvesters).
+   * Resolves immediately (without queueing) once the sink is stopped.
+   */
+  async add(doc: SinkDoc): Promise<void> {
+    const bytes = doc.ndjson.length + 1;
+    while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.opts.maxInFlightBytes && !this.ctl.signal.aborted) {
+      await new Promise<void>((r) => this.spaceWaiters.push(r));
+    }
+    if (this.ctl.signal.aborted) return;
+    this.inFlightBytes += bytes;
+    this.deps.metrics.inFlightBytes.set(this.inFlightBytes);
+    this.batch.push(doc);
+    this.batchBytes += bytes;
+    if (this.batchBytes >= this.opts.flushBytes) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.opts.flushIntervalMs);
+  }
+
+  /** Send whatever is batched now (used at end of file and in tests). */
+  flush(): void {
+    this.cut();
+  }
+
+  /** Resolves when nothing is batched, queued or in flight. */
+  async idle(): Promise<void> {
+    this.cut();
+    while (this.inFlightBytes > 0 && !this.ctl.signal.aborted) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stop: abort retries and in-flight requests; unacknowledged documents stay unacknowledged. */
+  stop(): void {
+    this.ctl.abort();
+    if (this.timer) clearTimeout(this.timer);
+    for (const w of this.spaceWaiters.splice(0)) w();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private cut(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batch.length === 0) return;
+    this.queue.push(this.batch);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.opts.concurrency && this.queue.length > 0 && !this.ctl.signal.aborted) {
+      const docs = this.queue.shift()!;
+      this.active++;
+      void this.run(docs).finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private settle(doc: SinkDoc): void {
+    doc.onDone();
+    this.inFlightBytes -= doc.ndjson.length + 1;
+    this.deps.metrics.inFlightBytes.set(this.inFlightBytes);
+    const w = this.spaceWaiters.splice(0);
+    for (const f of w) f();
+    if (this.inFlightBytes === 0) for (const f of this.idleWaiters.splice(0)) f();
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** Math.min(attempt, 30));
+    return Math.max(1, Math.floor(this.random() * cap));
+  }
+
+  /** Send `docs` until every one is settled or the sink stops. */
+  private async run(initial: SinkDoc[]): Promise<void> {
+    let docs = initial;
+    let attempt = 0;
+    const { metrics, logger } = this.deps;
+    const signal = this.ctl.signal;
+    while (docs.length > 0 && !signal.aborted) {
+      const started = performance.now();
+      let results: ItemResult[];
+      try {
+        results = await this.deps.send(docs.map((d) => d.ndjson), signal);
+        if (results.length !== docs.length) throw new Error(`bulk response has ${results.length} items for ${docs.length} documents`);
+      } catch (e) {
+        if (signal.aborted) return;
+        metrics.requests.inc({ outcome: 'retry' });
+        this.consecutiveFailures++;
+        this.lastError = e instanceof Error ? e.message : String(e);
+        const wait = this.backoff(attempt++);
+        logger.warn({ err: this.lastError, docs: docs.length, attempt, waitMs: wait }, 'bulk request failed; retrying');
+        await this.sleep(wait, signal);
+        continue;
+      }
+      metrics.latency.observe((performance.now() - started) / 1000);
+      metrics.requests.inc({ outcome: 'ok' });
+      this.consecutiveFailures = 0;
+      const retry: SinkDoc[] = [];
+      const letters: DeadLetter[] = [];
+      const lettered: SinkDoc[] = [];
+      let shipped = 0;
+      let dup = 0;
+      for (let i = 0; i < docs.length; i++) {
+        const r = results[i]!;
+        const d = docs[i]!;
+        if (r.status >= 200 && r.status < 300) {
+          shipped++;
+          this.settle(d);
+        } else if (r.status === 409) {
+          dup++;
+          this.settle(d);
+        } else if (r.status === 429 || r.status >= 500) {
+          retry.push(d);
+        } else {
+          lettered.push(d);
+          letters.push({
+            time: new Date().toISOString(), _id: d.id, _index: d.index, status: r.status,
+            type: r.type ?? 'unknown', reason: r.reason ?? '', path: d.path, offset: d.offset,
+            doc: d.ndjson.slice(d.ndjson.indexOf('\n') + 1),
+          });
+          if (!NON_RETRYABLE_LOG.has(r.type ?? '')) logger.warn({ status: r.status, type: r.type, reason: r.reason }, 'document refused; dead-lettered');
+        }
+      }
+      if (shipped) metrics.docs.inc({ result: 'shipped' }, shipped);
+      if (dup) metrics.docs.inc({ result: 'duplicate' }, dup);
+      if (letters.length > 0) {
+        metrics.docs.inc({ result: 'failed' }, letters.length);
+        try {
+          await this.deps.deadLetter(letters);
+          metrics.docs.inc({ result: 'dead_lettered' }, letters.length);
+          for (const d of lettered) this.settle(d);
+        } catch (e) {
+          // cannot record the failure: keep the documents unacknowledged and try them again later
+          logger.error({ err: e }, 'cannot write dead letters; will retry those documents');
+          retry.push(...lettered);
+        }
+      }
+      if (retry.length > 0) {
+        metrics.docs.inc({ result: 'retried' }, retry.length);
+        const wait = this.backoff(attempt++);
+        await this.sleep(wait, signal);
+      }
+      docs = retry;
+    }
+  }
+}
