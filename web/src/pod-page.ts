@@ -17,13 +17,24 @@ interface Diagnosis {
   findings?: { class?: string; summary?: string; evidence?: unknown; fix?: string }[];
 }
 
+/** A core/v1 Event as `GET …/pods/{pod}/events` returns it (`{events: Event[]}`, oldest first). */
 interface PodEvent {
   type?: string;
   reason?: string;
   message?: string;
   count?: number;
   lastTimestamp?: string | number;
-  time?: string | number;
+  eventTime?: string;
+  firstTimestamp?: string;
+  series?: { count?: number; lastObservedTime?: string };
+  metadata?: { creationTimestamp?: string };
+}
+
+function eventTime(e: PodEvent): string {
+  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  if (t === undefined) return '';
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  return Number.isFinite(ms) ? fmtTime(ms) : String(t);
 }
 
 /** Render the pod page into a fresh element; loads asynchronously. */
@@ -92,7 +103,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
     const q = `?uid=${encodeURIComponent(p.uid)}`;
     const [d, ev] = await Promise.all([
       optional<Diagnosis>(`${podUrl(namespace, pod)}/diagnosis${q}`, signal).catch(() => null),
-      optional<{ items?: PodEvent[] } | PodEvent[]>(`${podUrl(namespace, pod)}/events${q}`, signal).catch(() => null),
+      optional<{ events?: PodEvent[]; items?: PodEvent[] } | PodEvent[]>(`${podUrl(namespace, pod)}/events${q}`, signal).catch(() => null),
     ]);
     if (d && (d.headline || d.findings?.length)) {
       replace(
@@ -106,7 +117,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
         ),
       );
     }
-    const list = Array.isArray(ev) ? ev : ev?.items;
+    const list = Array.isArray(ev) ? ev : (ev?.events ?? ev?.items);
     if (list && list.length) {
       replace(
         events,
@@ -117,7 +128,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
           h(
             'table',
             { class: 'events' },
-            h('tbody', null, list.map((e) => h('tr', { class: e.type === 'Warning' ? 'warn' : '' }, h('td', null, String(e.lastTimestamp ?? e.time ?? '')), h('td', null, e.reason ?? ''), h('td', null, e.message ?? ''), h('td', null, e.count ? `×${e.count}` : '')))),
+            h('tbody', null, list.map((e) => h('tr', { class: e.type === 'Warning' ? 'warn' : '' }, h('td', null, eventTime(e)), h('td', null, e.reason ?? ''), h('td', null, e.message ?? ''), h('td', null, (e.series?.count ?? e.count ?? 0) > 1 ? `×${e.series?.count ?? e.count}` : '')))),
           ),
         ),
       );

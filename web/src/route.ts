@@ -5,7 +5,7 @@
  *   `#/ns/<ns>/pod/<pod>/<uid>/<container>/<file>?…`     the viewer; query: `offset` (highlighted line,
  *        byte offset of its start), `top` (byte offset of the first line on screen), `end=1`, `follow=1`,
  *        `time=<ISO>` (first line at or after a timestamp), `find=<text>`
- *   `#/search?q=&regex=1&namespace=&job=&pod=`           search page
+ *   `#/search?q=&regex=1&cs=1&namespace=&job=&pod=`      search page (`cs=1`: match case)
  * Segments are `encodeURIComponent`-encoded. Pure: no DOM access.
  */
 import type { FileRef } from './api.ts';
@@ -25,7 +25,7 @@ export type Route =
       time?: string;
       find?: string;
     }
-  | { kind: 'search'; q: string; regex: boolean; namespace: string; job: string; pod: string };
+  | { kind: 'search'; q: string; regex: boolean; namespace: string; job: string; pod: string; /** Match case. */ cs?: boolean };
 
 function num(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
@@ -49,7 +49,7 @@ export function parseRoute(hash: string): Route {
   const q = new URLSearchParams(qi >= 0 ? h.slice(qi + 1) : '');
   const seg = path.split('/').filter((s) => s !== '').map(dec);
   if (seg[0] === 'search') {
-    return {
+    const r: Route = {
       kind: 'search',
       q: q.get('q') ?? '',
       regex: q.get('regex') === '1' || q.get('regex') === 'true',
@@ -57,6 +57,8 @@ export function parseRoute(hash: string): Route {
       job: q.get('job') ?? '',
       pod: q.get('pod') ?? '',
     };
+    if (q.get('cs') === '1') r.cs = true;
+    return r;
   }
   if (seg[0] === 'ns' && seg[2] === 'pod' && seg[1] && seg[3]) {
     const namespace = seg[1];
@@ -94,6 +96,7 @@ export function formatRoute(r: Route): string {
       const q = new URLSearchParams();
       if (r.q) q.set('q', r.q);
       if (r.regex) q.set('regex', '1');
+      if (r.cs) q.set('cs', '1');
       if (r.namespace) q.set('namespace', r.namespace);
       if (r.job) q.set('job', r.job);
       if (r.pod) q.set('pod', r.pod);

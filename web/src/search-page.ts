@@ -7,32 +7,53 @@ import { ApiError, searchUrl, streamNdjson, type SearchDone, type SearchHit } fr
 import { h, replace } from './dom.ts';
 import { fmtBytes } from './format.ts';
 import { formatRoute, type Route } from './route.ts';
-import { snapshot } from './store.ts';
+import { snapshot, subscribe, whenLoaded } from './store.ts';
 import { findRegExp } from './viewer/find.ts';
 
 /** Most hits shown per search. */
 export const HIT_LIMIT = 1000;
 
+/** What each `stopped_by` of the search summary means to a user. */
+const STOP_WORDS: Record<string, string> = {
+  limit: `the first ${HIT_LIMIT} matches are shown`,
+  budget: 'the agent\'s byte budget per search was used up',
+  deadline: 'the agent\'s time limit per search was reached',
+  aborted: 'cancelled',
+};
+
 type SearchRoute = Extract<Route, { kind: 'search' }>;
 
 /** Render the search page for `r`; runs the search when `r.q` is set. Stops when `signal` aborts. */
 export function searchPage(r: SearchRoute, signal: AbortSignal, navigate: (r: Route) => void): HTMLElement {
-  const s = snapshot();
   const q = h('input', { type: 'search', name: 'q', class: 'q', value: r.q, placeholder: 'Text to find, e.g. OutOfMemoryError', 'aria-label': 'Search text', required: true, id: 'search-q' });
   const regex = h('input', { type: 'checkbox', name: 'regex', checked: r.regex, id: 'search-regex' });
-  const namespaces = [...new Set(s.views.map((v) => v.pod.namespace))].sort();
-  const ns = h('select', { 'aria-label': 'Namespace' }, h('option', { value: '' }, 'All namespaces'), namespaces.map((n) => h('option', { value: n }, n)));
-  ns.value = r.namespace;
-  const jobs = [...new Set(s.views.filter((v) => !ns.value || v.pod.namespace === ns.value).map((v) => v.job))].sort();
-  const job = h('select', { 'aria-label': 'Job' }, h('option', { value: '' }, 'All jobs'), jobs.map((j) => h('option', { value: j }, j)));
-  job.value = r.job;
+  const cs = h('input', { type: 'checkbox', name: 'cs', checked: !!r.cs, id: 'search-cs' });
+  const ns = h('select', { 'aria-label': 'Namespace' });
+  const job = h('select', { 'aria-label': 'Job' });
+  /** Fill the namespace and job lists from the pod list (it may arrive after the page). */
+  const fill = () => {
+    const views = snapshot().views;
+    const nsVal = ns.value || r.namespace;
+    const jobVal = job.value || r.job;
+    const namespaces = [...new Set([...views.map((v) => v.pod.namespace), r.namespace].filter(Boolean))].sort();
+    ns.replaceChildren(h('option', { value: '' }, 'All namespaces'), ...namespaces.map((n) => h('option', { value: n }, n)));
+    ns.value = nsVal;
+    const jobs = [...new Set([...views.filter((v) => !ns.value || v.pod.namespace === ns.value).map((v) => v.job), r.job].filter(Boolean))].sort();
+    job.replaceChildren(h('option', { value: '' }, 'All jobs'), ...jobs.map((j) => h('option', { value: j }, j)));
+    job.value = jobs.includes(jobVal) ? jobVal : '';
+  };
+  fill();
+  ns.addEventListener('change', fill);
+  const off = subscribe(fill);
+  signal.addEventListener('abort', off);
   const pod = h('input', { type: 'text', value: r.pod, placeholder: 'Pod name (optional)', 'aria-label': 'Pod name', list: 'pod-names' });
-  const podNames = h('datalist', { id: 'pod-names' }, [...new Set(s.views.map((v) => v.pod.name))].sort().map((n) => h('option', { value: n })));
+  const podNames = h('datalist', { id: 'pod-names' }, [...new Set(snapshot().views.map((v) => v.pod.name))].sort().map((n) => h('option', { value: n })));
   const form = h(
     'form',
     { class: 'search-form', role: 'search' },
     q,
-    h('label', { class: 'check' }, regex, ' Regex'),
+    h('label', { class: 'check', title: 'RE2 syntax' }, regex, ' Regex'),
+    h('label', { class: 'check' }, cs, ' Match case'),
     ns,
     job,
     pod,
@@ -41,7 +62,7 @@ export function searchPage(r: SearchRoute, signal: AbortSignal, navigate: (r: Ro
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    navigate({ kind: 'search', q: q.value, regex: regex.checked, namespace: ns.value, job: job.value, pod: pod.value.trim() });
+    navigate({ kind: 'search', q: q.value, regex: regex.checked, cs: cs.checked, namespace: ns.value, job: job.value, pod: pod.value.trim() });
   });
   const status = h('p', { class: 'search-status', role: 'status' });
   const results = h('ol', { class: 'hits', 'aria-label': 'Search results' });
@@ -53,6 +74,11 @@ export function searchPage(r: SearchRoute, signal: AbortSignal, navigate: (r: Ro
 }
 
 async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, signal: AbortSignal): Promise<void> {
+  if (r.job) {
+    status.textContent = 'Loading the pods of the job…';
+    await whenLoaded();
+    if (signal.aborted) return;
+  }
   const views = snapshot().views;
   let scopes: { namespace?: string; pod?: string }[];
   if (r.pod) scopes = [{ namespace: r.namespace || undefined, pod: r.pod }];
@@ -69,7 +95,8 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
   const stops = new Set<string>();
   let re: RegExp | null = null;
   try {
-    re = r.regex ? new RegExp(r.q, 'gi') : findRegExp(r.q);
+    const flags = r.cs ? 'g' : 'gi';
+    re = r.regex ? new RegExp(r.q, flags) : new RegExp(findRegExp(r.q).source, flags);
   } catch {
     re = null;
   }
@@ -88,12 +115,12 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
     await Promise.all(
       scopes.map((sc) =>
         streamNdjson(
-          searchUrl({ q: r.q, regex: r.regex, namespace: sc.namespace, pod: sc.pod, limit: HIT_LIMIT }),
+          searchUrl({ q: r.q, regex: r.regex, caseSensitive: !!r.cs, namespace: sc.namespace, pod: sc.pod, limit: HIT_LIMIT }),
           (item) => {
             const d = item as Partial<SearchDone> & Partial<SearchHit>;
             if (d.done) {
               scanned += d.bytes_scanned ?? 0;
-              if (d.stopped_by) stops.add(d.stopped_by);
+              if (d.stopped_by && d.stopped_by !== 'done') stops.add(d.stopped_by);
               show();
               return;
             }
@@ -108,7 +135,7 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
       ),
     );
     flush();
-    status.textContent = `${hits} match${hits === 1 ? '' : 'es'}${hits === 0 ? '' : ''}, ${fmtBytes(scanned)} scanned.${stops.size ? ` Stopped early (${[...stops].join(', ')}); narrow the search to see more.` : ''}`;
+    status.textContent = `${hits} match${hits === 1 ? '' : 'es'}${hits === 0 ? '' : ''}, ${fmtBytes(scanned)} scanned.${stops.size ? ` Stopped early (${[...stops].map((x) => STOP_WORDS[x] ?? x).join(', ')}); narrow the search to see more.` : ''}`;
     if (hits === 0) results.appendChild(h('li', { class: 'muted' }, 'No matches.'));
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;

@@ -78,3 +78,16 @@ export function findFile(ref: FileRef): ApiFile | undefined {
   const v = findPod(ref.namespace, ref.pod, ref.uid);
   return v?.pod.containers.find((c) => c.name === ref.container)?.files.find((f) => f.name === ref.file);
 }
+
+/** Resolves once the pod list has been loaded (at once when it already is). */
+export function whenLoaded(): Promise<void> {
+  if (state.pods !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const off = subscribe((s) => {
+      if (s.pods !== null) {
+        off();
+        resolve();
+      }
+    });
+  });
+}

@@ -77,6 +77,7 @@ test('routes round-trip, including odd characters', () => {
     { kind: 'file', ref: { namespace: 'ns', pod: 'p', uid: 'u', container: 'c', file: 'x.log' }, top: 5, find: 'Caused by' },
     { kind: 'file', ref: { namespace: 'ns', pod: 'p', uid: 'u', container: 'c', file: 'x.log' }, follow: true },
     { kind: 'search', q: 'a&b', regex: true, namespace: 'n', job: 'j', pod: '' },
+    { kind: 'search', q: 'x', regex: false, namespace: '', job: '', pod: 'p', cs: true },
   ];
   for (const r of routes) assert.deepEqual(parseRoute(formatRoute(r)), r);
   assert.deepEqual(parseRoute('#/nonsense'), { kind: 'home' });

@@ -89,7 +89,7 @@ export class Finder {
       searchUrl({ q, caseSensitive: false, namespace, pod, uid, container, file, limit: SERVER_HIT_LIMIT }),
       (item) => {
         const o = item as Partial<SearchHit> & { done?: boolean; stopped_by?: string };
-        if (o.done) partial = !!o.stopped_by;
+        if (o.done) partial = !!o.stopped_by && o.stopped_by !== 'done';
         else if (typeof o.offset === 'number' && (!o.uid || !uid || o.uid === uid) && o.file === file && o.container === container) out.push(o.offset);
       },
       ctrl.signal,
