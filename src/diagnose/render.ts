@@ -49,7 +49,7 @@ export function renderText(d: Diagnosis, opts: { timeline?: boolean } = {}): str
   if (opts.timeline !== false && d.timeline.length) {
     out.push('', 'Timeline (oldest first):');
     for (const t of d.timeline) {
-      out.push(`  ${t.at}  ${t.type.padEnd(7)} ${t.reason}${t.count ? ` (x${t.count})` : ''}  ${t.object}: ${t.message.replace(/\s+/g, ' ')}${t.past ? '  (past)' : ''}`);
+      out.push(`  ${t.at}  ${t.type.padEnd(7)} ${t.reason}${t.count ? ` (x${t.count})` : ''}  ${t.object}${t.message ? `: ${t.message.replace(/\s+/g, ' ')}` : ''}${t.past ? '  (past)' : ''}`);
     }
   }
   return out.map((l) => l.split('\n').map(sanitize).join('\n')).join('\n') + '\n';

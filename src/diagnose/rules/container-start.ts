@@ -97,6 +97,27 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
       });
       continue;
     }
+    // A failing postStart hook kills the container (kuberuntime_container.go: reason PostStartHookError,
+    // Event FailedPostStartHook "PostStartHook failed"; message "Exec lifecycle hook (%v) for Container %q in Pod
+    // %q failed - error: %v, message: %q").
+    const hookTerm = [s.state?.terminated, s.lastState?.terminated].find((t) => t?.reason === 'PostStartHookError');
+    if (w?.reason === 'PostStartHookError' || hookTerm) {
+      const msg = (w?.reason === 'PostStartHookError' ? w.message : undefined) ?? hookTerm?.message ?? '';
+      const evidence: Evidence[] = [];
+      if (w?.reason === 'PostStartHookError') evidence.push(statusEvidence(`${sp}.state.waiting.reason`, w.reason));
+      if (hookTerm) evidence.push(statusEvidence(`${sp}.lastState.terminated.reason`, hookTerm.reason, hookTerm.finishedAt));
+      if (msg) evidence.push(statusEvidence(`${sp}.message`, msg));
+      evidence.push(...eventsEvidence(ctx.events.filter((e) => e.reason === 'FailedPostStartHook' && (!e.container || e.container === s.name)), 1));
+      out.push({
+        class: 'StartError',
+        severity: 'critical',
+        summary: `${who(ctx, s.name)} is killed right after it starts because its postStart hook fails${msg ? `: ${clip(msg, 200)}` : ''}.`,
+        evidence,
+        fix: `Fix ${path}.lifecycle.postStart (the command must exist in the image and exit 0, an httpGet must answer 2xx).`,
+        container: s.name,
+      });
+      continue;
+    }
     const term = s.state?.terminated ?? s.lastState?.terminated;
     const startReasons = ['StartError', 'ContainerCannotRun', 'RunContainerError'];
     if ((term && startReasons.includes(term.reason ?? '')) || w?.reason === 'RunContainerError') {

@@ -27,7 +27,7 @@ import { explainExitCode } from '../exit-codes.ts';
 import type { Evidence, Finding } from '../types.ts';
 import { RECENT_MS } from './oom.ts';
 
-const START_REASONS = new Set(['StartError', 'ContainerCannotRun', 'RunContainerError']);
+const START_REASONS = new Set(['StartError', 'ContainerCannotRun', 'RunContainerError', 'PostStartHookError']);
 
 /** Fix for an exit code, naming the field. */
 function fixFor(code: number, path: string, name: string, podName: string): string {

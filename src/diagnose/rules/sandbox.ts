@@ -29,6 +29,10 @@ export function explainSandboxError(msg: string, node: string | undefined): { wh
   if (/connection refused|dial unix|no such file or directory|context deadline exceeded|i\/o timeout/i.test(msg)) {
     return { what: `the network plugin${onNode}${plugin ? ` (${plugin})` : ''} did not answer: ${clip(msg.replace(/^.*?desc = /, ''), 160)}`, fix: `Check the CNI DaemonSet pod on ${node ?? 'the node'} and its logs.` };
   }
+  if (plugin) {
+    const detail = /failed \((?:add|ADD)\):\s*(.*)$/s.exec(msg)?.[1] ?? msg.replace(/^.*?desc = /, '');
+    return { what: `the network plugin ${plugin}${onNode} failed to set up the pod's network: ${clip(detail, 180)}`, fix: `Check the ${plugin} DaemonSet pod on ${node ?? 'the node'} and its logs (and its credentials to the API server if the message says Unauthorized).` };
+  }
   return { what: `the runtime could not create its sandbox${onNode}: ${clip(msg.replace(/^Failed to create pod sandbox: /, ''), 180)}`, fix: 'Check the container runtime and the CNI plugin on the node.' };
 }
 

@@ -261,6 +261,16 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
   if (fe.nodes === 0) clauses.push('the cluster has no nodes it could use');
   else if (counted.length) clauses.push(`of ${fe.nodes} ${fe.nodes === 1 ? 'node' : 'nodes'}, ${joinAnd(counted)}`);
   let summary = `Pod ${ctx.ref} cannot be scheduled: ${clauses.join('; ') || clip(message)}.`;
+  // Unbound claims: the PersistentVolume controller's Warning on the claim says why (pv_controller.go
+  // ProvisioningFailed / FailedBinding), when the caller passed the namespace's Events.
+  if (fe.reasons.some((r) => /unbound immediate PersistentVolumeClaims|didn't find available persistent volumes/.test(r.text))) {
+    const claims = new Set((pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x));
+    const pvcEv = ctx.ownerEvents.find((e) => e.kind === 'PersistentVolumeClaim' && e.type === 'Warning' && (claims.size === 0 || claims.has(e.name)));
+    if (pvcEv) {
+      summary += ` PersistentVolumeClaim ${pvcEv.name}: ${clip(pvcEv.message, 200)}`;
+      evidence.push(...eventsEvidence([pvcEv], 1));
+    }
+  }
   if (latest && latest.count > 1) summary += ` The scheduler has tried ${latest.count} times.`;
   const nominated = pod?.status?.nominatedNodeName;
   if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;

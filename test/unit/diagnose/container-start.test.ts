@@ -92,3 +92,13 @@ test('ranking: a missing Secret comes before the CrashLoop it causes in the othe
   assert.deepEqual(d.findings.map((f) => f.class), ['CreateContainerConfigError', 'CrashLoopBackOff']);
   assert.match(d.headline, /Secret "orders-tls"/);
 });
+
+test('postStart hook failure', () => {
+  // kuberuntime_container.go: "Exec lifecycle hook (%v) for Container %q in Pod %q failed - error: %v, message: %q"; Event FailedPostStartHook.
+  const msg = 'Exec lifecycle hook ([/bin/sh -c /opt/flink/bin/register.sh]) for Container "main" in Pod "orders-tm-1-1_flink-jobs(6f1c3a2e)" failed - error: command \'/bin/sh -c /opt/flink/bin/register.sh\' exited with 127: , message: "/bin/sh: /opt/flink/bin/register.sh: not found\\n"';
+  const p = pod({ conditions: [{ type: 'Ready', status: 'False' }], statuses: [{ name: 'main', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=main pod=orders-tm-1-1_flink-jobs(6f1c3a2e)' } }, lastState: { terminated: { exitCode: 137, reason: 'PostStartHookError', message: msg, startedAt: ago(2), finishedAt: ago(2) } } }] });
+  const d = diagnose({ pod: p, events: [ev('FailedPostStartHook', msg, { container: 'main' })], now: NOW });
+  assert.deepEqual(d.findings.map((f) => f.class), ['StartError']);
+  assert.match(d.headline, /is killed right after it starts because its postStart hook fails/);
+  assert.match(d.findings[0]!.fix, /lifecycle\.postStart/);
+});

@@ -233,3 +233,11 @@ test('scheduling: newest taint wording without the taint, and the DRA sentence b
   assert.match(d.headline, /3 do not satisfy the pod's affinity rules/);
   assert.match(d.findings[0]!.fix, /spec\.tolerations/);
 });
+
+test('scheduling: an unbound claim is explained by the claim\'s own Warning when given', () => {
+  // pkg/controller/volume/persistentvolume/pv_controller.go: ProvisioningFailed `storageclass.storage.k8s.io "%s" not found`.
+  const msg = '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
+  const p = pod({ phase: 'Pending', nodeName: null, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'orders-state' } }] } });
+  const d = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' }), ev('ProvisioningFailed', 'storageclass.storage.k8s.io "fast-ssd" not found', { kind: 'PersistentVolumeClaim', name: 'orders-state', component: 'persistentvolume-controller' })], now: NOW });
+  assert.match(d.headline, /PersistentVolumeClaim orders-state: storageclass\.storage\.k8s\.io "fast-ssd" not found/);
+});

@@ -62,3 +62,11 @@ test('mount failures followed by a container start are not current', () => {
   const d = diagnose({ pod: p, events: [ev('FailedMount', 'MountVolume.SetUp failed for volume "tls" : secret "orders-tls" not found', { at: ago(3) })], now: NOW });
   assert.ok(!d.findings.some((f) => f.class === 'VolumeMountFailed'));
 });
+
+test('sandbox: another CNI failure names the plugin and its words', () => {
+  // containerd "failed to setup network for sandbox %q: %w"; libcni "plugin type=%q failed (add): %w"; Calico's own error text.
+  const msg = 'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "5d6f": plugin type="calico" failed (add): error getting ClusterInformation: connection is unauthorized: Unauthorized';
+  const d = diagnose({ pod: creating(), events: [ev('FailedCreatePodSandBox', msg)], now: NOW });
+  assert.match(d.headline, /the network plugin calico on node node-a failed to set up the pod's network: error getting ClusterInformation: connection is unauthorized: Unauthorized/);
+  assert.match(d.findings[0]!.fix, /calico DaemonSet/);
+});
