@@ -80,19 +80,27 @@ export function slimObject<T extends KubeObject | KubeEvent>(o: T): T {
  * @returns the new timeline and whether anything changed
  */
 export function mergeEvents(timeline: readonly KubeEvent[], incoming: readonly KubeEvent[], max: number): { events: KubeEvent[]; changed: boolean } {
-  if (incoming.length === 0) return { events: timeline as KubeEvent[], changed: false };
-  const byKey = new Map<string, KubeEvent>();
-  for (const e of timeline) byKey.set(eventKey(e), e);
-  let changed = false;
+  let events: KubeEvent[] | undefined;
   for (const raw of incoming) {
+    const cur = events ?? timeline;
+    const key = eventKey(raw);
+    const at = cur.findIndex((e) => eventKey(e) === key);
+    const old = at >= 0 ? cur[at] : undefined;
+    if (old && old.metadata.resourceVersion !== undefined && old.metadata.resourceVersion === raw.metadata.resourceVersion) continue;
+    events ??= [...timeline];
+    if (at >= 0) events.splice(at, 1);
     const e = slimObject(raw);
-    const key = eventKey(e);
-    const old = byKey.get(key);
-    if (old && old.metadata.resourceVersion !== undefined && old.metadata.resourceVersion === e.metadata.resourceVersion) continue;
-    byKey.set(key, e);
-    changed = true;
+    const t = eventLastSeenMs(e);
+    // Binary search for the first element seen later than e: the timeline stays sorted, ties keep arrival order.
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (eventLastSeenMs(events[mid]!) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    events.splice(lo, 0, e);
   }
-  if (!changed) return { events: timeline as KubeEvent[], changed: false };
-  const events = [...byKey.values()].sort((a, b) => eventLastSeenMs(a) - eventLastSeenMs(b));
+  if (!events) return { events: timeline as KubeEvent[], changed: false };
   return { events: events.length > max ? events.slice(events.length - max) : events, changed: true };
 }

@@ -163,7 +163,11 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   });
 
   const root = new AbortController();
-  const running: Promise<void>[] = [];
+  const running = new Set<Promise<void>>();
+  const track = (p: Promise<void>): void => {
+    running.add(p);
+    void p.finally(() => running.delete(p));
+  };
   let leaderLoops: AbortController | undefined;
   const identity = config.identity || env.POD_NAME || hostname();
   elector = new LeaseElector({
@@ -176,7 +180,8 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
       if (leader && !root.signal.aborted) {
         leaderLoops = new AbortController();
         const s = AbortSignal.any([root.signal, leaderLoops.signal]);
-        running.push(pendingPods.run(s), ownerEvents.run(s));
+        track(pendingPods.run(s));
+        track(ownerEvents.run(s));
       }
     },
   });
@@ -209,16 +214,16 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     async start(signal) {
       signal.addEventListener('abort', () => root.abort(), { once: true });
       logger.info({ node: nodeName, identity, lease: `${config.leaseNamespace}/${config.leaseName}`, records: pods.size() }, 'cluster link starting');
-      running.push(nodePods.run(root.signal));
-      running.push(podsSyncedOnce.then(() => (root.signal.aborted ? undefined : podEvents.run(root.signal))));
-      running.push(elector!.run(root.signal));
+      track(nodePods.run(root.signal));
+      track(podsSyncedOnce.then(() => (root.signal.aborted ? undefined : podEvents.run(root.signal))));
+      track(elector!.run(root.signal));
     },
     stop() {
       stopped ??= (async () => {
         clearInterval(pruneTimer);
         root.abort();
         podsSynced();
-        await Promise.allSettled(running);
+        await Promise.allSettled([...running]);
         await pods.flush();
         await owners.flush();
       })();

@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import { kubeDefaults } from '../../../src/kube/config.ts';
+import { buildJobs } from '../../../src/kube/routes.ts';
+import { recordSummaryOf } from '../../../src/kube/summary.ts';
+import { Catalog } from '../../../src/store/catalog.ts';
 import { FakeKube } from '../../servers/fake-kube.ts';
 import { counter, event, pod, startAgent, tempDir, waitFor } from './helpers.ts';
 
@@ -23,6 +28,11 @@ test('a pod appears, is OOMKilled, is deleted while the agent is down: its recor
     fake.create('pods', pod('elsewhere', 'node-b'));
     const ref = { kind: 'Pod', namespace: 'flink', name: p.metadata.name, uid: p.metadata.uid! };
     const scheduled = fake.create('events', event(ref, 'Scheduled', 'Successfully assigned flink/wordcount-taskmanager-1-1 to node-a'));
+
+    // The pod writes its log through the subPathExpr mount: <root>/<ns>_<pod>_<uid>/<container>/<file>.
+    const logDir = join(dir, 'root', `flink_${p.metadata.name}_${p.metadata.uid}`, 'flink-main-container');
+    await mkdir(logDir, { recursive: true });
+    await writeFile(join(logDir, 'taskmanager.log'), '2026-01-01 00:00:00,000 INFO  org.apache.flink.runtime.taskexecutor.TaskExecutor - started\n');
 
     let a = await startAgent(fake, dir);
     await waitFor('record with Scheduled', () => (a.link.records.get('flink', p.metadata.name)?.events.length ?? 0) >= 1);
@@ -82,6 +92,27 @@ test('a pod appears, is OOMKilled, is deleted while the agent is down: its recor
     assert.equal(typeof rec.pod.metadata.creationTimestamp, 'string', 'timestamps are plain strings');
     assert.ok(rec.deletedAt);
     assert.deepEqual(rec.events.map((e: { reason: string }) => e.reason).sort(), ['BackOff', 'Killing', 'Scheduled']);
+
+    // The catalog and the API join the record to the log folder: job, state, exit code, labels of a gone pod.
+    const catalog = new Catalog({ roots: [join(dir, 'root')], logger: pino({ level: 'silent' }) });
+    const ac = new AbortController();
+    await catalog.start(ac.signal);
+    try {
+      const entry = catalog.pods()[0]!;
+      const summary = recordSummaryOf(a.link.records, kubeDefaults())(entry)!;
+      assert.equal(summary.job, 'wordcount');
+      assert.equal(summary.component, 'taskmanager');
+      assert.equal(summary.state, 'deleted');
+      assert.equal(summary.priority, 'P1');
+      assert.deepEqual(summary.exitCodes, [137]);
+      assert.deepEqual(summary.labels, flinkLabels);
+      const jobs = buildJobs({ records: a.link.records, catalog, config: kubeDefaults() });
+      const job = jobs.find((j) => j.id === 'wordcount')!;
+      assert.deepEqual(job.pods.map((x) => [x.name, x.state, x.hasLogs]), [[p.metadata.name, 'deleted', true]]);
+    } finally {
+      ac.abort();
+      await catalog.stop();
+    }
   } finally {
     await cleanup();
   }
