@@ -203,7 +203,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   } else if (pod?.status) {
     const st = pod.status;
     const notReady = (st.containerStatuses ?? []).filter((c) => !c.ready).map((c) => c.name);
-    if (st.phase === 'Pending') {
+    const delMs = parseTime(pod.metadata?.deletionTimestamp);
+    const pulling = all.filter((e) => isSubjectPod(e) && (e.reason === 'Pulling' || e.reason === 'Pulled' || e.reason === 'Failed'))[0];
+    if (delMs !== undefined) {
+      headline = `Pod ${ref} is being deleted (requested ${humanDuration(Math.max(0, now - delMs))} ago); its containers are stopping.`;
+      severity = 'info';
+    } else if (st.phase === 'Pending' && pulling?.reason === 'Pulling' && pulling.lastMs !== undefined) {
+      const img = /"([^"]+)"/.exec(pulling.message)?.[1];
+      headline = `Pod ${ref} is still pulling image ${img ?? '(unknown)'}${pulling.container ? ` for container ${pulling.container}` : ''}: started ${humanDuration(now - pulling.lastMs)} ago and not finished; large images take a while on a node that has not cached them.`;
+      severity = now - pulling.lastMs > 10 * 60_000 ? 'warning' : 'info';
+    } else if (st.phase === 'Pending') {
       headline = `Pod ${ref} is pending${pod.spec?.nodeName ? ` on node ${pod.spec.nodeName}` : ''}; no Event or status explains a problem yet (it may still be pulling images or waiting to be scheduled).`;
       severity = 'info';
     } else if (st.phase === 'Running') {

@@ -89,6 +89,7 @@ export function crashRule(ctx: RuleContext): Finding[] {
     let cause: string;
     if (t?.reason === 'OOMKilled') cause = 'it ran out of memory (OOMKilled)';
     else if (probeKill && (code === 137 || code === 143)) cause = `its ${probeKill} probe failed and the kubelet killed it (${ex.phrase.replace(/^was /, '')})`;
+    else if (!t || t.exitCode === undefined) cause = 'the exit code of its last run is no longer recorded';
     else cause = `its last run ${ex.phrase}${ran}`;
     let summary: string;
     let severity: Finding['severity'] = 'critical';
@@ -111,7 +112,9 @@ export function crashRule(ctx: RuleContext): Finding[] {
       ? `See the out-of-memory finding: raise ${path}.resources.limits.memory.`
       : probeKill
         ? `See the ${probeKill} probe finding (${path}.${probeKill}Probe).`
-        : fixFor(code, path, s.name, ctx.name);
+        : !t || t.exitCode === undefined
+          ? `Read the log of the failed run (\`kubectl logs ${ctx.name} -c ${s.name} --previous\`).`
+          : fixFor(code, path, s.name, ctx.name);
     out.push({
       class: waitingCrash ? 'CrashLoopBackOff' : 'ContainerFailed',
       severity,

@@ -229,7 +229,9 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
   }
   const failed = eventsWithReason(ctx.events, 'FailedScheduling');
   const scheduled = eventsWithReason(ctx.events, 'Scheduled')[0];
-  let latest = failed[0];
+  // Prefer the kube-scheduler's FitError; other schedulers/provisioners (Karpenter) also write FailedScheduling.
+  let latest = failed.find((e) => parseFitError(e.message)) ?? failed[0];
+  const otherFailed = failed.find((e) => e !== latest && !parseFitError(e.message) && e.source !== latest?.source);
   if (latest && scheduled && (scheduled.lastMs ?? 0) >= (latest.lastMs ?? 0) && !ctx.historical) latest = undefined;
   const message = latest?.message ?? (cond?.reason === 'Unschedulable' ? cond.message : undefined);
   if (!message) return [];
@@ -272,6 +274,22 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
     }
   }
   if (latest && latest.count > 1) summary += ` The scheduler has tried ${latest.count} times.`;
+  // Node autoscalers: cluster-autoscaler Events on the pod ("pod triggered scale-up: %v", "pod didn't trigger
+  // scale-up: %s", cluster-autoscaler/processors/status/eventing_scale_up_processor.go), and Karpenter's own
+  // FailedScheduling / Nominated Events.
+  const up = eventsWithReason(ctx.events, ['TriggeredScaleUp', 'Nominated'])[0];
+  const noUp = eventsWithReason(ctx.events, 'NotTriggerScaleUp')[0];
+  if (up && (up.lastMs ?? 0) >= (noUp?.lastMs ?? 0)) {
+    summary += up.reason === 'Nominated' ? ` A node autoscaler has picked a node for it: ${clip(up.message, 160)}` : ` The cluster autoscaler is adding a node (${clip(up.message, 160)}); the pod should start when it is ready.`;
+    evidence.push(...eventsEvidence([up], 1));
+  } else if (noUp) {
+    summary += ` The cluster autoscaler will not add a node: ${clip(noUp.message.replace(/^pod didn't trigger scale-up:\s*/, ''), 200)}.`;
+    evidence.push(...eventsEvidence([noUp], 1));
+  }
+  if (otherFailed) {
+    summary += ` ${otherFailed.source || 'Another scheduler'} says: ${clip(otherFailed.message, 200)}`;
+    evidence.push(...eventsEvidence([otherFailed], 1));
+  }
   const nominated = pod?.status?.nominatedNodeName;
   if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;
   else if (fe.preemption && /not helpful|No preemption victims/.test(fe.preemption)) summary += ' Preempting lower-priority pods would not help.';

@@ -127,3 +127,24 @@ test('renderText neutralises terminal control characters from pod-written text',
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(t));
   assert.match(t, /ERROR boom \uFFFD\]0;owned\uFFFD/);
 });
+
+test('pending while a large image is still being pulled', () => {
+  // image_manager.go Normal Pulling "Pulling image %q" with no Pulled/Failed after it.
+  const p = pod({ phase: 'Pending', statuses: [{ name: 'main', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] });
+  const d = diagnose({ pod: p, events: [ev('Pulling', 'Pulling image "flink:1.20.1-java17"', { type: 'Normal', container: 'main', at: ago(14) })], now: NOW });
+  assert.equal(d.findings.length, 0);
+  assert.equal(d.severity, 'warning');
+  assert.match(d.headline, /is still pulling image flink:1\.20\.1-java17 for container main: started 14m ago/);
+});
+
+test('a pod being deleted', () => {
+  const p = pod({ conditions: ready(30), metadata: { deletionTimestamp: ago(1) }, statuses: running(30) });
+  const d = diagnose({ pod: p, events: [], now: NOW });
+  assert.match(d.headline, /is being deleted \(requested 60s ago\)/);
+});
+
+test('CrashLoopBackOff without a recorded last state does not invent an exit code', () => {
+  const p = pod({ conditions: [{ type: 'Ready', status: 'False' }], statuses: [{ name: 'main', ready: false, restartCount: 9, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=main pod=x' } } }] });
+  const d = diagnose({ pod: p, events: [], now: NOW });
+  assert.match(d.headline, /the exit code of its last run is no longer recorded/);
+});

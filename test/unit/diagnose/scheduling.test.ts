@@ -241,3 +241,21 @@ test('scheduling: an unbound claim is explained by the claim\'s own Warning when
   const d = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' }), ev('ProvisioningFailed', 'storageclass.storage.k8s.io "fast-ssd" not found', { kind: 'PersistentVolumeClaim', name: 'orders-state', component: 'persistentvolume-controller' })], now: NOW });
   assert.match(d.headline, /PersistentVolumeClaim orders-state: storageclass\.storage\.k8s\.io "fast-ssd" not found/);
 });
+
+test('scheduling: cluster-autoscaler Events are mentioned', () => {
+  // cluster-autoscaler processors/status/eventing_scale_up_processor.go: "pod didn't trigger scale-up: %s", "pod triggered scale-up: %v".
+  const msg = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+  const p = pod({ phase: 'Pending', nodeName: null });
+  const no = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' }), ev('NotTriggerScaleUp', "pod didn't trigger scale-up: 1 max node group size reached", { type: 'Normal', component: 'cluster-autoscaler' })], now: NOW });
+  assert.match(no.headline, /The cluster autoscaler will not add a node: 1 max node group size reached\./);
+  const yes = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' }), ev('TriggeredScaleUp', 'pod triggered scale-up: [{eks-flink-ng 2->3 (max: 10)}]', { type: 'Normal', component: 'cluster-autoscaler' })], now: NOW });
+  assert.match(yes.headline, /The cluster autoscaler is adding a node \(pod triggered scale-up: \[\{eks-flink-ng 2->3 \(max: 10\)\}\]\)/);
+});
+
+test('scheduling: the kube-scheduler FitError is preferred over another component\'s FailedScheduling', () => {
+  const fit = '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+  const other = 'Failed to schedule pod, incompatible with nodepool "default", no instance type satisfied resources {"cpu":"16200m","pods":"4"}'; // Karpenter-style text (shape)
+  const d = diagnose({ pod: pod({ phase: 'Pending', nodeName: null }), events: [ev('FailedScheduling', fit, { component: 'default-scheduler', at: '2024-05-01T11:58:00Z' }), ev('FailedScheduling', other, { component: 'karpenter', at: '2024-05-01T11:59:00Z' })], now: NOW });
+  assert.match(d.headline, /of 3 nodes, 3 lack CPU/);
+  assert.match(d.headline, /karpenter says: Failed to schedule pod, incompatible with nodepool "default"/);
+});
