@@ -60,6 +60,8 @@ interface Stream {
   dev: number;
   ino: number;
   offset: number;
+  /** The first bytes (up to {@link HEAD_BYTES}) of the current file, copied so far: its fingerprint. */
+  head: Buffer;
   /** Timestamp part of the newest rotated file known to be copied ('' none). */
   watermark: string;
   /** Inodes of rotated files copied (uncompressed ones), to recognise them after a rotation. */
@@ -75,10 +77,13 @@ interface Stream {
 
 interface Persisted {
   version: 1;
-  streams: Record<string, { dev: number; ino: number; offset: number; watermark: string }>;
+  /** `head`: base64 of the file's first bytes (up to 64), telling a reused inode number from the same file. */
+  streams: Record<string, { dev: number; ino: number; offset: number; watermark: string; head?: string }>;
 }
 
 const CURRENT = /^(\d+)\.log$/;
+/** Bytes of a file's start kept as its fingerprint (inode numbers are reused as soon as a file is deleted). */
+const HEAD_BYTES = 64;
 const ROTATED = /^(\d+)\.log\.(\d{8}-\d{6})(\.gz)?$/;
 
 /** Incremental copier of kubelet container logs; see the module comment. */
@@ -89,6 +94,7 @@ export class CriCopier {
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #dirty = false;
+  #loaded = false;
 
   constructor(o: CriCopyOptions) {
     this.#o = o;
@@ -96,7 +102,6 @@ export class CriCopier {
 
   /** Load offsets, copy once, then poll every `pollMs` until `signal` aborts (then drain and close). */
   async start(signal: AbortSignal): Promise<void> {
-    await this.#load();
     await this.syncOnce();
     if (signal.aborted) return this.stop();
     this.#timer = setInterval(() => void this.syncOnce().catch((err) => this.#o.logger.warn({ err: String(err) }, 'cri copy failed')), this.#o.pollMs);
@@ -116,7 +121,7 @@ export class CriCopier {
     await this.#save();
   }
 
-  /** Copy everything new now (concurrent calls share one run). */
+  /** Copy everything new now (concurrent calls share one run); loads the saved offsets first time. */
   syncOnce(): Promise<void> {
     this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined));
     return this.#syncing;
@@ -128,6 +133,7 @@ export class CriCopier {
   }
 
   async #sync(): Promise<void> {
+    if (!this.#loaded) await this.#load();
     for (const s of this.#streams.values()) s.seen = false;
     const wanted = this.#o.namespaces?.length ? new Set(this.#o.namespaces) : undefined;
     for (const pod of await dirs(this.#o.source)) {
@@ -154,7 +160,7 @@ export class CriCopier {
           if (!s) {
             const p = this.#persisted[key];
             s = { key, srcDir, destDir: join(this.#o.dest, pod, container), podDir: join(this.#o.dest, pod), n, dev: p?.dev ?? 0, ino: p?.ino ?? 0,
-              offset: p?.offset ?? 0, watermark: p?.watermark ?? '', done: new Set(), destAtEol: true, seen: true };
+              offset: p?.offset ?? 0, head: Buffer.from(p?.head ?? '', 'base64'), watermark: p?.watermark ?? '', done: new Set(), destAtEol: true, seen: true };
             this.#streams.set(key, s);
           }
           s.seen = true;
@@ -185,7 +191,9 @@ export class CriCopier {
     const rotatedAway = s.fh !== undefined && (!cur || cur.ino !== s.ino || cur.dev !== s.dev);
     if (rotatedAway) await this.#drain(s);
     // Rotated files: ours (by inode) move the watermark; newer ones were never copied.
-    let resumeFound = s.ino !== 0 && cur?.ino === s.ino && cur.dev === s.dev;
+    const wasOurs = async (st: { ino: number; dev: number } | undefined, path: string) =>
+      s.ino !== 0 && st?.ino === s.ino && st.dev === s.dev && (await startsWith(path, this.#o.source, s.head));
+    let resumeFound = s.fh === undefined && (await wasOurs(cur, curPath));
     for (const r of rotated) {
       if (r.ts <= s.watermark) continue;
       const path = join(s.srcDir, r.name);
@@ -196,7 +204,7 @@ export class CriCopier {
       }
       if (rotated.some((o) => o.ts === r.ts && !o.gz && o !== r)) continue; // `.gz` being written beside the original
       let from = 0;
-      if (st && !resumeFound && s.fh === undefined && s.ino !== 0 && st.ino === s.ino && st.dev === s.dev) {
+      if (st && !resumeFound && s.fh === undefined && (await wasOurs(st, path))) {
         from = s.offset; // restart: our last file was rotated while we were down
         resumeFound = true;
       } else if (r.gz && s.skip === undefined && !resumeFound && s.fh === undefined && s.ino !== 0 && s.offset > 0) {
@@ -212,9 +220,12 @@ export class CriCopier {
     if (!s.fh) {
       try {
         const f = await openSafe(this.#o.source, curPath);
-        const resume = f.stat.ino === s.ino && f.stat.dev === s.dev && s.offset <= f.stat.size;
+        const resume = resumeFound && f.stat.ino === s.ino && f.stat.dev === s.dev && s.offset <= f.stat.size;
         s.fh = f.handle;
-        if (!resume) s.offset = 0;
+        if (!resume) {
+          s.offset = 0;
+          s.head = Buffer.alloc(0);
+        }
         s.dev = f.stat.dev;
         s.ino = f.stat.ino;
         this.#dirty = true;
@@ -238,6 +249,7 @@ export class CriCopier {
       s.fh = undefined;
       s.done.add(s.ino);
       s.offset = 0;
+      s.head = Buffer.alloc(0);
       this.#dirty = true;
     }
   }
@@ -248,7 +260,9 @@ export class CriCopier {
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, s.offset);
       if (bytesRead === 0) return;
-      await this.#append(s, buf.subarray(0, bytesRead));
+      const data = buf.subarray(0, bytesRead);
+      await this.#append(s, data);
+      if (s.offset < HEAD_BYTES && s.head.length === s.offset) s.head = Buffer.concat([s.head, data.subarray(0, HEAD_BYTES - s.offset)]);
       s.offset += bytesRead;
       this.#dirty = true;
       await this.#o.afterChunk?.(srcPath, s.offset);
@@ -265,11 +279,21 @@ export class CriCopier {
     }
     try {
       let skip = gz ? (s.skip ?? 0) : from;
+      const expect = gz && skip > 0 ? s.head : undefined; // the skipped prefix must be the file we had copied
       s.skip = undefined;
       const raw = f.handle.createReadStream({ start: 0, autoClose: false });
       const input = gz ? raw.pipe(createGunzip()) : raw;
+      let prefix: Buffer[] | undefined = expect ? [] : undefined;
       for await (const chunk of input as AsyncIterable<Buffer>) {
-        let c = chunk;
+        let c: Buffer = chunk;
+        if (prefix) {
+          prefix.push(c);
+          const got = Buffer.concat(prefix);
+          if (got.length < expect!.length) continue;
+          prefix = undefined;
+          c = got;
+          if (!got.subarray(0, expect!.length).equals(expect!)) skip = 0;
+        }
         if (skip > 0) {
           const n = Math.min(skip, c.length);
           skip -= n;
@@ -320,10 +344,11 @@ export class CriCopier {
   }
 
   #remember(s: Stream): void {
-    this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark };
+    this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark, head: s.head.toString('base64') };
   }
 
   async #load(): Promise<void> {
+    this.#loaded = true;
     if (!this.#o.stateFile) return;
     try {
       const p = JSON.parse(await readFile(this.#o.stateFile, 'utf8')) as Persisted;
@@ -340,6 +365,23 @@ export class CriCopier {
     const data: Persisted = { version: 1, streams: this.#persisted };
     await mkdir(join(this.#o.stateFile, '..'), { recursive: true, mode: 0o700 });
     await writeAtomic(this.#o.stateFile, JSON.stringify(data));
+  }
+}
+
+/** True when the regular file at `path` starts with `head` (opened no-follow). */
+async function startsWith(path: string, root: string, head: Buffer): Promise<boolean> {
+  let f;
+  try {
+    f = await openSafe(root, path);
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.alloc(head.length);
+    const { bytesRead } = await f.handle.read(buf, 0, head.length, 0);
+    return bytesRead === head.length && buf.equals(head);
+  } finally {
+    await f.handle.close().catch(() => undefined);
   }
 }
 
