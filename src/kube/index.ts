@@ -104,8 +104,10 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
   const watch = new Watch(kc);
-  // client-node's own inactivity timeout (private, 30 s in 2.0.x) also covers a stalled connect; align it with our watchdog.
-  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = config.watchStallMs;
+  // client-node 2.0.x aborts a watch after a private 30 s inactivity timeout, which would cut quiet watches
+  // (and count as an error). Our reflector's watchdog (watchStallMs, armed before the request) handles
+  // stalls, so push the client's timer just past it.
+  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = config.watchStallMs + 1000;
 
   const lookupPod = async (namespace: string, name: string): Promise<PodWhereabouts> => {
     try {

@@ -75,8 +75,9 @@ function statusOf(err: unknown): number | undefined {
  *   `allowWatchBookmarks=true` and `timeoutSeconds`; every line (bookmarks too) advances the resourceVersion.
  * - 410 Gone (HTTP status or an in-stream ERROR event with code 410, PROTOCOLS B2) → relist.
  * - A normal close after at least one line → re-watch at once from the last resourceVersion.
- * - Any other end (error status, connection error, a close with nothing received, a stall caught by the
- *   watchdog) → retry after capped exponential backoff with jitter ({@link backoffDelay}).
+ * - A watch silent for `stallMs` (no event, no bookmark) → dropped by the watchdog and resumed at once.
+ * - Any other end (error status, connection error, a close with nothing received) → retry after capped
+ *   exponential backoff with jitter ({@link backoffDelay}).
  * `run` returns only when `signal` aborts; it never throws.
  */
 export class Reflector {
@@ -145,10 +146,13 @@ export class Reflector {
         if (lines === 0) delay = this.fail();
       } else if (end === 'closed' && lines > 0) {
         this.failures = 0;
+      } else if (end === 'stalled') {
+        // A quiet collection and a silently dead connection look alike; resuming from the last
+        // resourceVersion is right and cheap for both, and the watchdog period already paces it.
       } else {
         delay = this.fail();
       }
-      const level = end === 'closed' || end === 'expired' || end === 'relist' ? 'debug' : 'warn';
+      const level = end === 'error' ? 'warn' : 'debug';
       logger[level]({ watch: name, end, lines, delayMs: delay, err: err === undefined ? undefined : String(err) }, 'watch ended');
       this.o.observer?.restarted?.(name, end, delay);
       if (delay > 0) await sleep(this.o.clock, delay, signal);
