@@ -180,7 +180,12 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     const q = page.getByRole('searchbox', { name: 'Search text' });
     await q.waitFor();
     await q.fill(word);
+    // Scope to the fixture's namespace (the generated 200 MB file lives in another one).
+    const ns = page.getByRole('combobox', { name: 'Namespace' });
+    await ns.locator(`option[value="${fx.ns}"]`).waitFor({ state: 'attached' });
+    await ns.selectOption(fx.ns);
     await q.press('Enter');
+    await page.waitForURL(new RegExp(`namespace=${fx.ns}`));
     const hit = page.locator('.hit a').first();
     await hit.waitFor();
     await page.locator('.search-status', { hasText: /match/ }).waitFor();

@@ -71,7 +71,7 @@ export class Browser {
     if (s.error) {
       replace(
         this.note,
-        h('span', { class: 'warn' }, s.error.status === 0 ? `Lost connection to the agent. Retrying in ${Math.round(retryDelayMs() / 1000)} s…` : `Could not list pods: ${s.error.message}`),
+        h('span', { class: 'warn' }, s.error.status === 0 ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…` : `Could not list pods: ${s.error.message}`),
       );
     } else replace(this.note);
     if (s.pods === null) {

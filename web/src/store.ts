@@ -57,13 +57,13 @@ export async function refresh(): Promise<void> {
     failures++;
   }
   emit();
-  const delay = failures === 0 ? POLL_MS : Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
+  const delay = failures === 0 ? POLL_MS : retryDelayMs();
   timer = setTimeout(() => void refresh(), delay);
 }
 
-/** Seconds until the next retry after a failure (for the banner). */
+/** Delay (ms) before the next retry after `failures` failed polls: 1 s, 2 s, then every 4 s. */
 export function retryDelayMs(): number {
-  return Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
+  return Math.min(4000, 1000 * 2 ** Math.max(0, failures - 1));
 }
 
 /** Listing entry of one pod generation (uid empty = newest generation of that name). */

@@ -471,7 +471,7 @@ export class Viewer {
   private moved(): void {
     const b = this.block;
     const size = Math.max(b.size, b.end);
-    const pct = size > 0 ? Math.round((this.pane.topOffset / size) * 100) : 0;
+    const pct = this.pane.atBottom() ? 100 : size > 0 ? Math.floor((this.pane.topOffset / size) * 100) : 0;
     const mode = this.following ? (this.connection === 'reconnecting' ? 'reconnecting…' : 'following') : this.paused ? 'paused — press f to follow again' : '';
     const range = b.lines.length ? `bytes ${b.start.toLocaleString()}–${b.end.toLocaleString()} of ${size.toLocaleString()} held · at ${pct}%` : this.loaded ? 'empty file' : '';
     this.setStatus([range, mode].filter(Boolean).join(' · '));
