@@ -152,6 +152,14 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const isSubjectPod = (e: NormEvent) =>
     subject.kind === 'Pod' && e.kind === 'Pod' && e.name === subject.name && (!e.namespace || e.namespace === subject.namespace) && (!e.uid || !subject.uid || e.uid === subject.uid);
   const podEvents = all.filter(isSubjectPod);
+  // What else belongs on the timeline: the pod's owners, its node and its claims (or, with Events only, the subject).
+  const owners = new Set((pod?.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}`));
+  const claims = new Set((pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x));
+  const relevant = (e: NormEvent): boolean => {
+    if (isSubjectPod(e)) return true;
+    if (!pod) return subject.kind === 'Pod' ? e.kind !== 'Pod' : e.kind === subject.kind && e.name === subject.name;
+    return owners.has(`${e.kind}/${e.name}`) || (e.kind === 'Node' && e.name === pod.spec?.nodeName) || (e.kind === 'PersistentVolumeClaim' && claims.has(e.name));
+  };
   const others = all.filter((e) => !isSubjectPod(e));
   const cutoff = recoveredAt(pod);
   const createdMs = parseTime(pod?.metadata?.creationTimestamp);
@@ -238,7 +246,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     headline,
     findings,
     past,
-    timeline: buildTimeline(pod, all, cutoff),
+    timeline: buildTimeline(pod, all.filter((e) => relevant(e)), cutoff),
     now: iso(now),
   };
 }

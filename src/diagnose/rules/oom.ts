@@ -59,7 +59,8 @@ export function oomRule(ctx: RuleContext): Finding[] {
     ];
     if (limit !== undefined) evidence.push(specEvidence(`${path}.resources.limits.memory`, String(limit)));
     if (s.state?.waiting?.reason) evidence.push(statusEvidence(`${sp}.state.waiting.reason`, s.state.waiting.reason));
-    evidence.push(...eventsEvidence([...ctx.events, ...ctx.ownerEvents].filter((e) => e.reason === 'OOMKilling' || e.reason === 'SystemOOM'), 1));
+    const node = ctx.pod?.spec?.nodeName;
+    evidence.push(...eventsEvidence([...ctx.events, ...ctx.ownerEvents].filter((e) => (e.reason === 'OOMKilling' || e.reason === 'SystemOOM') && (e.kind !== 'Node' || e.name === node)), 1));
     const ranMs = (parseTime(t.finishedAt) ?? 0) - (parseTime(t.startedAt) ?? 0);
     const ran = parseTime(t.finishedAt) !== undefined && parseTime(t.startedAt) !== undefined ? ` after running ${humanDuration(ranMs)}` : '';
     const limitWords = limit !== undefined ? `its ${describeAmount('memory', limit)} limit` : 'the memory available to it (it has no memory limit, so the node ran short)';

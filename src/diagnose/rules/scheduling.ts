@@ -267,7 +267,7 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
   // ProvisioningFailed / FailedBinding), when the caller passed the namespace's Events.
   if (fe.reasons.some((r) => /unbound immediate PersistentVolumeClaims|didn't find available persistent volumes/.test(r.text))) {
     const claims = new Set((pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x));
-    const pvcEv = ctx.ownerEvents.find((e) => e.kind === 'PersistentVolumeClaim' && e.type === 'Warning' && (claims.size === 0 || claims.has(e.name)));
+    const pvcEv = ctx.ownerEvents.find((e) => e.kind === 'PersistentVolumeClaim' && e.type === 'Warning' && (pod ? claims.has(e.name) : true));
     if (pvcEv) {
       summary += ` PersistentVolumeClaim ${pvcEv.name}: ${clip(pvcEv.message, 200)}`;
       evidence.push(...eventsEvidence([pvcEv], 1));

@@ -148,3 +148,19 @@ test('CrashLoopBackOff without a recorded last state does not invent an exit cod
   const d = diagnose({ pod: p, events: [], now: NOW });
   assert.match(d.headline, /the exit code of its last run is no longer recorded/);
 });
+
+test('a namespace-wide EventList: other pods\' Events stay out of the findings and the timeline', () => {
+  const p = pod({ conditions: ready(30), statuses: running(30) });
+  const d = diagnose({
+    pod: p,
+    events: [
+      ev('BackOff', 'Back-off restarting failed container main in pod other-0_flink-jobs(x)', { name: 'other-0', uid: 'other-uid', container: 'main' }),
+      ev('FailedScheduling', '0/3 nodes are available: 3 Insufficient cpu.', { name: 'other-1', uid: 'other-uid-1' }),
+      ev('Started', 'Started container main', { type: 'Normal', container: 'main', at: ago(30) }),
+    ],
+    now: NOW,
+  });
+  assert.equal(d.severity, 'ok');
+  assert.deepEqual(d.past, []);
+  assert.ok(d.timeline.every((t) => t.object === 'Pod/orders-tm-1-1'), JSON.stringify(d.timeline));
+});

@@ -166,3 +166,20 @@ test('image pull: back-off waiting message that carries the pull error', () => {
   assert.equal(d.findings[0]?.class, 'ImagePullFailed');
   assert.match(d.headline, /does not exist in registry registry\.example\.com/);
 });
+
+test('classifyPullError: dockershim (moby) and CRI-O (containers/image) wordings', () => {
+  const cases: [string, string, string][] = [
+    // moby distribution/errors.go and registry client texts, as kubelets with dockershim (<= 1.23) printed them
+    ['rpc error: code = Unknown desc = Error response from daemon: manifest for registry.example.com/team/app:1.4.2 not found: manifest unknown: manifest unknown', 'not-found', 'moby manifest unknown'],
+    ["rpc error: code = Unknown desc = Error response from daemon: pull access denied for team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", 'not-found-or-unauthorized', 'moby pull access denied'],
+    ['rpc error: code = Unknown desc = Error response from daemon: Get "https://registry.example.com/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)', 'unreachable', 'moby timeout'],
+    ['rpc error: code = Unknown desc = Error response from daemon: Get "https://registry.example.com/v2/team/app/manifests/1.4.2": unauthorized: authentication required', 'unauthorized', 'moby unauthorized'],
+    // containers/image docker/docker_image_src.go "reading manifest %s in %s: %w" (CRI-O)
+    ['rpc error: code = Unknown desc = reading manifest 1.4.2 in registry.example.com/team/app: manifest unknown', 'not-found', 'CRI-O manifest unknown'],
+    ['rpc error: code = Unknown desc = reading manifest 1.4.2 in registry.example.com/team/app: unauthorized: authentication required', 'unauthorized', 'CRI-O unauthorized'],
+    ['rpc error: code = Unknown desc = pinging container registry registry.example.com: Get "https://registry.example.com/v2/": dial tcp: lookup registry.example.com: no such host', 'unreachable', 'CRI-O DNS'],
+    // containerd against ECR / Artifact Registry
+    ['failed to pull and unpack image "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4.2": failed to resolve reference "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4.2": pulling from host 123456789012.dkr.ecr.eu-west-1.amazonaws.com failed with status code [manifests 1.4.2]: 403 Forbidden', 'unauthorized', 'ECR 403'],
+  ];
+  for (const [msg, want, name] of cases) assert.equal(classifyPullError(msg), want, name);
+});
