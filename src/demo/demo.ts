@@ -13,26 +13,36 @@ export const LIVE_SEED = fileURLToPath(new URL('../../fixtures/flink/live-seed.l
 /** The simulated live pod's folder name, `<namespace>_<pod>_<uid>`. */
 export const LIVE_POD_DIR = 'flink-demo_clickstream-taskmanager-1-1_5b0f3f0e-6f2c-4e3a-9c1d-2a7e8b9c0d11';
 const LIVE_CONTAINER = 'flink-main-container';
+/** How long ago the recorded Flink run appears to have ended in the demo (ms). */
+const DEMO_AGE_MS = 24 * 3600 * 1000;
 const LOG4J_TS = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}),(\d{3})/;
 
 /**
- * Lay out the demo root: a copy of the Flink fixtures (mtimes set from each file's last log4j
- * timestamp, so finished pods look finished) plus the live pod's folder.
+ * Lay out the demo root: a copy of the Flink fixtures plus the live pod's folder. Each file's mtime
+ * comes from its last log4j timestamp, shifted so the recorded run ended a day before `now`: the
+ * finished pods look finished, in their real order.
  * @param dir where to build it; emptied first
  * @returns the root path
  */
-export async function prepareDemoRoot(dir: string): Promise<string> {
+export async function prepareDemoRoot(dir: string, now = Date.now()): Promise<string> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await cp(FIXTURE_ROOT, dir, { recursive: true });
+  const stamps: [string, number | undefined][] = [];
   for (const pod of await readdir(dir)) {
     for (const c of await readdir(join(dir, pod))) {
-      for (const f of await readdir(join(dir, pod, c))) {
-        const p = join(dir, pod, c, f);
-        const t = await lastTimestamp(p);
-        if (t) await utimes(p, t, t);
-      }
+      const files = (await readdir(join(dir, pod, c))).map((f) => join(dir, pod, c, f));
+      const times = await Promise.all(files.map(async (p) => (await lastTimestamp(p))?.getTime()));
+      // files without log4j timestamps (.out, .gz, GC logs) take their container's latest time
+      const latest = Math.max(0, ...times.filter((t): t is number => t !== undefined));
+      files.forEach((p, i) => stamps.push([p, times[i] ?? (latest || undefined)]));
     }
+  }
+  // Replay the recorded run as if it had ended a day ago, keeping the files' relative ages.
+  const shift = now - DEMO_AGE_MS - Math.max(0, ...stamps.map(([, t]) => t ?? 0));
+  for (const [p, t] of stamps) {
+    const when = new Date(t === undefined ? now - DEMO_AGE_MS : t + shift);
+    await utimes(p, when, when);
   }
   await mkdir(join(dir, LIVE_POD_DIR, LIVE_CONTAINER), { recursive: true });
   return dir;

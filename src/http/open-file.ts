@@ -1,8 +1,7 @@
-import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PodlogError } from '../errors.ts';
 import type { Catalog } from '../store/catalog.ts';
-import { assertInside, safeSegment } from '../store/paths.ts';
+import { safeSegment } from '../store/paths.ts';
 import { openSafe, type SafeFile } from '../store/safe-open.ts';
 import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
 
@@ -25,8 +24,7 @@ export interface OpenedFile {
 
 /**
  * Resolve route parameters to a catalog file and open it safely: each name must be one path segment,
- * the container folder's real path must lie inside the pod's root (no symlinked folders), and the file
- * is opened no-follow and non-blocking ({@link openSafe}). A file that exists on disk but has not
+ * and the file is opened with {@link openSafe} (no link anywhere on its path, no-follow, non-blocking). A file that exists on disk but has not
  * reached the catalog yet (a watcher event in flight) is picked up by a direct re-stat.
  * @throws PodlogError `PODLOG_E_BAD_PATH`, `PODLOG_E_NOT_FOUND`, `PODLOG_E_NOT_REGULAR`
  */
@@ -41,11 +39,6 @@ export async function openCatalogFile(catalog: Catalog, p: FileParams): Promise<
     entry = container?.files.get(p.file);
   }
   if (!container || !entry) throw new PodlogError('PODLOG_E_NOT_FOUND', `pod ${p.ns}/${p.pod} has no file ${p.container}/${p.file}`);
-  const realDir = await realpath(container.path).catch(() => {
-    throw new PodlogError('PODLOG_E_GONE', `the folder of container ${p.container} is gone`);
-  });
-  assertInside(pod.root, realDir);
-  if (realDir !== container.path) throw new PodlogError('PODLOG_E_BAD_PATH', 'the container folder is reached through a link; podlog does not follow links');
   const safe = await openSafe(pod.root, entry.path);
   return { pod, container, entry, safe };
 }

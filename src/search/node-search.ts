@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { PodlogError, isPodlogError } from '../errors.ts';
 import { openReader } from '../logfile/reader.ts';
-import type { Matcher } from '../logfile/search.ts';
-import { searchFile } from '../logfile/search.ts';
+import { searchFile, type Matcher } from '../logfile/search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { openSafe } from '../store/safe-open.ts';
 import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
@@ -109,7 +108,7 @@ export async function searchNode(
     }
     try {
       const reader = openReader(safe, file.name);
-      const res = await searchFile(reader, matcher, {
+      const res = await searchFile(reader.searchSource(), matcher, {
         signal,
         byteBudget: budget,
         deadline: limits.deadline,

@@ -259,8 +259,9 @@ export class Catalog implements CatalogView {
     return pod;
   }
 
+  /** Admit a container folder of a known pod; the caller has checked that it is a real directory. */
   #addContainer(cPath: string): ContainerEntry | undefined {
-    const pod = this.#pods.get(dirname(cPath)) ?? this.#addPod(dirname(cPath));
+    const pod = this.#pods.get(dirname(cPath));
     const name = basename(cPath);
     if (!pod || !isContainerName(name)) return undefined;
     let c = pod.containers.get(name);
@@ -297,9 +298,13 @@ export class Catalog implements CatalogView {
       return;
     }
     this.#skipped.delete(path);
-    const container = this.#addContainer(dirname(path));
     const pod = this.#pods.get(loc.podKey);
-    if (!container || !pod) return;
+    const container = pod?.containers.get(loc.container!);
+    if (!pod || !container) {
+      // only a scan admits folders (lstat: real directories, never links); it then stats this file
+      await this.#onEntry(pod ? dirname(path) : loc.podKey, pod ? 2 : 1);
+      return;
+    }
     const name = loc.file!;
     const kind = classifyFileName(name);
     const prev = container.files.get(name);

@@ -1,5 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PodlogError } from '../errors.ts';
 import { assertInside } from './paths.ts';
 
@@ -26,6 +27,12 @@ export interface SafeFile {
  */
 export async function openSafe(root: string, path: string): Promise<SafeFile> {
   assertInside(root, path);
+  const dir = dirname(path);
+  const realDir = await realpath(dir).catch(() => {
+    throw new PodlogError('PODLOG_E_NOT_FOUND', `no such folder: ${dir}`);
+  });
+  if (realDir !== dir) throw new PodlogError('PODLOG_E_NOT_REGULAR', `the folder of ${path} is reached through a link; podlog does not follow links`);
+  assertInside(root, realDir);
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

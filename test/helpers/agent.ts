@@ -15,7 +15,7 @@ export { makeRoot, uid, type TestRoot } from './root.ts';
 export async function buildTestApp(root: TestRoot, overrides: Partial<AppDeps> & { config?: Record<string, unknown> } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
   const config: Config = loadConfig({ flags: { roots: [root.dir], stateDir, ...overrides.config } });
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
   const catalog = new Catalog({ roots: config.roots, logger });
   const controller = new AbortController();
   await catalog.start(controller.signal);

@@ -48,7 +48,7 @@ describe('trust boundary: nothing outside the roots, no links, no FIFOs', () => 
     ['FIFO (must not block)', `${base}/fifo.log`, 404],
     ['unix socket', `${base}/sock.log`, 404],
     ['FIFO followed', `${base}/fifo.log/follow`, 404],
-    ['dot-dot file', `${base}/..`, 404],
+    ['dot-dot file', `${base}/..`, 400],
     ['encoded dot-dot', `${base}/%2E%2E`, 400],
     ['encoded slash in file', `${base}/..%2F..%2F..%2Fetc%2Fshadow`, 400],
     ['encoded slash in container', `/api/v1/namespaces/evil/pods/attacker-0/containers/..%2F..%2F/files/shadow`, 400],
