@@ -24,6 +24,9 @@ import type { Finding, NormEvent, ProbeJson } from '../types.ts';
 
 type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
+/** Readiness failures before the latest recovery below this count are normal start-up, not past trouble. */
+export const PAST_READINESS_MIN = 6;
+
 /** Probe kind and detail of an `Unhealthy` message; undefined when not a probe message. */
 export function parseProbeMessage(msg: string): { kind: ProbeKind; detail: string } | undefined {
   const m = /^(Liveness|Readiness|Startup) probe (?:failed|errored):\s*(.*)$/s.exec(msg.trim());
@@ -86,6 +89,12 @@ export function probesRule(ctx: RuleContext): Finding[] {
     const probe = g.kind === 'liveness' ? spec?.livenessProbe : g.kind === 'readiness' ? spec?.readinessProbe : spec?.startupProbe;
     const st = containerStatuses(ctx.pod).find((x) => x.s.name === cname)?.s;
     if (g.kind === 'readiness' && !ctx.historical && st?.ready) continue;
+    // Before the latest recovery, a few readiness failures are just the application starting; report a past
+    // outage only from a minute of failures at the default period (6 failures) on.
+    if (g.kind === 'readiness' && ctx.historical && g.unhealthy.reduce((n, e) => n + e.count, 0) < PAST_READINESS_MIN) continue;
+    // A startup probe that fails until the application is up is doing its job: only kills, or a container
+    // that has not started yet, are worth reporting.
+    if (g.kind === 'startup' && g.kills.length === 0 && (ctx.historical || st?.started || st?.ready)) continue;
     const latest = g.unhealthy[0];
     const detail = latest ? parseProbeMessage(latest.message)?.detail ?? '' : '';
     const why = explainProbeDetail(detail, probe);
@@ -105,7 +114,11 @@ export function probesRule(ctx: RuleContext): Finding[] {
         ? `Raise ${probeField}.timeoutSeconds (now ${probe?.timeoutSeconds ?? 1}s) or make the endpoint answer faster.`
         : `Fix the endpoint or port in ${probeField} (${probe?.httpGet ? `httpGet ${probe.httpGet.path ?? '/'} port ${probe.httpGet.port}` : probe?.tcpSocket ? `tcpSocket port ${probe.tcpSocket.port}` : 'exec'}), or what the application waits for before it reports ready.`;
     } else {
-      const verb = kills > 0 ? `was restarted ${kills} ${kills === 1 ? 'time' : 'times'} because its ${g.kind} probe failed` : `fails its ${g.kind} probe`;
+      const verb = kills > 0
+        ? `was restarted ${kills} ${kills === 1 ? 'time' : 'times'} because its ${g.kind} probe failed`
+        : g.kind === 'startup'
+          ? `has not finished starting: its startup probe failed ${fails} ${fails === 1 ? 'time' : 'times'} so far (it is restarted after ${allowance(probe)}s)`
+          : `fails its ${g.kind} probe`;
       summary = `${who(ctx, cname)} ${verb}: ${why}.`;
       if (kills > 0) summary += ' A probe restart ends the container with SIGKILL (exit 137); this is not an out-of-memory kill.';
       const allowed = allowance(probe);

@@ -31,7 +31,7 @@ test('healthy pod with only Normal Events of any Kubernetes version', () => {
 test('recovered pod: Events older than the latest recovery are past, not current', () => {
   const events = [
     ev('BackOff', 'Back-off restarting failed container main in pod orders-tm-1-1_flink-jobs(6f1c3a2e-0000-4000-8000-000000000001)', { container: 'main', at: ago(40), count: 5 }),
-    ev('Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', { container: 'main', at: ago(35), count: 3 }),
+    ev('Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', { container: 'main', at: ago(35), count: 30 }),
     ev('FailedMount', 'MountVolume.SetUp failed for volume "tls" : secret "orders-tls" not found', { at: ago(50) }),
   ];
   const d = diagnose({ pod: pod({ conditions: ready(30), statuses: running(32) }), events, now: NOW });

@@ -172,3 +172,19 @@ test('a failed container under restartPolicy Never', () => {
   assert.equal(d.findings[0]?.class, 'ContainerFailed');
   assert.match(d.headline, /failed: its last run exited with a usage error \(2\) after 60s; restartPolicy is Never/);
 });
+
+test('startup probe failures during a start that then succeeded are not trouble', () => {
+  // A Flink JobManager whose REST endpoint refuses connections for its first seconds (prober.go "Startup probe failed: %s").
+  const p = pod({ conditions: ready(5), containers: [{ name: 'flink-main-container', image: 'flink:1.20.1', startupProbe: { httpGet: { path: '/config', port: 8081 }, failureThreshold: 30, periodSeconds: 1 } }], statuses: [{ name: 'flink-main-container', ready: true, started: true, restartCount: 0, state: { running: { startedAt: ago(6) } } }] });
+  const events = [ev('Unhealthy', 'Startup probe failed: Get "http://10.244.0.17:8081/config": dial tcp 10.244.0.17:8081: connect: connection refused', { container: 'flink-main-container', count: 5, at: ago(5.5) })];
+  const d = diagnose({ pod: p, events, now: NOW });
+  assert.equal(d.severity, 'ok');
+  assert.deepEqual(d.findings, []);
+  assert.deepEqual(d.past, []);
+  assert.match(d.headline, /is healthy/);
+  // Still starting: reported as a warning with the allowance.
+  const p2 = pod({ conditions: notReady(), containers: p.spec!.containers!, statuses: [{ name: 'flink-main-container', ready: false, started: false, restartCount: 0, state: { running: { startedAt: ago(0.5) } } }] });
+  const d2 = diagnose({ pod: p2, events: [{ ...events[0]!, lastTimestamp: ago(0.1) }], now: NOW });
+  assert.equal(d2.findings[0]?.class, 'StartupProbeFailed');
+  assert.match(d2.headline, /has not finished starting: its startup probe failed 5 times so far \(it is restarted after 30s\)/);
+});
