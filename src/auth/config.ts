@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+// Local copies of the env-friendly coercions of src/config/schema.ts: importing them from there would make an
+// import cycle (schema.ts imports this file), and ES modules would then see them uninitialized.
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+  return v;
+}, z.boolean());
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
+const ms = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** Service account token path mounted into every pod (Kubernetes docs, "Accessing the API from a Pod"). */
+export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The `auth` section (issue 8 §1, §3): who may call the API, and per-client limits.
+ * Durations in ms, sizes in bytes, rates in requests per minute.
+ */
+export const AuthSchema = z.strictObject({
+  mode: z.enum(['none', 'token', 'kubernetes']).default('none')
+    .describe("'none': no authentication (demo and local use; refuses a non-loopback host unless allowNonLoopback); 'token': static bearer tokens from tokenFile; 'kubernetes': TokenReview + SubjectAccessReview"),
+  tokenFile: z.string().optional()
+    .describe("Mode 'token': YAML/JSON file {tokens:[{token|tokenSha256, user, namespaces:[ns|'*']}]} (mount it from a Secret); re-read when it changes"),
+  allowNonLoopback: bool.default(false)
+    .describe("Mode 'none' only: allow listening on a non-loopback address (everyone who can reach the port reads every log)"),
+  cacheTtlMs: ms(10_000).describe('How long TokenReview and SubjectAccessReview answers are reused (ms)'),
+  reviewTimeoutMs: ms(5_000).describe('Deadline of one TokenReview or SubjectAccessReview call (ms); past it the request fails with 502'),
+  cacheMax: z.coerce.number().int().positive().default(10_000).describe('Most cached review answers (LRU)'),
+  audiences: list(z.string().min(1)).default([]).describe('TokenReview spec.audiences (empty: the API server default)'),
+  peerUsers: list(z.string().min(1)).default(['system:serviceaccount:podlog:podlog'])
+    .describe("Kubernetes usernames of the agents' service account: a request authenticated as one of them may act for the user named in X-Podlog-Remote-User/-Group (a proxied request whose caller came through the trusted proxy)"),
+  trustedProxy: z.strictObject({
+    cidrs: list(z.string().min(1)).default([])
+      .describe("Mode 'kubernetes': source addresses (CIDRs) of an authenticating proxy whose user/group headers are believed; empty = none (the headers are ignored)"),
+    userHeader: z.string().min(1).default('X-Remote-User').describe('Header carrying the authenticated user name'),
+    groupHeader: z.string().min(1).default('X-Remote-Group').describe('Header carrying a group (repeated or comma-separated)'),
+  }).prefault({}),
+  limits: z.strictObject({
+    requestsPerMinute: z.coerce.number().int().positive().default(600).describe('Requests per minute per client (user, or address when anonymous)'),
+    authFailuresPerMinute: z.coerce.number().int().positive().default(30).describe('Failed authentications (401) per minute per source address before it gets 429'),
+    concurrentPerClient: z.coerce.number().int().positive().default(32).describe('Requests in progress at once per client (follow streams included)'),
+    maxBodyBytes: z.coerce.number().int().min(0).default(16_384).describe('Largest request body accepted (bytes); the API takes none today'),
+    maxUrlBytes: z.coerce.number().int().positive().default(8192).describe('Longest request target (path + query) accepted (bytes)'),
+  }).prefault({}),
+});
+
+/** Parsed `auth` section. */
+export type AuthConfig = z.output<typeof AuthSchema>;
+
+/**
+ * The `cluster` section (issue 8 §2): how an agent finds the other agents and talks to them.
+ */
+export const ClusterSchema = z.strictObject({
+  peers: list(z.string().min(1)).default([])
+    .describe('Static peer agents, each `node=http://host:port` or a bare URL (tests, or clusters without the headless Service)'),
+  peerService: z.string().optional().describe('Headless Service selecting the agents; its EndpointSlices list the peers'),
+  peerNamespace: z.string().default('podlog').describe('Namespace of peerService'),
+  peerPort: z.coerce.number().int().min(1).max(65535).default(8080).describe('Agent port when the EndpointSlice names none'),
+  peerScheme: z.enum(['http', 'https']).default('http').describe('Scheme used to reach peers'),
+  peerRefreshMs: ms(10_000).describe('How long a discovered peer list is reused (ms)'),
+  peerDeadlineMs: ms(3_000).describe('Deadline for a peer to answer a locate or to start answering a proxied request or fan-out (ms)'),
+  locateCacheMs: ms(15_000).describe('How long a located pod→node answer is reused (ms)'),
+  tokenFile: z.string().default(SERVICE_ACCOUNT_TOKEN_PATH)
+    .describe("This agent's service account token, sent to peers when it acts for a user who came through the trusted proxy"),
+});
+
+/** Parsed `cluster` section. */
+export type ClusterConfig = z.output<typeof ClusterSchema>;

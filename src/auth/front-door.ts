@@ -1,0 +1,140 @@
+import type { Server } from 'node:http';
+import { Router, type Request, type RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { PodlogError } from '../errors.ts';
+import type { AuthConfig } from './config.ts';
+
+/** Paths the kubelet and Prometheus call: never limited nor logged per request. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The page's Content-Security-Policy (issue 8 §3) as helmet directives: same origin only, no inline
+ * script, no framing, no plugins. Inline styles are allowed (the page sets element styles).
+ */
+export const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/** The request target as logged: the search text (`q`) and any token-looking parameter replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const i = url.indexOf('?');
+  if (i < 0) return url;
+  const params = new URLSearchParams(url.slice(i + 1));
+  for (const k of [...params.keys()]) if (/^(q|access_token|token|ticket)$/i.test(k)) params.set(k, '[redacted]');
+  return `${url.slice(0, i)}?${params.toString()}`;
+}
+
+function clientAddress(req: Request): string {
+  return ipKeyGenerator(req.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * Middleware for the whole app, mounted right after the request-id middleware (issue 8 §3):
+ * - helmet security headers with {@link CSP_DIRECTIVES}; no CORS headers are ever sent (cross-origin reads are refused by the browser);
+ * - pino-http access log: request id, method, redacted URL, status, duration, user — never headers, bodies, or log content;
+ * - request target longer than `limits.maxUrlBytes`, or a body larger than `limits.maxBodyBytes`: 400;
+ * - more than `limits.authFailuresPerMinute` failed authentications (401) from one address: 429 until the window passes.
+ */
+export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
+  const r = Router();
+  r.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, strictTransportSecurity: false }));
+  r.use(pinoHttp({
+    logger: logger.child({ unit: 'http' }),
+    genReqId: (req) => (req as Request).id,
+    wrapSerializers: false,
+    serializers: {
+      req: (req: Request) => ({ id: req.id, method: req.method, url: redactUrl(req.originalUrl ?? req.url), remoteAddress: req.socket?.remoteAddress }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customProps: (req) => ({ user: (req as Request).auth?.identity.user }),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'warn' : 'info'),
+    autoLogging: { ignore: (req) => PROBES.has((req as Request).path) },
+    quietReqLogger: true,
+  }));
+  r.use(((req, _res, next) => {
+    if (Buffer.byteLength(req.originalUrl) > cfg.limits.maxUrlBytes) throw new PodlogError('PODLOG_E_BAD_PARAM', `the request target is longer than ${cfg.limits.maxUrlBytes} bytes`);
+    const len = Number(req.headers['content-length'] ?? 0);
+    if (len > cfg.limits.maxBodyBytes || (req.headers['transfer-encoding'] !== undefined && cfg.limits.maxBodyBytes === 0)) {
+      throw new PodlogError('PODLOG_E_BAD_PARAM', `the request body is larger than ${cfg.limits.maxBodyBytes} bytes`);
+    }
+    next();
+  }) as RequestHandler);
+  r.use(rateLimit({
+    windowMs: 60_000,
+    limit: cfg.limits.authFailuresPerMinute,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    skip: (req) => PROBES.has(req.path),
+    keyGenerator: clientAddress,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    validate: false,
+    handler: (_req, _res, next) => next(new PodlogError('PODLOG_E_RATE_LIMITED', 'too many failed authentications from this address; wait a minute')),
+  }));
+  return r;
+}
+
+/** The key of a client for limits: its user, or its address when anonymous; requests a peer forwards count apart. */
+function clientKey(req: Request): string {
+  const id = req.auth?.identity;
+  const who = id && id.source !== 'none' ? `u:${id.user}` : `a:${clientAddress(req)}`;
+  return req.get('x-podlog-forwarded-by') ? `${who}|fwd` : who;
+}
+
+/**
+ * Per-client limits for `/api/v1`, mounted after authentication (issue 8 §3): `limits.requestsPerMinute`
+ * (express-rate-limit, fixed window, `RateLimit` headers of draft-ietf-httpapi-ratelimit-headers-08) and
+ * `limits.concurrentPerClient` requests in progress (released when the response closes). Either answers 429.
+ */
+export function clientLimits(cfg: AuthConfig): RequestHandler[] {
+  const rate = rateLimit({
+    windowMs: 60_000,
+    limit: cfg.limits.requestsPerMinute,
+    keyGenerator: clientKey,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    validate: false,
+    handler: (_req, _res, next) => next(new PodlogError('PODLOG_E_RATE_LIMITED', `more than ${cfg.limits.requestsPerMinute} requests in a minute; slow down`)),
+  });
+  const inFlight = new Map<string, number>();
+  const concurrency: RequestHandler = (req, res, next) => {
+    const key = clientKey(req);
+    const n = inFlight.get(key) ?? 0;
+    if (n >= cfg.limits.concurrentPerClient) throw new PodlogError('PODLOG_E_RATE_LIMITED', `more than ${cfg.limits.concurrentPerClient} requests in progress; close some streams`);
+    inFlight.set(key, n + 1);
+    let released = false;
+    res.once('close', () => {
+      if (released) return;
+      released = true;
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) inFlight.delete(key);
+      else inFlight.set(key, left);
+    });
+    next();
+  };
+  return [rate, concurrency];
+}
+
+/**
+ * Server-level timeouts (issue 8 §3): `headersTimeout` bounds a slow client's headers, `keepAliveTimeout`
+ * idle sockets; `requestTimeout` is 0 because follow and search streams are long-lived and each route
+ * bounds its own work. `maxRequestsPerSocket` bounds one keep-alive connection.
+ */
+export function hardenServer(server: Server, opts: { headersTimeoutMs?: number; keepAliveTimeoutMs?: number } = {}): void {
+  server.headersTimeout = opts.headersTimeoutMs ?? 30_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 5_000;
+  server.requestTimeout = 0;
+  server.maxRequestsPerSocket = 1000;
+  server.timeout = 0;
+}

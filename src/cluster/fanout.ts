@@ -1,0 +1,141 @@
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { Request, Response } from 'express';
+import { fetchHead, forwardHeaders } from './forward.ts';
+import type { Peer } from './peers.ts';
+
+/** What a fan-out needs. */
+export interface FanoutOptions {
+  selfNode: string;
+  saToken: () => Promise<string>;
+  /** A peer must start answering within this (ms). */
+  deadlineMs: number;
+}
+
+/** The final line of a cluster-wide search (the per-node summaries added up). */
+export interface ClusterSearchSummary {
+  done: true;
+  stopped_by: string;
+  bytes_scanned: number;
+  files_searched: number;
+  files_skipped: number;
+  matches: number;
+  /** Nodes that answered completely. */
+  nodes: string[];
+  /** True when a node did not answer (or broke off): results are incomplete. */
+  partial: boolean;
+  /** Nodes (or peer URLs when the node is unknown) that did not answer. */
+  failed_nodes: string[];
+}
+
+const nameOf = (p: Peer) => p.node || p.url;
+
+/** The request's query string with `local=1` added, for asking each agent about its own files. */
+function localQuery(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  const q = new URLSearchParams(i >= 0 ? req.originalUrl.slice(i + 1) : '');
+  q.set('local', '1');
+  return q.toString();
+}
+
+/** Worst first: a bound that cut the search short is worth reporting over 'done'. */
+const OUTCOME_RANK = ['aborted', 'deadline', 'budget', 'limit', 'done'];
+
+/**
+ * Cluster-wide search (issue 8 §2): ask every agent (`/api/v1/search?…&local=1`, the caller passed on) in
+ * parallel and stream hits to the caller as they arrive, each with `node` added, until `limit` hits
+ * (then the others are cancelled). The last line is a {@link ClusterSearchSummary}: `partial: true` and
+ * `failed_nodes` name the agents that could not be reached, answered with an error, or ended without
+ * their summary line. Hits keep each node's order; across nodes they interleave by arrival.
+ */
+export async function fanoutSearch(req: Request, res: Response, peers: Peer[], limit: number, o: FanoutOptions): Promise<void> {
+  const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/x-ndjson' };
+  const query = localQuery(req);
+  const ac = new AbortController();
+  res.once('close', () => ac.abort());
+  res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
+  res.flushHeaders();
+  const total: ClusterSearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0, nodes: [], partial: false, failed_nodes: [] };
+  let written = 0;
+
+  await Promise.all(peers.map(async (p) => {
+    let summary: Record<string, unknown> | undefined;
+    try {
+      const up = await fetchHead(`${p.url}/api/v1/search?${query}`, { headers, signal: ac.signal }, o.deadlineMs, `agent ${nameOf(p)}`);
+      if (up.status !== 200 || !up.body) {
+        await up.body?.cancel();
+        throw new Error(`HTTP ${up.status}`);
+      }
+      const lines = createInterface({ input: Readable.fromWeb(up.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (!line) continue;
+        const obj = JSON.parse(line) as Record<string, unknown>;
+        if (obj.done === true) {
+          summary = obj;
+          break;
+        }
+        if (written >= limit) continue;
+        written++;
+        const flowing = res.write(JSON.stringify({ ...obj, node: p.node || undefined }) + '\n');
+        if (written >= limit) {
+          total.stopped_by = 'limit';
+          ac.abort();
+        } else if (!flowing) {
+          await once(res, 'drain', { signal: ac.signal });
+        }
+      }
+    } catch {
+      // reported below as a failed node, unless we cancelled it ourselves
+    }
+    if (summary) {
+      total.nodes.push(nameOf(p));
+      total.bytes_scanned += Number(summary.bytes_scanned ?? 0);
+      total.files_searched += Number(summary.files_searched ?? 0);
+      total.files_skipped += Number(summary.files_skipped ?? 0);
+      const s = String(summary.stopped_by ?? 'done');
+      if (total.stopped_by !== 'limit' && OUTCOME_RANK.indexOf(s) >= 0 && OUTCOME_RANK.indexOf(s) < OUTCOME_RANK.indexOf(total.stopped_by)) total.stopped_by = s;
+    } else if (total.stopped_by !== 'limit' && !res.destroyed) {
+      total.failed_nodes.push(nameOf(p));
+    }
+  }));
+  total.matches = written;
+  total.partial = total.failed_nodes.length > 0;
+  total.nodes.sort();
+  total.failed_nodes.sort();
+  if (!res.destroyed && !res.writableEnded) res.end(JSON.stringify(total) + '\n');
+}
+
+/**
+ * Cluster-wide pod listing: ask every agent (`/api/v1/pods?…&local=1`) in parallel, each within the
+ * deadline; answer `{"items":[…each with node…], "partial", "failed_nodes"}`, newest activity first.
+ */
+export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: FanoutOptions): Promise<void> {
+  const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/json' };
+  const query = localQuery(req);
+  const ac = new AbortController();
+  res.once('close', () => ac.abort());
+  const timer = setTimeout(() => ac.abort(), o.deadlineMs);
+  const items: Array<Record<string, unknown>> = [];
+  const failed: string[] = [];
+  try {
+    await Promise.all(peers.map(async (p) => {
+      try {
+        const up = await fetchHead(`${p.url}/api/v1/pods?${query}`, { headers, signal: ac.signal }, o.deadlineMs, `agent ${nameOf(p)}`);
+        if (up.status !== 200) {
+          await up.body?.cancel();
+          throw new Error(`HTTP ${up.status}`);
+        }
+        const body = (await up.json()) as { items?: Array<Record<string, unknown>> };
+        for (const it of body.items ?? []) items.push({ ...it, node: p.node || undefined });
+      } catch {
+        failed.push(nameOf(p));
+      }
+    }));
+  } finally {
+    clearTimeout(timer);
+  }
+  items.sort((a, b) => Number(b.lastActivity ?? 0) - Number(a.lastActivity ?? 0));
+  res.setHeader('Cache-Control', 'no-store');
+  res.json({ items, partial: failed.length > 0, failed_nodes: failed.sort() });
+}

@@ -1,0 +1,86 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { ClusterConfig } from '../auth/config.ts';
+import type { Catalog } from '../store/catalog.ts';
+import { fanoutPods, fanoutSearch } from './fanout.ts';
+import { isLocalOnly, serviceAccountToken } from './forward.ts';
+import { kubeLivePods, Locator, type LivePodLookup, type NodeHint } from './locate.ts';
+import { endpointSliceDiscovery, parseStaticPeers, PeerDirectory } from './peers.ts';
+import { proxyTo } from './proxy.ts';
+
+/** Dependencies of {@link createClusterRouter}. */
+export interface ClusterDeps {
+  config: ClusterConfig;
+  /** This agent's node (`config.nodeName`, else the host name). */
+  nodeName: string;
+  /** This agent's own base URL once it listens (e.g. `http://127.0.0.1:8080`), so fan-outs include its files. */
+  selfUrl: () => string | undefined;
+  catalog: Pick<Catalog, 'generations'>;
+  /** Search limits: a fan-out stops after `limit` (default `defaultLimit`, at most `maxLimit`) hits. */
+  search: { defaultLimit: number; maxLimit: number };
+  /** The cluster link, for live pods' nodes and (with `peerService`) peer discovery. */
+  kubeConfig?: KubeConfig;
+  /** Overrides the API server lookup of live pods (tests). */
+  livePod?: LivePodLookup;
+  /** Further sources of a gone pod's node, e.g. Elasticsearch (see {@link NodeHint}). */
+  hints?: NodeHint[];
+  logger: Logger;
+}
+
+/** The cluster routing of one agent. */
+export interface ClusterRouting {
+  /** Mount under `/api/v1` after authentication and the namespace check, before the local routes. */
+  router: Router;
+  peers: PeerDirectory;
+  locator: Locator;
+}
+
+/**
+ * "Any agent answers for any pod" (issue 8 §2), as a router mounted before the local routes:
+ * - `GET|HEAD /namespaces/:ns/pods/:pod[/…]` (pod view, files, lines, follow, diagnosis): when the pod's
+ *   files are on another node ({@link Locator}), proxy to that agent ({@link proxyTo}); else fall through.
+ * - `GET /search`: fan out to every agent, merge as hits stream ({@link fanoutSearch}).
+ * - `GET /pods`: fan out to every agent, merged ({@link fanoutPods}).
+ * Requests from peers (`X-Podlog-Forwarded-By`) or with `?local=1` always fall through to the local routes.
+ * With no peers configured or discoverable, everything falls through.
+ * @throws PodlogError `PODLOG_E_CONFIG` for a malformed `cluster.peers` entry
+ */
+export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
+  const { config, logger } = deps;
+  const discover = config.peerService && deps.kubeConfig
+    ? endpointSliceDiscovery(deps.kubeConfig, { namespace: config.peerNamespace, service: config.peerService, scheme: config.peerScheme, port: config.peerPort })
+    : undefined;
+  if (config.peerService && !deps.kubeConfig) logger.warn({ unit: 'cluster' }, 'cluster.peerService is set but there is no cluster link; using the static peers only');
+  const peers = new PeerDirectory({
+    selfNode: deps.nodeName, selfUrl: deps.selfUrl, staticPeers: parseStaticPeers(config.peers), discover, refreshMs: config.peerRefreshMs, logger,
+  });
+  const saToken = serviceAccountToken(config.tokenFile);
+  const livePod = deps.livePod ?? (deps.kubeConfig ? kubeLivePods(deps.kubeConfig) : undefined);
+  const locator = new Locator({ peers, livePod, hints: deps.hints, saToken, deadlineMs: config.peerDeadlineMs, cacheMs: config.locateCacheMs, logger });
+  const opts = { selfNode: deps.nodeName, saToken, deadlineMs: config.peerDeadlineMs };
+
+  const r = Router();
+  r.use('/namespaces/:ns/pods/:pod', async (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isLocalOnly(req) || !peers.clustered) return next();
+    const { ns, pod } = req.params as { ns: string; pod: string };
+    const uid = typeof req.query.uid === 'string' && req.query.uid !== '' ? req.query.uid : undefined;
+    const localUids = deps.catalog.generations(ns, pod).map((g) => g.uid);
+    const owner = await locator.locate(req, ns, pod, uid, localUids);
+    if (!owner) return next();
+    await proxyTo(req, res, owner, opts);
+  });
+  r.get('/search', async (req, res, next) => {
+    if (isLocalOnly(req) || !peers.clustered) return next();
+    const n = Number(typeof req.query.limit === 'string' && /^\d+$/.test(req.query.limit) ? req.query.limit : deps.search.defaultLimit);
+    await fanoutSearch(req, res, await peers.all(), Math.min(n, deps.search.maxLimit), opts);
+  });
+  r.get('/pods', async (req, res, next) => {
+    if (isLocalOnly(req) || !peers.clustered) return next();
+    await fanoutPods(req, res, await peers.all(), opts);
+  });
+  return { router: r, peers, locator };
+}
+
+export type { Peer } from './peers.ts';
+export type { LivePodLookup, NodeHint } from './locate.ts';

@@ -1,0 +1,168 @@
+/**
+ * Test agents for the auth and cluster tests: real HTTP servers on 127.0.0.1 port 0, each an app from
+ * `createApp` over its own temp root (one root = one node), optionally authenticating against the fake
+ * Kubernetes API server (TokenReview/SubjectAccessReview) and knowing the others as static peers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { AuthSchema } from '../../../src/auth/config.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import { createAuthGate } from '../../../src/auth/middleware.ts';
+import { createClusterRouter, type ClusterRouting } from '../../../src/cluster/index.ts';
+import type { LivePodLookup } from '../../../src/cluster/locate.ts';
+import type { Config } from '../../../src/config/schema.ts';
+import { createApp, type AppDeps } from '../../../src/http/app.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
+import { Catalog } from '../../../src/store/catalog.ts';
+import { makeRoot, type TestRoot } from '../../helpers/agent.ts';
+import type { FakeKube } from '../../servers/fake-kube.ts';
+
+/** A KubeConfig pointing client-node at the fake server over http (PROTOCOLS.md B3). */
+export function kubeConfigFor(fake: FakeKube): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: fake.url(), skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'agent-token' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
+/** The service account token every test agent presents to its peers, and the user TokenReview maps it to. */
+export const AGENT_SA_TOKEN = 'sa-token-of-the-podlog-agents';
+export const AGENT_SA_USER = 'system:serviceaccount:podlog:podlog';
+
+/** How to build one agent. */
+export interface AgentSpec {
+  node: string;
+  /** Lay out this node's pod folders. */
+  files?: (root: TestRoot) => void;
+  /** `auth` section values (mode defaults to 'none'). */
+  auth?: Record<string, unknown>;
+  /** Extra `cluster` section values. */
+  cluster?: Record<string, unknown>;
+}
+
+/** A running test agent. */
+export interface TestAgent {
+  node: string;
+  url: string;
+  root: TestRoot;
+  server: Server;
+  cluster?: ClusterRouting;
+  /** Stop serving (connections destroyed); the others then see this node as down. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Like the lead's `buildTestApp`, from an already loaded config (its `overrides.config` would also replace
+ * the loaded config in the app's deps).
+ */
+async function buildApp(config: Config, deps: Pick<AppDeps, 'auth' | 'cluster' | 'logger'>) {
+  const catalog = new Catalog({ roots: config.roots, logger: deps.logger });
+  const controller = new AbortController();
+  await catalog.start(controller.signal);
+  const app = createApp({ config, catalog, metrics: createMetrics(), ready: () => true, shutdown: controller.signal, ...deps });
+  return {
+    app,
+    catalog,
+    async close() {
+      controller.abort();
+      await catalog.stop();
+    },
+  };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * Start agents that know each other (`cluster.peers` = every agent as `node=url`, itself included).
+ * With `fake`, mode kubernetes agents review tokens there and find live pods' nodes there.
+ */
+export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean } = {}) {
+  const saDir = mkdtempSync(join(tmpdir(), 'podlog-sa-'));
+  const saFile = join(saDir, 'token');
+  writeFileSync(saFile, AGENT_SA_TOKEN + '\n');
+  const servers = specs.map(() => createServer());
+  const urls = await Promise.all(servers.map(listen));
+  const peers = specs.map((s, i) => `${s.node}=${urls[i]}`);
+  const kc = fake ? kubeConfigFor(fake) : undefined;
+  const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
+  const agents: TestAgent[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  for (const [i, spec] of specs.entries()) {
+    const root = makeRoot();
+    spec.files?.(root);
+    const clusterCfg = { peers: opts.clustered === false ? [] : peers, tokenFile: saFile, peerDeadlineMs: 2000, ...spec.cluster };
+    const authCfg = AuthSchema.parse({ mode: 'none', ...spec.auth });
+    const auth = createAuthGate(authCfg, { kubeConfig: kc, logger });
+    let catalog: { generations: (ns: string, pod: string) => Array<{ uid: string }> } | undefined;
+    const config = { nodeName: spec.node, auth: spec.auth ?? {}, cluster: clusterCfg };
+    const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
+    const loaded = loadConfig({ flags: { roots: [root.dir], stateDir, ...config } });
+    const cluster = createClusterRouter({
+      config: loaded.cluster, nodeName: spec.node, selfUrl: () => urls[i], search: loaded.search, kubeConfig: kc,
+      livePod: opts.livePod, logger, catalog: { generations: (ns, pod) => catalog!.generations(ns, pod) as never },
+    });
+    const t = await buildApp(loaded, { auth, cluster, logger });
+    catalog = t.catalog;
+    const server = servers[i]!;
+    server.on('request', t.app);
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    };
+    closers.push(async () => {
+      await stop();
+      await t.close();
+      root.cleanup();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+    agents.push({ node: spec.node, url: urls[i]!, root, server, cluster, stop });
+  }
+  return {
+    agents,
+    byNode: (n: string) => agents.find((a) => a.node === n)!,
+    async close() {
+      await Promise.all(closers.map((c) => c()));
+      rmSync(saDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Read a streaming response (SSE or NDJSON) until `done(textSoFar)` holds, then cancel it.
+ * @throws Error when the stream ends first or `timeoutMs` passes
+ */
+export async function readUntil(res: Response, done: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  const timer = setTimeout(() => void reader.cancel(new Error('timeout')), timeoutMs);
+  try {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (value) text += dec.decode(value, { stream: true });
+      if (done(text)) return text;
+      if (end) throw new Error(`stream ended before the condition held; got: ${text.slice(0, 500)}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+}
