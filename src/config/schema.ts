@@ -1,19 +1,10 @@
 import { z } from 'zod';
 import { RetentionSchema } from '../retention/config.ts';
+import { AuthSchema, ClusterSchema } from '../auth/config.ts';
+import { kubeConfigSchema } from '../kube/config.ts';
+import { zBool, zList } from './zod-helpers.ts';
 
-/** Booleans from env and flags: `true|false|1|0|yes|no` (z.coerce.boolean would read "false" as true). */
-export const zBool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false;
-  return v;
-}, z.boolean());
-
-/** Lists from env and flags: a JSON/YAML array, or one comma-separated string. */
-export function zList<T extends z.ZodType>(item: T, minItems = 0) {
-  return z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item).min(minItems));
-}
+export { zBool, zList } from './zod-helpers.ts';
 
 const GiB = 1024 ** 3;
 
@@ -43,7 +34,6 @@ export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Listen address. Use 0.0.0.0 in a DaemonSet.'),
   port: z.coerce.number().int().min(0).max(65535).default(8080).describe('Listen port (0 picks a free one).'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe("The agent's own log level (pino)."),
-  nodeName: z.string().default('').describe('This node (downward API NODE_NAME); defaults to the host name.'),
   usePolling: zBool.default(false).describe('Do not use inotify on the roots; rely on the periodic rescan (network file systems; lower rescanMs then).'),
   rescanMs: z.coerce.number().int().positive().default(60_000).describe('Full rescan of the roots (ms), a safety net for missed inotify events.'),
   runningWindowMs: z.coerce.number().int().positive().default(300_000).describe('Without pod records, a pod counts as running if a live file changed within this window (ms).'),
@@ -51,7 +41,10 @@ export const ConfigSchema = z.strictObject({
   demo: zBool.default(false).describe('Serve the embedded demo root (real Flink logs plus one pod appending live).'),
   search: SearchSchema.prefault({}),
   follow: FollowSchema.prefault({}),
+  kube: kubeConfigSchema.prefault({}),
   retention: RetentionSchema.prefault({}),
+  auth: AuthSchema.prefault({}),
+  cluster: ClusterSchema.prefault({}),
 });
 
 /** The validated, frozen configuration. */

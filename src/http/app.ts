@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
+import { AuthSchema } from '../auth/config.ts';
+import { clientLimits, frontDoor } from '../auth/front-door.ts';
+import { authenticate, authRoutes, createAuthGate, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
+import type { ClusterRouting } from '../cluster/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Catalog } from '../store/catalog.ts';
@@ -31,6 +35,10 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** Clock, ms since the epoch (tests pass a fixed one). */
   now?: () => number;
+  /** Authentication (issue 8, `src/auth`); default: built from `config.auth` (modes none and token; kubernetes needs one built with a cluster link). */
+  auth?: AuthGate;
+  /** Cluster routing (issue 8, `src/cluster`): proxy to the agent holding a pod, cluster-wide search and listing. */
+  cluster?: ClusterRouting;
 }
 
 declare module 'express-serve-static-core' {
@@ -59,6 +67,9 @@ export function createApp(deps: AppDeps): Express {
     res.on('finish', () => end({ route: req.route?.path ? String(req.baseUrl + req.route.path) : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }));
     next();
   });
+  // A validated Config always has `auth`; hand-built test configs may not, and get the defaults (mode none).
+  const authConfig = deps.config.auth ?? AuthSchema.parse({});
+  app.use(frontDoor(authConfig, deps.logger)); // security headers, access log, size limits, failed-auth limit
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -76,6 +87,11 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
+  const gate = deps.auth ?? createAuthGate(authConfig, { logger: deps.logger });
+  api.use(authenticate(gate), ...clientLimits(authConfig));
+  api.use(authRoutes(gate));
+  api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it
+  if (deps.cluster) api.use(deps.cluster.router); // pods on other nodes, before the local routes
   api.use(podRoutes({ catalog: deps.catalog, runningWindowMs: deps.config.runningWindowMs, recordOf: deps.recordOf, now: deps.now }));
   api.use(fileRoutes(deps));
   api.use(followRoutes(deps));

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { namespaceFilter } from '../../auth/middleware.ts';
 import type { Catalog } from '../../store/catalog.ts';
 import { queryEnum, queryString } from '../params.ts';
 import { podView, RUNNING_STATES, type PodRecordFields } from '../pod-view.ts';
@@ -23,12 +24,13 @@ export function podRoutes(deps: PodRoutesDeps): Router {
   const now = deps.now ?? Date.now;
   const view = (p: PodEntry) => podView(p, deps.recordOf?.(p), now(), deps.runningWindowMs);
 
-  r.get('/pods', (req, res) => {
+  r.get('/pods', async (req, res) => {
     const namespace = queryString(req.query.namespace);
     const state = queryEnum('state', req.query.state, ['running', 'exited', 'all'] as const) ?? 'all';
-    const items = deps.catalog
-      .pods()
-      .filter((p) => !namespace || p.namespace === namespace)
+    const pods = deps.catalog.pods();
+    const listable = await namespaceFilter(req, pods.map((p) => p.namespace), 'list');
+    const items = pods
+      .filter((p) => (!namespace || p.namespace === namespace) && listable(p.namespace))
       .map(view)
       .filter((v) => state === 'all' || (state === 'running') === RUNNING_STATES.has(v.state))
       .sort((a, b) => b.lastActivity - a.lastActivity);

@@ -1,8 +1,10 @@
 import { Router } from 'express';
+import { assertCan, namespaceFilter } from '../../auth/middleware.ts';
 import pLimit from 'p-limit';
 import { compileMatcher } from '../../logfile/search.ts';
 import { checkQuery, searchNode, type SearchHit } from '../../search/node-search.ts';
 import type { AppDeps } from '../app.ts';
+import type { PodEntry } from '../../store/types.ts';
 import { queryBool, queryInt, queryString } from '../params.ts';
 
 /**
@@ -23,13 +25,16 @@ export function searchRoutes(deps: AppDeps): Router {
     const caseSensitive = queryBool('case', req.query.case) ?? true;
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
+    const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
     const scope = {
       namespace: queryString(req.query.namespace) || undefined,
       pod: queryString(req.query.pod) || undefined,
       uid: queryString(req.query.uid) || undefined,
       container: queryString(req.query.container) || undefined,
       file: queryString(req.query.file) || undefined,
+      podFilter: (p: PodEntry) => readable(p.namespace), // only namespaces the caller may read (get pods/log)
     };
+    if (scope.namespace) await assertCan(req, 'read', scope.namespace);
     const controller = new AbortController();
     res.on('close', () => controller.abort());
     res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
