@@ -105,12 +105,12 @@ export function bytes(path: string): Buffer {
   return readFileSync(path);
 }
 
-/** Poll `cond` every 20 ms until true or `ms` passed (then throw with `what`). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+/** Poll `cond` every `everyMs` (default 20) until true or `ms` passed (then throw with `what`). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
