@@ -68,6 +68,25 @@ export function isHealthy(pod: PodJson | undefined): boolean {
   return st.phase === 'Running' && !!st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !pod?.metadata?.deletionTimestamp;
 }
 
+/**
+ * How far before the pod last became unready its Events still count as the current episode: Kubernetes
+ * itself keeps Events for one hour (kube-apiserver --event-ttl default), and the agent keeps them longer.
+ */
+export const EPISODE_LOOKBACK_MS = 60 * 60 * 1000;
+
+/**
+ * Start of the current episode (ms): for a healthy pod its latest recovery ({@link recoveredAt}); for an
+ * unready pod one {@link EPISODE_LOOKBACK_MS} before its Ready condition turned False; else undefined (all
+ * Events are current).
+ */
+export function episodeStart(pod: PodJson | undefined): number | undefined {
+  const r = recoveredAt(pod);
+  if (r !== undefined) return r;
+  const unready = pod?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+  const t = parseTime(unready?.lastTransitionTime);
+  return t === undefined ? undefined : t - EPISODE_LOOKBACK_MS;
+}
+
 /** When the pod last recovered (ms): Ready's lastTransitionTime, else the latest container start / finish. */
 export function recoveredAt(pod: PodJson | undefined): number | undefined {
   if (!isHealthy(pod)) return undefined;
@@ -161,10 +180,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     return owners.has(`${e.kind}/${e.name}`) || (e.kind === 'Node' && e.name === pod.spec?.nodeName) || (e.kind === 'PersistentVolumeClaim' && claims.has(e.name));
   };
   const others = all.filter((e) => !isSubjectPod(e));
-  const cutoff = recoveredAt(pod);
+  const cutoff = episodeStart(pod);
   const createdMs = parseTime(pod?.metadata?.creationTimestamp);
   const isCurrent = (e: NormEvent, since: number | undefined) => since === undefined || (e.lastMs !== undefined && e.lastMs >= since);
-  const ownerSince = cutoff ?? createdMs;
+  const ownerSince = recoveredAt(pod) ?? createdMs;
   const base = { now, namespace: subject.namespace, name: subject.name, ref: `${subject.namespace}/${subject.name}`, logTails: input.logTails ?? [] };
   const ctx: RuleContext = {
     ...base,

@@ -164,3 +164,14 @@ test('a namespace-wide EventList: other pods\' Events stay out of the findings a
   assert.deepEqual(d.past, []);
   assert.ok(d.timeline.every((t) => t.object === 'Pod/orders-tm-1-1'), JSON.stringify(d.timeline));
 });
+
+test('an unready pod: Events from long before it became unready are past', () => {
+  const p = pod({
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: ago(20) }],
+    statuses: [{ name: 'main', ready: false, restartCount: 5, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container=main pod=x' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(3), finishedAt: ago(2) } } }],
+  });
+  const d = diagnose({ pod: p, events: [ev('Unhealthy', 'Liveness probe failed: HTTP probe failed with statuscode: 500', { container: 'main', at: ago(3 * 24 * 60), count: 40 }), ev('Killing', 'Container main failed liveness probe, will be restarted', { type: 'Normal', container: 'main', at: ago(3 * 24 * 60), count: 3 })], now: NOW });
+  assert.deepEqual(d.findings.map((f) => f.class), ['CrashLoopBackOff']);
+  assert.match(d.headline, /generic error \(1\)/);
+  assert.deepEqual(d.past.map((f) => f.class), ['LivenessProbeFailed']);
+});
