@@ -3,7 +3,9 @@
  * shell convention, https://tldp.org/LDP/abs/html/exitcodes.html; signal numbers from signal(7)). 126/127
  * are the shell's "found but not executable" / "not found". 137 is SIGKILL: the kernel OOM killer
  * (`reason: OOMKilled` in the status) or the kubelet after a failed liveness probe or an expired grace
- * period (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts).
+ * period (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts). 3 is the JVM's
+ * exit under -XX:+ExitOnOutOfMemoryError; 239 is Flink's FatalExitExceptionHandler.EXIT_CODE (-17),
+ * flink-runtime org/apache/flink/runtime/util/FatalExitExceptionHandler.java.
  */
 
 /** Meaning of one exit code: a short phrase, and a hint of what to check. */
@@ -24,6 +26,7 @@ const KNOWN: Record<number, [string, string]> = {
   0: ['exited normally (0)', 'the process finished; with restartPolicy Always a finished process is restarted as if it crashed'],
   1: ['exited with a generic error (1)', 'the application failed; its last log lines usually say why'],
   2: ['exited with a usage error (2)', 'a wrong command-line argument or option, or a shell script error'],
+  3: ['exited with code 3', 'for a JVM started with -XX:+ExitOnOutOfMemoryError this means it ran out of heap; otherwise application-specific'],
   126: ['exited with 126: the command was found but could not be executed', 'a permission problem or a file that is not executable'],
   127: ['exited with 127: the command was not found', 'a wrong `command`/`args` or an entrypoint missing from the image'],
   128: ['exited with 128: the container process could not be started', 'the runtime failed to start the entrypoint'],
@@ -32,6 +35,7 @@ const KNOWN: Record<number, [string, string]> = {
   137: ['was killed by SIGKILL (137)', 'the out-of-memory killer, a failed liveness probe, or a stop that outlasted terminationGracePeriodSeconds'],
   139: ['crashed with a segmentation fault, SIGSEGV (139)', 'a native-code bug or an incompatible native library'],
   143: ['was stopped by SIGTERM (143)', 'a normal stop request (deletion, rollout, eviction or preemption) that the process obeyed'],
+  239: ['exited with 239, Flink\'s fatal-error exit (-17)', 'a Flink process stopped on an uncaught fatal error ("FATAL: Thread … produced an uncaught exception"); the log says which'],
 };
 
 /**

@@ -28,7 +28,7 @@ function crashing(exitCode: number, reason = 'Error', restarts = 7) {
 test('exit codes are explained', () => {
   const cases: [number, RegExp][] = [
     [0, /exited normally \(0\)/], [1, /generic error \(1\)/], [2, /usage error \(2\)/], [126, /could not be executed/], [127, /command was not found/],
-    [128, /could not be started/], [134, /SIGABRT \(134\)/], [137, /SIGKILL \(137\)/], [139, /SIGSEGV \(139\)/], [143, /SIGTERM \(143\)/], [135, /SIGBUS \(135\)/], [3, /exited with code 3/],
+    [128, /could not be started/], [134, /SIGABRT \(134\)/], [137, /SIGKILL \(137\)/], [139, /SIGSEGV \(139\)/], [143, /SIGTERM \(143\)/], [135, /SIGBUS \(135\)/], [3, /exited with code 3/], [239, /Flink's fatal-error exit/], [42, /exited with code 42/],
   ];
   for (const [code, re] of cases) assert.match(explainExitCode(code).phrase, re, String(code));
   assert.match(explainExitCode(137).hint, /out-of-memory killer, a failed liveness probe/);
