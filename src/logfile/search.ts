@@ -1,0 +1,349 @@
+import type { Readable } from 'node:stream';
+import { RE2JS } from 're2js';
+import { PodlogError } from '../errors.ts';
+import type { SafeFile } from '../store/safe-open.ts';
+import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
+import { MAX_LINE_BYTES, decodeLine } from './line.ts';
+import { createScanBuffer, type ScanBuffer } from './newlines.ts';
+
+/** Longest accepted query, in characters. */
+export const MAX_QUERY_CHARS = 4096;
+
+/** Bytes read per step for a literal search (4 MiB) and a regex search (1 MiB). */
+const LITERAL_CHUNK = 4 * 1024 * 1024;
+const REGEX_CHUNK = 1024 * 1024;
+
+/**
+ * A compiled search query. Make with {@link compileMatcher}; immutable and shareable across
+ * files and concurrent searches.
+ */
+export interface Matcher {
+  /** `literal`: byte-exact substring (Buffer#indexOf); `regex`: RE2 syntax, linear time (re2js). */
+  readonly kind: 'literal' | 'regex';
+  /** The query as given. */
+  readonly source: string;
+  readonly caseInsensitive: boolean;
+  /** UTF-8 bytes of a case-sensitive literal. */
+  readonly needle?: Buffer;
+  /** The RE2 program (regex, and case-insensitive literals). */
+  readonly re?: RE2JS;
+}
+
+/**
+ * Compile a query.
+ * - Literal, case-sensitive: searched as bytes with `Buffer#indexOf`.
+ * - Literal, case-insensitive: the quoted literal compiled as an RE2 pattern with `(?i)`.
+ * - Regex: RE2 syntax (https://github.com/google/re2/wiki/Syntax) via re2js, always with the
+ *   MULTILINE flag so `^`/`$` mean line start/end. No backreferences or lookaround: matching time
+ *   is linear in the input, so a user's pattern cannot hang the agent.
+ * @throws PodlogError `PODLOG_E_BAD_PARAM` for an empty or too long query, or a literal with a line break;
+ *   `PODLOG_E_BAD_REGEX` when the pattern does not compile (message says why)
+ */
+export function compileMatcher(q: string, opts: { regex: boolean; caseInsensitive?: boolean }): Matcher {
+  const ci = opts.caseInsensitive ?? false;
+  if (q.length === 0) throw new PodlogError('PODLOG_E_BAD_PARAM', 'search query is empty');
+  if (q.length > MAX_QUERY_CHARS) throw new PodlogError('PODLOG_E_BAD_PARAM', `search query is longer than ${MAX_QUERY_CHARS} characters`);
+  if (!opts.regex && /[\r\n]/.test(q)) throw new PodlogError('PODLOG_E_BAD_PARAM', 'a literal search query cannot contain a line break (search is per line)');
+  if (!opts.regex && !ci) return { kind: 'literal', source: q, caseInsensitive: false, needle: Buffer.from(q, 'utf8') };
+  const pattern = opts.regex ? q : RE2JS.quote(q);
+  const flags = RE2JS.MULTILINE | (ci ? RE2JS.CASE_INSENSITIVE : 0);
+  try {
+    return { kind: opts.regex ? 'regex' : 'literal', source: q, caseInsensitive: ci, re: RE2JS.compile(pattern, flags) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new PodlogError('PODLOG_E_BAD_REGEX', `invalid regular expression (RE2 syntax): ${msg}`, { cause: e });
+  }
+}
+
+/** One matching line. */
+export interface SearchMatch {
+  /** Byte offset of the start of the matching line (in the decompressed data for `.gz`). */
+  offset: number;
+  /** 1-based line number. */
+  lineNumber: number;
+  /** The line, decoded (U+FFFD for invalid UTF-8), without newline; cut at maxLineBytes with a marker. */
+  line: string;
+  truncated: boolean;
+}
+
+/** Options of {@link searchFile}. */
+export interface SearchOptions {
+  /** Aborts the search (e.g. the HTTP client went away); the result then says `aborted`. */
+  signal: AbortSignal;
+  /** Bytes still allowed; shared across the files of one request and decremented as bytes are read. */
+  byteBudget: { remaining: number };
+  /** Wall-clock deadline, epoch ms. */
+  deadline: number;
+  /** Called per matching line, in file order. Return false to stop (result limit reached). */
+  onMatch: (m: SearchMatch) => boolean | void;
+  /** Cut length for reported lines; default {@link MAX_LINE_BYTES}. */
+  maxLineBytes?: number;
+  /** Search binary data too (default false: PODLOG_E_BINARY). */
+  allowBinary?: boolean;
+}
+
+/** Why a search stopped before the end of the file. */
+export type StopReason = 'limit' | 'budget' | 'deadline' | 'aborted';
+
+/** Result of {@link searchFile}. */
+export interface SearchResult {
+  /** Bytes read (decompressed bytes for a stream). */
+  bytesScanned: number;
+  /** Set when the search stopped early. */
+  stoppedBy?: StopReason;
+}
+
+/** What {@link searchFile} reads. */
+export type SearchInput = SafeFile | Readable | { searchSource(): SafeFile | Readable };
+
+/** A sequential byte source: fills `buf[offset..offset+length)` as far as it can; 0 means end. */
+interface ByteSource {
+  read(buf: Buffer, offset: number, length: number): Promise<number>;
+}
+
+function fileSource(file: SafeFile): ByteSource {
+  let pos = 0;
+  return {
+    async read(buf, offset, length) {
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await file.handle.read(buf, offset + got, length - got, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        got += bytesRead;
+      }
+      return got;
+    },
+  };
+}
+
+function streamSource(stream: Readable): ByteSource {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let left: Buffer | undefined;
+  let done = false;
+  return {
+    async read(buf, offset, length) {
+      let got = 0;
+      while (got < length) {
+        if (!left || left.length === 0) {
+          if (done) break;
+          const r = await it.next();
+          if (r.done) {
+            done = true;
+            break;
+          }
+          left = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+        }
+        const n = Math.min(left.length, length - got);
+        left.copy(buf, offset + got, 0, n);
+        left = left.subarray(n);
+        got += n;
+      }
+      return got;
+    },
+  };
+}
+
+/**
+ * Search one file line by line, streaming matches to `onMatch` as they are found.
+ *
+ * Reads 4 MiB (literal) or 1 MiB (regex) at a time into one reused buffer (memory: that plus
+ * `maxLineBytes`), awaiting between reads so the agent is never starved. Literal: `Buffer#indexOf`
+ * over the chunk; line numbers come from a SIMD newline count of the bytes between matches.
+ * Regex: the chunk is decoded once and tested with the RE2 DFA; chunks (and then halves of them,
+ * down to single lines) that cannot match are skipped, so cost is near one DFA pass plus
+ * O(matches × log(lines per chunk)) small tests. Matching is per line (a match never spans a
+ * newline), like grep.
+ *
+ * Lines longer than `maxLineBytes`: a line that fits in the buffer is searched whole; one that
+ * does not is searched in its first `maxLineBytes` bytes only, and reported with a marker saying
+ * its total is not known.
+ *
+ * Stops, in order of checks before each read: `aborted` (signal), `deadline`, `budget` (shared
+ * `byteBudget.remaining` ≤ 0); and `limit` when `onMatch` returns false. The budget may be
+ * overdrawn by at most one chunk.
+ * Binary data (by {@link isBinary} on the first 8 KiB) is refused unless `allowBinary`.
+ * @param input a file opened with `openSafe` (read from offset 0, not closed here), a byte stream
+ *   (e.g. decompressed `.gz`; destroyed when the search stops early), or anything with a
+ *   `searchSource()` returning one of those (the LogReader of reader.ts)
+ * @throws PodlogError `PODLOG_E_BINARY` for binary data; stream errors (e.g. bad gzip) are rethrown
+ */
+export async function searchFile(input: SearchInput, matcher: Matcher, opts: SearchOptions): Promise<SearchResult> {
+  const source: SafeFile | Readable = 'searchSource' in input ? input.searchSource() : input;
+  const isStream = !('handle' in source);
+  const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile);
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const chunk = matcher.kind === 'literal' && matcher.needle ? LITERAL_CHUNK : REGEX_CHUNK;
+  const sb = createScanBuffer(chunk + maxLine + 16);
+  const scanner = new Scanner(sb, matcher, opts, maxLine);
+  let stoppedBy: StopReason | undefined;
+  let scanned = 0;
+  try {
+    stoppedBy = await scanner.run(src, chunk, (n) => {
+      scanned += n;
+      opts.byteBudget.remaining -= n;
+    });
+  } finally {
+    if (isStream && stoppedBy !== undefined) (source as Readable).destroy();
+  }
+  return stoppedBy ? { bytesScanned: scanned, stoppedBy } : { bytesScanned: scanned };
+}
+
+/** The chunk loop and per-region matchers behind {@link searchFile}. */
+class Scanner {
+  private base = 0; // file offset of buf[0]
+  private lineNo = 1; // number of the line starting at the current count position
+  private counted = 0; // buffer index up to which newlines are counted into lineNo
+  private stopped = false;
+  private readonly sb: ScanBuffer;
+  private readonly matcher: Matcher;
+  private readonly opts: SearchOptions;
+  private readonly maxLine: number;
+  constructor(sb: ScanBuffer, matcher: Matcher, opts: SearchOptions, maxLine: number) {
+    this.sb = sb;
+    this.matcher = matcher;
+    this.opts = opts;
+    this.maxLine = maxLine;
+  }
+
+  private stopReason(): StopReason | undefined {
+    if (this.opts.signal.aborted) return 'aborted';
+    if (Date.now() > this.opts.deadline) return 'deadline';
+    if (this.opts.byteBudget.remaining <= 0) return 'budget';
+    return undefined;
+  }
+
+  async run(src: ByteSource, chunk: number, onRead: (n: number) => void): Promise<StopReason | undefined> {
+    const buf = this.sb.buf;
+    let carry = 0;
+    let skipping = false; // inside a line too long for the buffer, already handled
+    for (;;) {
+      const why = this.stopReason();
+      if (why) return why;
+      const n = await src.read(buf, carry, chunk);
+      onRead(n);
+      if (this.base === 0 && carry === 0 && !skipping && !this.opts.allowBinary && isBinary(buf.subarray(0, Math.min(n, BINARY_SAMPLE_BYTES)))) {
+        throw new PodlogError('PODLOG_E_BINARY', 'the file looks binary (NUL bytes or control characters in its first 8 KiB); not searched');
+      }
+      if (n === 0) {
+        if (carry > 0 && !skipping) this.region(0, carry, true);
+        return this.stopped ? 'limit' : undefined;
+      }
+      const total = carry + n;
+      let start = 0;
+      if (skipping) {
+        const nl = buf.indexOf(10, 0);
+        if (nl < 0 || nl >= total) {
+          this.base += total;
+          carry = 0;
+          continue;
+        }
+        skipping = false;
+        this.lineNo++;
+        start = nl + 1;
+      }
+      this.counted = start;
+      const lastNl = buf.lastIndexOf(10, total - 1);
+      let restStart = start;
+      if (lastNl >= start) {
+        this.region(start, lastNl + 1, false);
+        if (this.stopped) return 'limit';
+        this.lineNo += this.sb.count(this.counted, lastNl + 1);
+        restStart = lastNl + 1;
+      }
+      const rest = total - restStart;
+      if (rest > this.maxLine) {
+        // a line longer than the buffer can hold: search its head, skip the rest
+        this.counted = restStart;
+        this.region(restStart, restStart + this.maxLine, true, true);
+        if (this.stopped) return 'limit';
+        skipping = true;
+        this.base += total;
+        carry = 0;
+        continue;
+      }
+      buf.copy(buf, 0, restStart, total);
+      this.base += restStart;
+      carry = rest;
+    }
+  }
+
+  /** Search the complete lines in `buf[a..b)` (`b` after a newline unless `atEnd`). */
+  private region(a: number, b: number, atEnd: boolean, headOnly = false): void {
+    this.counted = a;
+    if (this.matcher.needle) this.literal(a, b, headOnly);
+    else this.regex(a, b, atEnd, headOnly);
+  }
+
+  private literal(a: number, b: number, headOnly: boolean): void {
+    const hay = this.sb.buf.subarray(0, b);
+    const needle = this.matcher.needle!;
+    let p = hay.indexOf(needle, a);
+    while (p >= 0 && p + needle.length <= b) {
+      const ls = p > a ? hay.lastIndexOf(10, p - 1) + 1 : a;
+      let le = hay.indexOf(10, p);
+      if (le < 0) le = b;
+      if (!this.report(Math.max(ls, a), le, headOnly)) return;
+      if (le >= b) return;
+      p = hay.indexOf(needle, le + 1);
+    }
+  }
+
+  private regex(a: number, b: number, atEnd: boolean, headOnly: boolean): void {
+    const re = this.matcher.re!;
+    const buf = this.sb.buf;
+    const text = buf.toString('utf8', a, b);
+    if (!re.test(text)) return;
+    const ascii = text.length === b - a;
+    // cursor mapping string index → buffer index for non-ASCII text (both advance newline by newline)
+    let sCur = 0;
+    let bCur = a;
+    const toByte = (s: number): number => {
+      if (ascii) return a + s;
+      while (sCur < s) {
+        const sn = text.indexOf('\n', sCur);
+        const bn = buf.indexOf(10, bCur);
+        sCur = sn + 1;
+        bCur = bn + 1;
+      }
+      return bCur;
+    };
+    const end = atEnd || text.length === 0 || text.charCodeAt(text.length - 1) !== 10 ? text.length : text.length - 1;
+    // bisect [s, e) (line-aligned string ranges; e excludes the final newline) down to single lines
+    const visit = (s: number, e: number): boolean => {
+      if (!re.test(text.substring(s, e))) return true;
+      const mid = (s + e) >>> 1;
+      let cut = text.indexOf('\n', mid);
+      if (cut < 0 || cut >= e) cut = text.lastIndexOf('\n', mid - 1);
+      if (cut < s) {
+        // a single line
+        const ls = toByte(s);
+        return this.report(ls, ascii ? a + e : this.lineEnd(ls, b), headOnly);
+      }
+      return visit(s, cut) && visit(cut + 1, e);
+    };
+    visit(0, end);
+  }
+
+  private lineEnd(ls: number, b: number): number {
+    const le = this.sb.buf.indexOf(10, ls);
+    return le < 0 || le > b ? b : le;
+  }
+
+  /** Report the line `buf[ls..le)`; returns false when the consumer wants no more. */
+  private report(ls: number, le: number, headOnly: boolean): boolean {
+    this.lineNo += this.sb.count(this.counted, ls);
+    this.counted = ls;
+    const buf = this.sb.buf;
+    const len = le - ls;
+    const cut = headOnly || len > this.maxLine;
+    const content = buf.subarray(ls, cut ? ls + Math.min(len, this.maxLine + 1) : le);
+    const line = cut ? decodeLine(content, this.maxLine, headOnly ? undefined : len + 1) : decodeLine(content);
+    const more = this.opts.onMatch({ offset: this.base + ls, lineNumber: this.lineNo, line, truncated: cut });
+    if (more === false) {
+      this.stopped = true;
+      return false;
+    }
+    return true;
+  }
+}
