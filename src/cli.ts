@@ -18,7 +18,7 @@ function agentFlags(o: Record<string, unknown>): RawConfig {
   if (o.port !== undefined) flags.port = o.port;
   if (o.host) flags.host = o.host;
   if (o.logLevel) flags.logLevel = o.logLevel;
-  if (o.nodeName) flags.nodeName = o.nodeName;
+  if (o.nodeName || o.kubeconfig) flags.kube = { ...(o.nodeName ? { nodeName: o.nodeName } : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) };
   if (o.demo) flags.demo = true;
   return flags;
 }
@@ -34,12 +34,13 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'state directory (env PODLOG_STATE_DIR)')
     .option('--port <n>', 'listen port (env PODLOG_PORT)')
     .option('--host <addr>', 'listen address (env PODLOG_HOST)')
-    .option('--node-name <name>', 'this node (env PODLOG_NODE_NAME, or NODE_NAME)')
+    .option('--node-name <name>', 'this node (env PODLOG_KUBE_NODE_NAME, or NODE_NAME from the downward API)')
+    .option('--kubeconfig <file>', 'kubeconfig outside a cluster (env PODLOG_KUBE_KUBECONFIG, or KUBECONFIG)')
     .addOption(new Option('--log-level <level>', 'agent log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--demo', 'serve the embedded demo: real Flink logs plus one pod appending live')
     .action(async (opts: Record<string, unknown>) => {
       const env = { ...process.env };
-      if (!env.PODLOG_NODE_NAME && env.NODE_NAME) env.PODLOG_NODE_NAME = env.NODE_NAME;
+      if (!env.PODLOG_KUBE_NODE_NAME && env.NODE_NAME) env.PODLOG_KUBE_NODE_NAME = env.NODE_NAME;
       let config = loadConfig({ file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG, env, flags: agentFlags(opts) });
       const logger = createLogger(config.logLevel);
       const controller = new AbortController();

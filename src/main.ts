@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { createApp } from './http/app.ts';
+import { createKubeLink, type KubeLink } from './kube/index.ts';
+import { kubeRouter } from './kube/routes.ts';
+import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { Catalog } from './store/catalog.ts';
 
@@ -15,6 +19,8 @@ export interface RunningAgent {
   readonly url: string;
   readonly server: Server;
   readonly catalog: Catalog;
+  /** The cluster link; undefined when running without a cluster. */
+  readonly kube: KubeLink | undefined;
   /** Stop accepting, finish open requests within the grace period, stop all units. Idempotent. */
   close(): Promise<void>;
 }
@@ -28,21 +34,41 @@ export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
  */
 export async function startAgent(config: Config, logger: Logger): Promise<RunningAgent> {
   const controller = new AbortController();
+  const signal = controller.signal;
   const metrics = createMetrics();
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
 
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
   let ready = false;
-  await catalog.start(controller.signal);
-  ready = true;
+  await catalog.start(signal);
   scrapeGauge(metrics, 'podlog_files_tracked', 'Log files in the catalog.', () => catalog.stats().files);
   scrapeGauge(metrics, 'podlog_pods_tracked', 'Pod generations in the catalog.', () => catalog.stats().pods);
   logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
 
-  const app = createApp({ config, catalog, metrics, logger, ready: () => ready, webDir: WEB_DIST, shutdown: controller.signal });
+  const kubeConfig = { ...config.kube, nodeName };
+  const kube = await createKubeLink({ config: kubeConfig, stateDir: config.stateDir, logger, metrics: metrics.registry });
+  await kube?.start(signal);
+  const records = kube?.records;
+
+  const apiRouters: Router[] = [kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig })];
+  const app = createApp({
+    config,
+    catalog,
+    metrics,
+    logger,
+    ready: () => ready,
+    webDir: WEB_DIST,
+    shutdown: signal,
+    recordOf: recordSummaryOf(records, kubeConfig),
+    recordOnlyPods: () =>
+      (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeConfig), namespace: r.namespace, name: r.name, uid: r.uid })),
+    apiRouters,
+  });
   const server = createServer(app);
   server.requestTimeout = 0; // follow and search streams are long-lived; each route bounds its own work
   server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -50,7 +76,8 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logger.info({ url, node: config.nodeName || hostname() }, 'listening');
+  ready = true;
+  logger.info({ url, node: nodeName, cluster: Boolean(kube) }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -62,8 +89,9 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       await done;
       clearTimeout(grace);
+      await kube?.stop();
       await catalog.stop();
       logger.info('stopped');
     })());
-  return { url, server, catalog, close };
+  return { url, server, catalog, kube, close };
 }

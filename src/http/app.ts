@@ -27,6 +27,8 @@ export interface AppDeps {
   ready: () => boolean;
   /** Kubernetes record fields for a pod generation, when the cluster link knows it. */
   recordOf?: (pod: PodEntry) => PodRecordFields | undefined;
+  /** Pods the cluster link knows that have no log folder on this node. */
+  recordOnlyPods?: () => (PodRecordFields & { namespace: string; name: string; uid: string })[];
   /** Further API routers mounted under `/api/v1` (kube, diagnose, ship, retention). */
   apiRouters?: Router[];
   /** Directory of the built web page (`web/dist`); not served when absent. */
@@ -92,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(authRoutes(gate));
   api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it
   if (deps.cluster) api.use(deps.cluster.router); // pods on other nodes, before the local routes
-  api.use(podRoutes({ catalog: deps.catalog, runningWindowMs: deps.config.runningWindowMs, recordOf: deps.recordOf, now: deps.now }));
+  api.use(podRoutes({ catalog: deps.catalog, runningWindowMs: deps.config.runningWindowMs, recordOf: deps.recordOf, recordOnlyPods: deps.recordOnlyPods, now: deps.now }));
   api.use(fileRoutes(deps));
   api.use(followRoutes(deps));
   api.use(searchRoutes(deps));

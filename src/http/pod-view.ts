@@ -32,7 +32,8 @@ export const RUNNING_STATES: ReadonlySet<string> = new Set(['running', 'pending'
 
 /**
  * Build the API view of a pod. Without a record, a pod is `running` when a live file changed within
- * `runningWindowMs` of `now`, else `exited`. Files are sorted live first, then by name.
+ * `runningWindowMs` of `now`, else `exited`. Files are sorted live first, then newest first by mtime (rotation numbering differs: log4j's
+ * default makes `.1` the oldest, logrotate the newest).
  */
 export function podView(pod: PodEntry, record: PodRecordFields | undefined, now: number, runningWindowMs: number): PodView {
   const containers = [...pod.containers.values()]
@@ -40,7 +41,7 @@ export function podView(pod: PodEntry, record: PodRecordFields | undefined, now:
     .map((c) => ({
       name: c.name,
       files: [...c.files.values()]
-        .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name, undefined, { numeric: true }))
+        .sort((a, b) => Number(b.live) - Number(a.live) || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name))
         .map((f) => ({ name: f.name, size: f.size, mtime: Math.round(f.mtimeMs), live: f.live, kind: f.kind })),
     }));
   const recentlyWritten = containers.some((c) => c.files.some((f) => f.live && now - f.mtime < runningWindowMs));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zList } from '../config/schema.ts';
+import { zList } from '../config/zod-helpers.ts';
 
 /** A podlog shipping priority: P0 is the highest, P3 the lowest. */
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;

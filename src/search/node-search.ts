@@ -58,7 +58,8 @@ export interface SearchLimits {
 
 /**
  * The files a scope covers, in the order a user wants hits: most recently active pods first, and in
- * each container the live file first, then rotated files newest first (`.1` before `.2`).
+ * each container the live file first, then rotated files newest first by mtime (log4j's default
+ * numbering makes `.1` the oldest, logrotate's the newest, so names cannot tell).
  */
 export function filesInScope(catalog: Catalog, scope: SearchScope): { pod: PodEntry; container: ContainerEntry; file: FileEntry }[] {
   const out: { pod: PodEntry; container: ContainerEntry; file: FileEntry }[] = [];
@@ -72,7 +73,7 @@ export function filesInScope(catalog: Catalog, scope: SearchScope): { pod: PodEn
       if (scope.container && container.name !== scope.container) continue;
       const files = [...container.files.values()]
         .filter((f) => !scope.file || f.name === scope.file)
-        .sort((a, b) => Number(b.live) - Number(a.live) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+        .sort((a, b) => Number(b.live) - Number(a.live) || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name));
       for (const file of files) out.push({ pod, container, file });
     }
   }

@@ -12,7 +12,7 @@ import type { TestRoot } from './root.ts';
 export { makeRoot, uid, type TestRoot } from './root.ts';
 
 /** A started catalog and app over a test root. Call `close()` in `after`. */
-export async function buildTestApp(root: TestRoot, overrides: Partial<AppDeps> & { config?: Record<string, unknown> } = {}) {
+export async function buildTestApp(root: TestRoot, overrides: Omit<Partial<AppDeps>, 'config'> & { config?: Record<string, unknown> } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
   const config: Config = loadConfig({ flags: { roots: [root.dir], stateDir, ...overrides.config } });
   const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
@@ -20,7 +20,8 @@ export async function buildTestApp(root: TestRoot, overrides: Partial<AppDeps> &
   const controller = new AbortController();
   await catalog.start(controller.signal);
   const metrics = createMetrics();
-  const app = createApp({ config, catalog, metrics, logger, ready: () => true, shutdown: controller.signal, ...overrides });
+  const { config: _flags, ...rest } = overrides;
+  const app = createApp({ config, catalog, metrics, logger, ready: () => true, shutdown: controller.signal, ...rest });
   return {
     app,
     catalog,

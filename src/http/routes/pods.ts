@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { namespaceFilter } from '../../auth/middleware.ts';
 import type { Catalog } from '../../store/catalog.ts';
 import { queryEnum, queryString } from '../params.ts';
-import { podView, RUNNING_STATES, type PodRecordFields } from '../pod-view.ts';
+import { podView, RUNNING_STATES, type PodRecordFields, type PodView } from '../pod-view.ts';
 import type { PodEntry } from '../../store/types.ts';
 
 /** What the pod routes need. */
@@ -11,6 +11,8 @@ export interface PodRoutesDeps {
   runningWindowMs: number;
   /** Kubernetes record fields for a pod generation, when the cluster link knows it. */
   recordOf?: (pod: PodEntry) => PodRecordFields | undefined;
+  /** Pods the cluster link knows that have no log folder here (never started, or wrote no file). */
+  recordOnlyPods?: () => (PodRecordFields & { namespace: string; name: string; uid: string })[];
   now?: () => number;
 }
 
@@ -27,11 +29,15 @@ export function podRoutes(deps: PodRoutesDeps): Router {
   r.get('/pods', async (req, res) => {
     const namespace = queryString(req.query.namespace);
     const state = queryEnum('state', req.query.state, ['running', 'exited', 'all'] as const) ?? 'all';
-    const pods = deps.catalog.pods();
+    const withLogs = deps.catalog.pods().map(view);
+    const seen = new Set(withLogs.map((p) => p.uid));
+    const withoutLogs: PodView[] = (deps.recordOnlyPods?.() ?? [])
+      .filter((r) => !seen.has(r.uid))
+      .map((r) => ({ ...r, state: r.state ?? 'unknown', lastActivity: 0, containers: [] }));
+    const pods = [...withLogs, ...withoutLogs];
     const listable = await namespaceFilter(req, pods.map((p) => p.namespace), 'list');
     const items = pods
       .filter((p) => (!namespace || p.namespace === namespace) && listable(p.namespace))
-      .map(view)
       .filter((v) => state === 'all' || (state === 'running') === RUNNING_STATES.has(v.state))
       .sort((a, b) => b.lastActivity - a.lastActivity);
     res.json({ items });

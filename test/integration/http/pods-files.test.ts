@@ -20,8 +20,10 @@ describe('pods and files API', () => {
   const base = '/api/v1/namespaces/flink-jobs/pods/orders-enrich-6d5f7b9c8-x2kqp/containers/flink-main-container/files';
   before(async () => {
     root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(1), 'flink-main-container', 'jobmanager.log', TEXT);
-    root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(1), 'flink-main-container', 'jobmanager.log.1', 'old line 1\nold line 2\n');
-    root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(1), 'flink-main-container', 'jobmanager.log.2.gz', gzipSync('gz line 1\ngz line 2\ngz line 3\n'));
+    const r1 = root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(1), 'flink-main-container', 'jobmanager.log.1', 'old line 1\nold line 2\n');
+    const r2 = root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(1), 'flink-main-container', 'jobmanager.log.2.gz', gzipSync('gz line 1\ngz line 2\ngz line 3\n'));
+    utimesSync(r1, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    utimesSync(r2, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     // an older generation of the same pod name, finished long ago
     const old = root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(0), 'flink-main-container', 'jobmanager.log', 'first generation\n');
     utimesSync(old, new Date('2026-01-01'), new Date('2026-01-01'));
@@ -38,7 +40,7 @@ describe('pods and files API', () => {
     assert.equal(res.body.items.length, 3);
     const gens = res.body.items.filter((p: { name: string }) => p.name === 'orders-enrich-6d5f7b9c8-x2kqp');
     assert.deepEqual(gens.map((p: { uid: string }) => p.uid), [uid(1), uid(0)]);
-    const files = gens[0].containers[0].files;
+    const files = gens[0].containers[0].files; // live first, then rotated newest first
     assert.deepEqual(files.map((f: { name: string; live: boolean; kind: string }) => [f.name, f.live, f.kind]), [
       ['jobmanager.log', true, 'live'],
       ['jobmanager.log.1', false, 'rotated'],
