@@ -3,8 +3,8 @@
  * pkg/controller/controller_utils.go (ReplicaSet/Job/DaemonSet: "Error creating: %v"),
  * pkg/controller/statefulset/stateful_pod_control.go ("create Pod %s in StatefulSet %s failed error: %s"),
  * plugin/pkg/admission/resourcequota/controller.go ("exceeded quota: %s, requested: %s, used: %s, limited:
- * %s"; "failed quota: %s: must specify %s", since 1.29 "must specify limits.cpu for: app; limits.memory for:
- * app"), plugin/pkg/admission/limitranger/admission.go ("maximum %s usage per %s is %s, but limit is %s",
+ * %s"; "failed quota: %s: must specify %s", in newer releases per container: "must specify limits.cpu for:
+ * app; limits.memory for: app"), plugin/pkg/admission/limitranger/admission.go ("maximum %s usage per %s is %s, but limit is %s",
  * "minimum %s usage per %s is %s, but request is %s", "%s max limit to request ratio per %s is %s, but
  * provided ratio is %f"), staging/src/k8s.io/pod-security-admission ("violates PodSecurity %q: %s"), and the
  * serviceaccount admission ("error looking up service account %s/%s: %v"). The API wraps them as
@@ -58,7 +58,7 @@ export function parseQuotaExceeded(msg: string): QuotaExceeded | undefined {
   };
 }
 
-/** Parses `failed quota: NAME: must specify …` (both the comma list and the 1.29+ `X for: c; Y for: c` form). */
+/** Parses `failed quota: NAME: must specify …` (both the comma list and the newer `X for: c; Y for: c` form). */
 export function parseQuotaMustSpecify(msg: string): { quota: string; resources: string[] } | undefined {
   const m = /failed quota: ([^:]+): must specify ([^"\n]+)/.exec(msg);
   if (!m) return undefined;

@@ -7,8 +7,8 @@
  * local ephemeral storage limit %q. ", "Usage of EmptyDir volume %q exceeds the limit %q. "),
  * pkg/kubelet/active_deadline.go (reason `DeadlineExceeded`, "Pod was active on the node longer than the
  * specified deadline"), pkg/scheduler/framework/preemption/preemption.go (Event `Preempted` "Preempted by pod
- * %v on node %v"; before 1.26 "Preempted by %v/%v on node %v"; condition `DisruptionTarget` reason
- * `PreemptionByScheduler`, 1.26+), pkg/kubelet/lifecycle/predicate.go (admission reasons `OutOf<resource>`,
+ * %v on node %v"; older releases named the preemptor as namespace/name; condition `DisruptionTarget` with
+ * reason `PreemptionByScheduler`, earlier `PreemptionByKubeScheduler`), pkg/kubelet/lifecycle/predicate.go (admission reasons `OutOf<resource>`,
  * "Node didn't have enough resource: %s, requested: %d, used: %d, capacity: %d").
  * Docs: https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/
  */

@@ -6,9 +6,10 @@
  * `ErrImagePull`, `ImagePullBackOff`, `InvalidImageName`, `ErrImageNeverPull`, `RegistryUnavailable`,
  * `ImageInspectError`), pkg/kubelet/kubelet_pods.go (`FailedToRetrieveImagePullSecret` "Unable to retrieve
  * some image pull secrets (%s); attempting to pull the image may not succeed."). The error text after the
- * image is the runtime's (containerd / CRI-O): until 1.29 the kubelet wrapped it as `rpc error: code =
- * NotFound desc = …`; since 1.30 the gRPC prefix is gone and newer kubelets append the pull error to the
- * back-off message ("Back-off pulling image \"x\": ErrImagePull: …"). Matching is on the runtime's words.
+ * image is the runtime's (containerd, CRI-O, or dockershim's moby text on old clusters). Kubelet versions differ in
+ * whether the gRPC status prefix (`rpc error: code = NotFound desc = …`) is kept and in whether the back-off
+ * message carries the last pull error (`Back-off pulling image "x": ErrImagePull: …`); matching is on the
+ * runtime's own words, so all these shapes are read.
  * Docs: https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff
  */
 import {

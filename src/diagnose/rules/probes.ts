@@ -3,7 +3,7 @@
  * (Event `Unhealthy` "%s probe failed: %s" and "%s probe errored: %v", with the probe type capitalised:
  * `Liveness`, `Readiness`, `Startup`), pkg/kubelet/prober/http.go ("HTTP probe failed with statuscode: %d"),
  * pkg/kubelet/kuberuntime/kuberuntime_manager.go (Event `Killing` "Container %s failed %s probe, will be
- * restarted"; before 1.14 the docker-era text "Killing container with id docker://…:Container failed liveness
+ * restarted"; dockershim-era kubelets wrote "Killing container with id docker://…:Container failed liveness
  * probe.. Container will be killed and recreated."). Defaults (initialDelaySeconds 0, periodSeconds 10,
  * timeoutSeconds 1, failureThreshold 3) from
  * https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/.

@@ -25,7 +25,7 @@ const CASES: { src: string; msg: string; owner?: typeof RS; cls: string; headlin
     fix: /resources\.limits\.memory.*spec\.hard of ResourceQuota compute-resources/,
   },
   {
-    src: 'resourcequota "must specify" (1.29+ per-container form)',
+    src: 'resourcequota "must specify" (newer per-container form)',
     msg: 'Error creating: pods "orders-7d9f8b6c4d-abcde" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: app; limits.memory for: app; requests.cpu for: app; requests.memory for: app',
     cls: 'QuotaExceeded',
     headline: /ResourceQuota mem-cpu-demo requires every container to set limits\.cpu, limits\.memory, requests\.cpu and requests\.memory/,

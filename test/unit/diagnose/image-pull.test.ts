@@ -31,7 +31,7 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: 'tag not found (containerd, gRPC-wrapped as kubelets up to 1.29 print it)',
+    name: 'tag not found (containerd, with the gRPC status prefix)',
     src: 'image_manager.go "Failed to pull image %q: %v"; containerd resolver.go "%s: not found"',
     events: [
       ev('Failed', `Failed to pull image "${IMG}": rpc error: code = NotFound desc = ${REF}: ${IMG}: not found`, { container: 'main', count: 4 }),
