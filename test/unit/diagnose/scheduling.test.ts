@@ -74,8 +74,8 @@ const CASES: Case[] = [
     fix: [/spec\.tolerations/],
   },
   {
-    name: 'taints, wording before 1.18',
-    src: 'predicates ErrTaintsTolerationsNotMatch "node(s) had taints that the pod didn\'t tolerate"',
+    name: 'taints, wording of older releases',
+    src: 'older predicates / tainttoleration ErrReasonNotMatch "node(s) had taints that the pod didn\'t tolerate"',
     msg: "0/3 nodes are available: 3 node(s) had taints that the pod didn't tolerate.",
     headline: [/3 have taints that the pod does not tolerate/],
     fix: [/spec\.tolerations/],
@@ -90,7 +90,7 @@ const CASES: Case[] = [
   },
   {
     name: 'node selector mismatch, older wording',
-    src: 'predicates ErrNodeSelectorNotMatch (before 1.20) "node(s) didn\'t match node selector"',
+    src: 'older predicates ErrNodeSelectorNotMatch "node(s) didn\'t match node selector"',
     msg: "0/5 nodes are available: 5 node(s) didn't match node selector.",
     headline: [/5 do not match the pod's node selector/],
     fix: [/spec\.nodeSelector/],
@@ -162,7 +162,7 @@ const CASES: Case[] = [
   },
   {
     name: 'pods per node',
-    src: 'noderesources/fit.go "Insufficient pods" (1.20+) / "Too many pods" (predicates, before 1.20)',
+    src: 'noderesources/fit.go "Insufficient pods" / "Too many pods" of older predicates',
     msg: '0/2 nodes are available: 2 Too many pods.',
     headline: [/2 have no free pod slots/],
     fix: [/add nodes/i],
