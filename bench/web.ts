@@ -8,6 +8,7 @@
  * Standalone: `node --import tsx bench/web.ts [--gib 1] [--runs 5]`. Prints a JSON summary last.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
@@ -25,8 +26,9 @@ const F = { ns: 'bench', pod: 'bench-taskmanager-1-1', uid: 'dddddddd-0000-4000-
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function lastLineVisible(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
+/** Wait until the file's last line is on screen; returns the page's clock then (ms since navigation start). */
+async function lastLineVisible(page: Page): Promise<number> {
+  const h = await page.waitForFunction(() => {
     const vp = document.querySelector('.viewport');
     if (!vp) return false;
     const box = vp.getBoundingClientRect();
@@ -34,8 +36,11 @@ async function lastLineVisible(page: Page): Promise<void> {
       if (r.hidden || !r.textContent?.includes('LAST-LINE-OF-THE-BENCH-FILE')) return false;
       const b = r.getBoundingClientRect();
       return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
-    });
+    })
+      ? performance.now()
+      : false;
   }, undefined, { polling: 'raf', timeout: 30_000 });
+  return (await h.jsonValue()) as number;
 }
 
 async function heap(page: Page): Promise<{ heapMiB: number; domNodes: number; rows: number }> {
@@ -60,13 +65,18 @@ async function main(): Promise<void> {
     const url = `${agent.url}/${fileHash(F.ns, F.pod, F.uid, F.c, F.f)}`;
     // 1. navigation → last line visible (the default view of a file is its end).
     const times: number[] = [];
+    const wall: number[] = [];
     for (let i = 0; i < RUNS + 1; i++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const s = performance.now();
-      await page.goto(url);
-      await lastLineVisible(page);
+      await page.goto(url, { waitUntil: 'commit' });
+      const inPage = await lastLineVisible(page);
       const ms = performance.now() - s;
-      if (i > 0) times.push(ms); // first run warms the page cache of the agent and the browser
+      // The first run warms the agent's page cache and the browser's.
+      if (i > 0) {
+        times.push(inPage);
+        wall.push(ms);
+      }
       await page.close();
     }
     const peer: number[] = [];
@@ -77,7 +87,8 @@ async function main(): Promise<void> {
     }
     const tLast = median(times);
     const tPeer = median(peer);
-    console.error(`navigation → last line visible: median ${tLast.toFixed(0)} ms over ${RUNS} runs (${times.map((x) => x.toFixed(0)).join(', ')})`);
+    console.error(`navigation → last line visible (page clock): median ${tLast.toFixed(0)} ms over ${RUNS} runs (${times.map((x) => x.toFixed(0)).join(', ')})`);
+    console.error(`same, wall clock from page.goto: median ${median(wall).toFixed(0)} ms (${wall.map((x) => x.toFixed(0)).join(', ')})`);
     console.error(`peer GNU tail -n 400: median ${tPeer.toFixed(1)} ms`);
 
     // 2. memory while scrolling through the whole file.
@@ -102,7 +113,7 @@ async function main(): Promise<void> {
         const m = /of ([\d,]+) held/.exec(st);
         if (!r || !m) return false;
         const size = Number(m[1]!.replace(/,/g, ''));
-        return Math.abs(Number(r.dataset['offset']) / size - frac) < 0.01 || (frac === 1 && st.includes('at 100%')) || frac > 0.995;
+        return Math.abs(Number(r.dataset['offset']) / size - frac) < 0.02 || (frac > 0.99 && st.includes('at 100%'));
       }, f, { timeout: 30_000 });
     }
     await lastLineVisible(page);
@@ -130,6 +141,8 @@ async function main(): Promise<void> {
       bench: 'web',
       fileGiB: GIB,
       lastLineVisibleMs: Math.round(tLast),
+      lastLineVisibleWallMs: Math.round(median(wall)),
+      loadAverage: loadavg()[0],
       peer: { name: 'GNU tail -n 400', ms: Math.round(tPeer * 10) / 10 },
       ratioVsPeer: Math.round((tLast / tPeer) * 10) / 10,
       goalMs: 1000,

@@ -150,6 +150,11 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     await page.mouse.move(600, 400);
     await page.mouse.wheel(0, -200);
     await page.waitForFunction(() => document.querySelector('.viewer')?.classList.contains('is-paused'));
+    // One key resumes: back at the end, following again, and new lines keep arriving.
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.querySelector('.viewer')?.classList.contains('is-following'));
+    await appendFile(path, '2025-11-28 23:02:00,000 WARN  org.apache.flink.X [] - AFTER-RESUME\n');
+    await waitRowVisible(page, 'AFTER-RESUME', '.row.lv-warn');
     await page.close();
   });
 
@@ -167,6 +172,24 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('.row.hl').getAttribute('data-offset'), String(offset));
     assert.match(page.url(), new RegExp(`offset=${offset}`));
     await shot(page, 'permalink');
+    // Stack traces fold under their first line (z folds them all) and unfold again.
+    const folds = await page.locator('.viewport .row .fold').count();
+    if (folds > 0) {
+      await page.keyboard.press('z');
+      await page.locator('.viewport .row .more').first().waitFor();
+      assert.equal(await page.locator('.viewport .row.cont:not([hidden])').count(), 0);
+      await page.keyboard.press('z');
+      await page.locator('.viewport .row.cont:not([hidden])').first().waitFor();
+    }
+    await page.close();
+  });
+
+  test('a file that is gone says so and links back to its pod', async () => {
+    const page = await newPage();
+    await page.goto(`${agent.url}/${fileHash(LIVE.ns, LIVE.pod, LIVE.uid, LIVE.c, 'no-such-file.log')}`);
+    const banner = page.getByRole('alert');
+    await banner.filter({ hasText: 'no longer on the node' }).waitFor();
+    assert.equal(await banner.getByRole('link', { name: /Back to the pod/ }).count(), 1);
     await page.close();
   });
 

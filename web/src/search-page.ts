@@ -9,6 +9,7 @@ import { fmtBytes } from './format.ts';
 import { formatRoute, type Route } from './route.ts';
 import { snapshot, subscribe, whenLoaded } from './store.ts';
 import { findRegExp } from './viewer/find.ts';
+import { markText } from './viewer/row.ts';
 
 /** Most hits shown per search. */
 export const HIT_LIMIT = 1000;
@@ -147,17 +148,7 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
 function hitItem(hit: SearchHit, re: RegExp | null): HTMLElement {
   const route: Route = { kind: 'file', ref: { namespace: hit.namespace, pod: hit.pod, uid: hit.uid, container: hit.container, file: hit.file }, offset: hit.offset };
   const text = h('code', { class: 'hit-line' });
-  const line = hit.line.length > 2000 ? `${hit.line.slice(0, 2000)}…` : hit.line;
-  let at = 0;
-  if (re) {
-    re.lastIndex = 0;
-    for (let m = re.exec(line); m && m[0].length > 0; m = re.exec(line)) {
-      text.appendChild(document.createTextNode(line.slice(at, m.index)));
-      text.appendChild(h('mark', { text: m[0] }));
-      at = m.index + m[0].length;
-    }
-  }
-  text.appendChild(document.createTextNode(line.slice(at)));
+  markText(text, hit.line.length > 2000 ? `${hit.line.slice(0, 2000)}…` : hit.line, re);
   return h(
     'li',
     { class: 'hit' },

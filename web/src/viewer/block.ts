@@ -156,6 +156,14 @@ export class LineBlock {
     return p;
   }
 
+  /** Forget every line: the file was rotated or truncated and follow restarts at offset 0. */
+  restart(): void {
+    this.reset();
+    this.lines = [];
+    this.start = this.end = this.size = 0;
+    this.eof = true;
+  }
+
   /** Append lines received by follow (must continue at `end`); `next` = offset after them. */
   append(lines: ApiLine[], next: number): void {
     const fresh = lines.filter((l) => l.offset >= this.end);

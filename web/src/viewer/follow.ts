@@ -5,6 +5,10 @@
  * closes the stream on error and reconnects itself, with backoff, from the last offset received.
  */
 import type { ApiLine } from '../api.ts';
+import { announce } from '../dom.ts';
+import type { Banner } from './banner.ts';
+import type { LineBlock } from './block.ts';
+import type { LinePane } from './pane.ts';
 
 /** Callbacks of a {@link Follower}. */
 export interface FollowHandlers {
@@ -85,4 +89,86 @@ export function utf8Length(s: string): number {
     } else n += 3;
   }
   return n;
+}
+
+/** What {@link FollowMode} needs from the viewer. */
+export interface FollowHost {
+  block: LineBlock;
+  pane: LinePane;
+  banner: Banner;
+  /** Show the end of the file (resolves when shown). */
+  jumpEnd(): Promise<void>;
+  /** Follow URL from a byte offset. */
+  urlFor(offset: number): string;
+  /** Mode or lines changed: update the status line, URL, toolbar and file size shown. */
+  changed(): void;
+  /** True once the viewer is closed. */
+  destroyed(): boolean;
+}
+
+/**
+ * Follow mode of the viewer: at the end of the file, lines appended by the pod arrive over SSE and
+ * keep the last line at the bottom edge. Scrolling up pauses it (`paused`), one key resumes.
+ */
+export class FollowMode {
+  following = false;
+  /** Paused by scrolling away (not by the user turning it off). */
+  paused = false;
+  connection: 'live' | 'reconnecting' | '' = '';
+  private follower: Follower | null = null;
+
+  constructor(private readonly host: FollowHost) {}
+
+  /** Go to the end and follow from there. */
+  async start(): Promise<void> {
+    const { block, pane, banner } = this.host;
+    this.follower?.stop();
+    this.paused = false;
+    await this.host.jumpEnd();
+    if (this.host.destroyed()) return;
+    this.following = true;
+    this.follower = new Follower(this.host.urlFor, block.end, {
+      lines: (lines, next) => {
+        block.append(lines, next);
+        pane.changed();
+        this.host.changed();
+      },
+      change: (kind) => {
+        if (kind === 'gone') {
+          banner.show('The file was deleted on the node. The lines shown stay until you leave.', 'error', true);
+          this.pause(true);
+        } else {
+          banner.show(`The file was ${kind} at ${new Date().toLocaleTimeString()}; showing its new content.`, 'info');
+          block.restart();
+          pane.toBottom();
+          pane.changed();
+        }
+      },
+      status: (s, ms) => {
+        this.connection = s;
+        if (s === 'reconnecting') banner.show(`Lost the follow connection. Reconnecting in ${Math.ceil((ms ?? 0) / 1000)} s…`, 'warn');
+        else banner.clear();
+        this.host.changed();
+      },
+    });
+    announce('Following the file');
+    this.host.changed();
+  }
+
+  /** Stop following; `user` when turned off on purpose (no "paused" hint). */
+  pause(user = false): void {
+    if (!this.following) return;
+    this.stop();
+    this.paused = !user;
+    announce(user ? 'Stopped following' : 'Follow paused');
+    this.host.changed();
+  }
+
+  /** Close the stream. */
+  stop(): void {
+    this.follower?.stop();
+    this.follower = null;
+    this.following = false;
+    this.connection = '';
+  }
 }

@@ -8,6 +8,8 @@
  */
 import { h } from '../dom.ts';
 import type { Line, LineBlock } from './block.ts';
+import { fillRow } from './row.ts';
+import { PositionBar } from './scrollbar.ts';
 
 /** Rows kept in the cache beyond the screen before more is fetched. */
 const PREFETCH_ROWS = 150;
@@ -33,18 +35,13 @@ export class LinePane {
   readonly el: HTMLElement;
   private readonly viewport: HTMLElement;
   private readonly canvas: HTMLElement;
-  private readonly bar: HTMLElement;
-  private readonly spacer: HTMLElement;
+  private readonly bar: PositionBar;
   private pool: HTMLElement[] = [];
   private rows: number[] = [];
   private rowsDirty = true;
   private heights = new Map<number, number>();
   private lineH = 18;
   private frame = 0;
-  /** The pointer is down on the scrollbar, or it was used (wheel, release) within the last second. */
-  private barDown = false;
-  private barInputAt = 0;
-  private barTimer: ReturnType<typeof setTimeout> | null = null;
   private resizeObs: ResizeObserver;
 
   /** Byte offset of the first line on screen. */
@@ -67,22 +64,9 @@ export class LinePane {
   constructor(readonly block: LineBlock, private readonly ev: PaneEvents, label: string) {
     this.canvas = h('div', { class: 'canvas' });
     this.viewport = h('div', { class: 'viewport', tabindex: '0', role: 'log', 'aria-label': label, 'aria-live': 'off' }, this.canvas);
-    this.spacer = h('div', { class: 'spacer' });
-    this.bar = h('div', { class: 'vbar', 'aria-hidden': 'true' }, this.spacer);
-    this.el = h('div', { class: 'pane' }, this.viewport, this.bar);
+    this.bar = new PositionBar({ moving: (f) => this.barMoving(f), settled: (f) => this.barSettled(f) });
+    this.el = h('div', { class: 'pane' }, this.viewport, this.bar.el);
     this.viewport.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
-    this.bar.addEventListener('scroll', () => this.onBar());
-    // Only scrolls the user makes on the scrollbar move the view; the pane's own updates of its
-    // position (and layout changes of the spacer) must not feed back.
-    this.bar.addEventListener('pointerdown', () => {
-      this.barDown = true;
-      this.barInputAt = performance.now();
-    });
-    window.addEventListener('pointerup', () => {
-      if (this.barDown) this.barInputAt = performance.now();
-      this.barDown = false;
-    });
-    this.bar.addEventListener('wheel', () => (this.barInputAt = performance.now()), { passive: true });
     this.canvas.addEventListener('click', (e) => this.onClick(e));
     this.resizeObs = new ResizeObserver(() => {
       this.heights.clear();
@@ -100,7 +84,7 @@ export class LinePane {
   destroy(): void {
     this.resizeObs.disconnect();
     cancelAnimationFrame(this.frame);
-    if (this.barTimer) clearTimeout(this.barTimer);
+    this.bar.destroy();
   }
 
   /** The block changed (lines added, trimmed or replaced): re-render. */
@@ -315,7 +299,7 @@ export class LinePane {
         continue;
       }
       el.hidden = false;
-      this.fill(el, line);
+      fillRow(el, line, { folded: line.groupSize > 0 && this.isFolded(line.offset), selected: this.selected === line.offset, findRe: this.findRe, href: this.ev.linkFor(line.offset) });
     }
     this.canvas.style.transform = `translateY(${-this.topPx}px)`;
     if (this.wrap) {
@@ -334,43 +318,6 @@ export class LinePane {
   private measureLineHeight(): void {
     const v = parseFloat(getComputedStyle(this.el).getPropertyValue('--lh'));
     if (v > 0) this.lineH = v;
-  }
-
-  private fill(el: HTMLElement, l: Line): void {
-    const folded = l.groupSize > 0 && this.isFolded(l.offset);
-    const key = `${l.offset}|${l.level}|${folded}|${this.selected === l.offset}|${this.findRe?.source ?? ''}|${l.groupSize}`;
-    if (el.dataset['key'] === key) return;
-    el.dataset['key'] = key;
-    el.dataset['offset'] = String(l.offset);
-    el.className = `row${l.level ? ` lv-${l.level}` : ''}${l.cont ? ' cont' : ''}${l.groupSize > 0 ? ' head' : ''}${this.selected === l.offset ? ' hl' : ''}`;
-    el.replaceChildren();
-    el.appendChild(h('a', { class: 'gutter', href: this.ev.linkFor(l.offset), title: 'Link to this line', 'aria-label': `Line at byte ${l.offset}`, text: String(l.offset) }));
-    if (l.groupSize > 0) {
-      el.appendChild(
-        h('button', { class: 'fold', type: 'button', 'aria-expanded': String(!folded), 'aria-label': `${folded ? 'Unfold' : 'Fold'} stack trace (${l.groupSize} lines)`, text: folded ? '▸' : '▾' }),
-      );
-    }
-    const text = h('span', { class: 'text' });
-    this.fillText(text, l.text);
-    el.appendChild(text);
-    if (l.truncated) el.appendChild(h('span', { class: 'trunc', text: ' [line truncated]' }));
-    if (folded) el.appendChild(h('span', { class: 'more', text: ` … ${l.groupSize} more lines` }));
-  }
-
-  private fillText(el: HTMLElement, text: string): void {
-    const re = this.findRe;
-    if (!re) {
-      el.textContent = text;
-      return;
-    }
-    re.lastIndex = 0;
-    let at = 0;
-    for (let m = re.exec(text); m && m[0].length > 0; m = re.exec(text)) {
-      if (m.index > at) el.appendChild(document.createTextNode(text.slice(at, m.index)));
-      el.appendChild(h('mark', { text: m[0] }));
-      at = m.index + m[0].length;
-    }
-    if (at < text.length) el.appendChild(document.createTextNode(text.slice(at)));
   }
 
   private onClick(e: MouseEvent): void {
@@ -399,50 +346,40 @@ export class LinePane {
   }
 
   private syncBar(top: number): void {
-    const rows = this.rows.length;
     const whole = this.whole();
-    const H = this.bar.clientHeight || this.height;
-    const spacerH = whole ? Math.max(H, rows * this.lineH) : Math.max(H * 50, 20000);
-    this.spacer.style.height = `${spacerH}px`;
-    const max = spacerH - H;
-    if (max <= 0) return;
+    const H = this.bar.height || this.height;
+    const spacerH = whole ? Math.max(H, this.rows.length * this.lineH) : Math.max(H * 50, 20000);
     let f: number;
     if (whole) f = top / Math.max(1, this.maxTop().row);
     else if (this.atBottom()) f = 1;
     else f = this.block.size > 0 ? this.topOffset / this.block.size : 0;
-    const st = Math.round(Math.min(1, f) * max);
-    if (!this.barDown && Math.abs(this.bar.scrollTop - st) >= 1) this.bar.scrollTop = st;
+    this.bar.sync(f, spacerH);
   }
 
-  private onBar(): void {
-    if (!this.barDown && performance.now() - this.barInputAt > 1000) return;
-    const st = this.bar.scrollTop;
-    const max = this.bar.scrollHeight - this.bar.clientHeight;
-    const f = max > 0 ? st / max : 0;
-    if (this.whole()) {
-      const m = this.maxTop();
-      const r = Math.round(f * m.row);
-      const prevTop = this.rowOf(this.topOffset);
-      if (r < prevTop) this.ev.userScrolledUp();
-      this.stickBottom = false;
-      this.topOffset = this.lineAt(r)?.offset ?? 0;
+  /** The user moves the thumb: a file held whole scrolls at once, by rows. */
+  private barMoving(f: number): void {
+    if (!this.whole()) return;
+    const r = Math.round(f * this.maxTop().row);
+    if (r < this.rowOf(this.topOffset)) this.ev.userScrolledUp();
+    this.stickBottom = false;
+    this.topOffset = this.lineAt(r)?.offset ?? 0;
+    this.topPx = 0;
+    this.schedule();
+  }
+
+  /** The thumb came to rest: in a larger file, show (fetching when needed) that fraction of its bytes. */
+  private barSettled(f: number): void {
+    if (this.whole()) return;
+    this.stickBottom = false;
+    this.ev.userScrolledUp();
+    if (f >= 0.999) return this.ev.jump('end');
+    if (f <= 0.001) return this.ev.jump('start');
+    const target = Math.floor(f * this.block.size);
+    if (this.holds(target, this.pageRows + 10)) {
+      this.topOffset = this.block.lines[this.block.indexOf(target)]!.offset;
       this.topPx = 0;
       this.schedule();
-      return;
-    }
-    if (this.barTimer) clearTimeout(this.barTimer);
-    this.barTimer = setTimeout(() => {
-      this.stickBottom = false;
-      this.ev.userScrolledUp();
-      if (f >= 0.999) return this.ev.jump('end');
-      if (f <= 0.001) return this.ev.jump('start');
-      const target = Math.floor(f * this.block.size);
-      if (this.holds(target, this.pageRows + 10)) {
-        this.topOffset = this.block.lines[this.block.indexOf(target)]!.offset;
-        this.topPx = 0;
-        this.schedule();
-      } else this.ev.jump(target);
-    }, 60);
+    } else this.ev.jump(target);
   }
 
   private prefetch(top: number): void {

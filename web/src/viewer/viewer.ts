@@ -3,15 +3,17 @@
  * copy link), the windowed {@link LinePane}, a status line, and the glue: follow over SSE, permalinks
  * (the hash always names the file and the highlighted line or the first line on screen), error states.
  */
-import { ApiError, fileUrl, linesBefore, linesFrom, linesTail, type FileRef } from '../api.ts';
-import { announce, h, replace } from '../dom.ts';
+import { fileUrl, linesBefore, linesFrom, linesTail, type FileRef } from '../api.ts';
+import { h, replace } from '../dom.ts';
 import { fmtBytes, fmtTime } from '../format.ts';
 import { formatRoute, type Route } from '../route.ts';
 import { LineBlock } from './block.ts';
 import { normaliseTime } from './decorate.ts';
 import { Finder, findRegExp } from './find.ts';
-import { Follower } from './follow.ts';
+import { FollowMode } from './follow.ts';
+import { Banner, describeFailure } from './banner.ts';
 import { LinePane } from './pane.ts';
+import { buildToolbar, setPressed } from './toolbar.ts';
 import { seekTime } from './seek.ts';
 
 /** A route of kind `file`. */
@@ -35,24 +37,20 @@ export class Viewer {
   private readonly block: LineBlock;
   private readonly pane: LinePane;
   private readonly finder: Finder;
-  private follower: Follower | null = null;
-  private following = false;
-  private paused = false;
-  private readonly banner: HTMLElement;
+  private readonly follow: FollowMode;
+  private readonly banner: Banner;
   private readonly status: HTMLElement;
   private readonly followBtn: HTMLButtonElement;
   private readonly wrapBtn: HTMLButtonElement;
   private readonly foldBtn: HTMLButtonElement;
   private readonly findInput: HTMLInputElement;
   private readonly findStatus: HTMLElement;
-  private readonly gotoInput: HTMLInputElement;
   private readonly meta: HTMLElement;
   private crumbsEl: ChildNode;
   private urlTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastAction: (() => Promise<void>) | null = null;
   private destroyed = false;
-  private connection: 'live' | 'reconnecting' | '' = '';
   /** A window was read at least once (so an empty block means an empty file). */
   private loaded = false;
 
@@ -81,69 +79,54 @@ export class Viewer {
       `Lines of ${ref.file}`,
     );
     this.finder = new Finder(ref, this.block);
-    const btn = (label: string, text: string, onclick: () => void, keys?: string) =>
-      h('button', { type: 'button', class: 'tb', 'aria-label': label, title: keys ? `${label} (${keys})` : label, onclick, 'aria-keyshortcuts': keys }, text);
-    this.followBtn = btn('Follow', 'Follow', () => void this.toggleFollow(), 'f');
-    this.followBtn.setAttribute('aria-pressed', 'false');
-    this.wrapBtn = btn('Wrap lines', 'Wrap', () => this.toggleWrap(), 'w');
-    this.wrapBtn.setAttribute('aria-pressed', 'false');
-    this.foldBtn = btn('Fold all stack traces', 'Fold', () => this.toggleFoldAll(), 'z');
-    this.foldBtn.setAttribute('aria-pressed', 'false');
-    this.findInput = h('input', { type: 'search', class: 'find', placeholder: 'Find in file', 'aria-label': 'Find in file', 'aria-keyshortcuts': '/' });
-    this.findInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        void this.find(e.shiftKey ? -1 : 1);
-      } else if (e.key === 'Escape') {
-        this.findInput.blur();
-        this.pane.focus();
-      }
+    this.banner = new Banner(formatRoute({ kind: 'pod', namespace: ref.namespace, pod: ref.pod, uid: ref.uid }));
+    this.follow = new FollowMode({
+      block: this.block,
+      pane: this.pane,
+      banner: this.banner,
+      jumpEnd: () => this.jump('end'),
+      urlFor: (o) => fileUrl(ref, '/follow', { offset: o }),
+      changed: () => {
+        setPressed(this.followBtn, this.follow.following);
+        this.refreshMeta();
+        this.moved();
+      },
+      destroyed: () => this.destroyed,
     });
-    this.findInput.addEventListener('input', () => {
-      this.finder.reset();
-      this.pane.findRe = this.findInput.value ? findRegExp(this.findInput.value) : null;
-      this.pane.changed();
-      this.findStatus.textContent = '';
-    });
-    this.findStatus = h('span', { class: 'find-status', role: 'status' });
-    this.gotoInput = h('input', { type: 'text', class: 'goto', placeholder: 'byte, 50%, or 2025-01-31 12:00', 'aria-label': 'Go to byte offset, percentage or time' });
-    this.gotoInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        void this.goto(this.gotoInput.value);
-      }
-    });
-    const download = h('a', { class: 'tb', href: fileUrl(ref, '', { download: 1 }), download: ref.file, 'aria-label': `Download ${ref.file}`, title: 'Download the whole file' }, 'Download');
+    const tb = buildToolbar(
+      {
+        start: () => void this.jump('start'),
+        end: () => void this.jump('end'),
+        toggleFollow: () => void this.toggleFollow(),
+        goto: (v) => void this.goto(v),
+        find: (dir) => void this.find(dir),
+        findChanged: (text) => {
+          this.finder.reset();
+          this.pane.findRe = text ? findRegExp(text) : null;
+          this.pane.changed();
+        },
+        leaveFind: () => this.pane.focus(),
+        toggleWrap: () => this.toggleWrap(),
+        toggleFold: () => this.toggleFoldAll(),
+        copyLink: () => void this.copyLink(),
+      },
+      fileUrl(ref, '', { download: 1 }),
+      ref.file,
+    );
+    this.followBtn = tb.followBtn;
+    this.wrapBtn = tb.wrapBtn;
+    this.foldBtn = tb.foldBtn;
+    this.findInput = tb.findInput;
+    this.findStatus = tb.findStatus;
     this.meta = h('span', { class: 'meta' });
     this.crumbsEl = ctx.crumbs(ref) as ChildNode;
-    this.banner = h('div', { class: 'banner', role: 'alert', hidden: true });
     this.status = h('div', { class: 'status', 'aria-live': 'polite' });
-    const toolbar = h(
-      'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Viewer' },
-      btn('Go to start', 'Start', () => void this.jump('start'), 'g'),
-      btn('Go to end', 'End', () => void this.jump('end'), 'Shift+G'),
-      this.followBtn,
-      h('form', { class: 'goto-form', onsubmit: (e: Event) => (e.preventDefault(), void this.goto(this.gotoInput.value)) }, this.gotoInput),
-      h(
-        'span',
-        { class: 'find-group' },
-        this.findInput,
-        btn('Previous match', '↑', () => void this.find(-1), 'Shift+N'),
-        btn('Next match', '↓', () => void this.find(1), 'n'),
-        this.findStatus,
-      ),
-      this.wrapBtn,
-      this.foldBtn,
-      download,
-      btn('Copy link to this view', 'Link', () => void this.copyLink()),
-    );
     this.el = h(
       'section',
       { class: 'viewer', 'aria-label': `Log file ${ref.file}` },
       h('header', { class: 'vhead' }, this.crumbsEl, this.meta),
-      toolbar,
-      this.banner,
+      tb.el,
+      this.banner.el,
       this.pane.el,
       this.status,
     );
@@ -204,7 +187,7 @@ export class Viewer {
   /** Stop following and timers. */
   destroy(): void {
     this.destroyed = true;
-    this.follower?.stop();
+    this.follow.stop();
     this.pane.destroy();
     if (this.urlTimer) clearTimeout(this.urlTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -238,7 +221,7 @@ export class Viewer {
     this.lastAction = action;
     try {
       await action();
-      this.clearBanner();
+      this.banner.clear();
     } catch (e) {
       this.fail(e);
     }
@@ -254,37 +237,12 @@ export class Viewer {
 
   private fail(e: unknown): void {
     if (this.destroyed || (e as Error)?.name === 'AbortError') return;
-    const err = e instanceof ApiError ? e : new ApiError(0, 'INTERNAL', String((e as Error)?.message ?? e));
-    if (err.status === 0) {
-      this.showBanner('Lost connection to the agent. Reconnecting…', 'warn');
+    const f = describeFailure(e);
+    this.banner.show(f.text, f.level, f.backToPod);
+    if (f.then === 'retry') {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.lastAction && void this.run(this.lastAction), 2000);
-    } else if (err.status === 404 || err.status === 410) {
-      this.showBanner(`This file is no longer on the node (deleted or rotated away). ${err.message}`, 'error', true);
-    } else if (err.status === 415) {
-      this.showBanner('This file is binary and cannot be shown as lines. Use Download to get it.', 'error');
-    } else if (err.status === 416) {
-      this.showBanner('That position is past the end of the file. Showing the end instead.', 'warn');
-      void this.jump('end');
-    } else {
-      this.showBanner(`${err.message} (${err.code})`, 'error');
-    }
-  }
-
-  private showBanner(text: string, level: 'warn' | 'error' | 'info', backToPod = false): void {
-    replace(
-      this.banner,
-      text,
-      backToPod ? h('a', { href: formatRoute({ kind: 'pod', namespace: this.ref.namespace, pod: this.ref.pod, uid: this.ref.uid }) }, ' Back to the pod') : null,
-    );
-    this.banner.className = `banner ${level}`;
-    this.banner.hidden = false;
-    announce(text);
-  }
-
-  private clearBanner(): void {
-    if (this.banner.classList.contains('info')) return;
-    this.banner.hidden = true;
+    } else if (f.then === 'end') void this.jump('end');
   }
 
   // ----- navigation -----
@@ -304,7 +262,7 @@ export class Viewer {
         this.pane.reveal(o, true);
       }
     });
-    if (to === 'end' && this.paused) this.setStatus('');
+    
   }
 
   /** Select (highlight) a line and name it in the URL. */
@@ -324,7 +282,7 @@ export class Viewer {
     if (pct) return this.jump(Math.floor((Math.min(100, Number(pct[1])) / 100) * size));
     const t = normaliseTime(v);
     if (!t) {
-      this.showBanner(`"${v}" is not a byte offset, a percentage or a time (YYYY-MM-DD HH:MM:SS).`, 'warn');
+      this.banner.show(`"${v}" is not a byte offset, a percentage or a time (YYYY-MM-DD HH:MM:SS).`, 'warn');
       return;
     }
     this.pauseFollow();
@@ -378,13 +336,13 @@ export class Viewer {
   private toggleWrap(): void {
     const on = !this.pane.wrap;
     this.pane.setWrap(on);
-    this.wrapBtn.setAttribute('aria-pressed', String(on));
+    setPressed(this.wrapBtn, on);
   }
 
   private toggleFoldAll(): void {
     const on = !this.pane.foldAll;
     this.pane.setFoldAll(on);
-    this.foldBtn.setAttribute('aria-pressed', String(on));
+    setPressed(this.foldBtn, on);
   }
 
   private async copyLink(): Promise<void> {
@@ -401,65 +359,18 @@ export class Viewer {
   // ----- follow -----
 
   private async toggleFollow(): Promise<void> {
-    if (this.following) this.pauseFollow(true);
+    if (this.follow.following) this.pauseFollow(true);
     else await this.startFollow();
   }
 
   /** Go to the end and append lines as they are written. */
   async startFollow(): Promise<void> {
-    this.follower?.stop();
-    this.paused = false;
-    await this.jump('end');
-    if (this.destroyed) return;
-    this.following = true;
-    this.followBtn.setAttribute('aria-pressed', 'true');
-    this.followBtn.classList.add('on');
-    this.follower = new Follower((o) => fileUrl(this.ref, '/follow', { offset: o }), this.block.end, {
-      lines: (lines, next) => {
-        const stick = this.pane.atBottom() || this.block.lines.length === 0;
-        this.block.append(lines, next);
-        this.pane.changed();
-        if (stick && this.following) {
-          this.pane.render();
-          this.pane.toBottom();
-        }
-        this.refreshMeta();
-      },
-      change: (kind) => {
-        if (kind === 'gone') {
-          this.showBanner('The file was deleted on the node. The lines shown stay until you leave.', 'error', true);
-          this.pauseFollow(true);
-        } else {
-          this.showBanner(`The file was ${kind} at ${fmtTime(Date.now())}; showing its new content.`, 'info');
-          this.block.lines = [];
-          this.block.start = this.block.end = 0;
-          this.block.eof = true;
-          this.pane.changed();
-        }
-      },
-      status: (s, ms) => {
-        this.connection = s;
-        if (s === 'reconnecting') this.showBanner(`Lost the follow connection. Reconnecting in ${Math.ceil((ms ?? 0) / 1000)} s…`, 'warn');
-        else if (!this.banner.classList.contains('info')) this.banner.hidden = true;
-        this.moved();
-      },
-    });
-    announce('Following the file');
-    this.moved();
+    await this.follow.start();
   }
 
   /** Stop following; `user` when asked for explicitly (no "paused" hint). */
   pauseFollow(user = false): void {
-    if (!this.following) return;
-    this.follower?.stop();
-    this.follower = null;
-    this.following = false;
-    this.paused = !user;
-    this.connection = '';
-    this.followBtn.setAttribute('aria-pressed', 'false');
-    this.followBtn.classList.remove('on');
-    announce(user ? 'Stopped following' : 'Follow paused');
-    this.moved();
+    this.follow.pause(user);
   }
 
   // ----- status and URL -----
@@ -472,11 +383,12 @@ export class Viewer {
     const b = this.block;
     const size = Math.max(b.size, b.end);
     const pct = this.pane.atBottom() ? 100 : size > 0 ? Math.floor((this.pane.topOffset / size) * 100) : 0;
-    const mode = this.following ? (this.connection === 'reconnecting' ? 'reconnecting…' : 'following') : this.paused ? 'paused — press f to follow again' : '';
+    const f = this.follow;
+    const mode = f.following ? (f.connection === 'reconnecting' ? 'reconnecting…' : 'following') : f.paused ? 'paused — press f to follow again' : '';
     const range = b.lines.length ? `bytes ${b.start.toLocaleString()}–${b.end.toLocaleString()} of ${size.toLocaleString()} held · at ${pct}%` : this.loaded ? 'empty file' : '';
     this.setStatus([range, mode].filter(Boolean).join(' · '));
-    this.el.classList.toggle('is-following', this.following);
-    this.el.classList.toggle('is-paused', this.paused);
+    this.el.classList.toggle('is-following', f.following);
+    this.el.classList.toggle('is-paused', f.paused);
     if (this.urlTimer) clearTimeout(this.urlTimer);
     this.urlTimer = setTimeout(() => this.writeUrl(), 250);
   }
@@ -485,7 +397,7 @@ export class Viewer {
   currentRoute(): FileRoute {
     const r: FileRoute = { kind: 'file', ref: this.ref };
     if (this.pane.selected !== null) r.offset = this.pane.selected;
-    else if (this.following) r.follow = true;
+    else if (this.follow.following) r.follow = true;
     else if (this.block.lines.length && !this.pane.atBottom()) r.top = this.pane.topOffset;
     else r.end = true;
     if (this.findInput.value) r.find = this.findInput.value;
