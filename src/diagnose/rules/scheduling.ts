@@ -6,7 +6,7 @@
  * with reasons sorted as strings, a node counted once per reason it fails (so counts may exceed N), and
  * PreFilter rejections (`pod has unbound immediate PersistentVolumeClaims`) without a count. Reasons come
  * from the plugins' ErrReason constants (pkg/scheduler/framework/plugins/…): noderesources/fit.go
- * `Insufficient %v` (before 1.20 also `Too many pods`), tainttoleration `node(s) had untolerated taint
+ * `Insufficient %v` (and `Too many pods` for the pods resource), tainttoleration `node(s) had untolerated taint
  * {%s: %s}` (1.25+; the newest releases print `node(s) had untolerated taint(s)` and log the taint only at
  * V(4)) / `node(s) had taint {%s: %s}, that the pod didn't tolerate` (1.18-1.24) / `node(s) had
  * taints that the pod didn't tolerate` (older), nodeaffinity `node(s) didn't match Pod's node

@@ -162,7 +162,7 @@ const CASES: Case[] = [
   },
   {
     name: 'pods per node',
-    src: 'noderesources/fit.go "Insufficient pods" / "Too many pods" of older predicates',
+    src: 'noderesources/fit.go: the pods resource is reported with Reason "Too many pods" (not "Insufficient pods")',
     msg: '0/2 nodes are available: 2 Too many pods.',
     headline: [/2 have no free pod slots/],
     fix: [/add nodes/i],
