@@ -10,6 +10,7 @@
  */
 import { lstat, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { parsePodDirName, type PodDirName } from '../store/layout.ts';
 import type { EvictAction } from './plan.ts';
@@ -30,26 +31,29 @@ export interface ExecuteOptions {
   logger: Logger;
   /** Called after a pod folder is removed (e.g. to expire its pod record). Errors are logged, not thrown. */
   onPodRemoved?: (pod: PodDirName & { path: string }) => void | Promise<void>;
+  /** Deletions in flight at once (default 8). */
+  concurrency?: number;
 }
 
 /**
- * Execute actions in order; each is checked and done independently (one failure does not stop the others).
- * @returns one outcome per action, in order
+ * Execute actions, up to `concurrency` at once; each is checked and done independently (one failure does not
+ * stop the others). Parent folder checks are shared within one call.
+ * @returns one outcome per action, in the actions' order
  */
 export async function executePlan(actions: readonly EvictAction[], o: ExecuteOptions): Promise<ActionOutcome[]> {
   const root = resolve(o.root);
   const rootStat = await lstat(root);
-  const out: ActionOutcome[] = [];
-  for (const action of actions) {
+  const limit = pLimit(o.concurrency ?? 8);
+  const dirs = new Map<string, Promise<boolean>>();
+  return Promise.all(actions.map((action) => limit(async (): Promise<ActionOutcome> => {
     try {
-      const note = action.kind === 'pod' ? await removePod(root, rootStat.dev, action, o) : await removeFile(root, action);
-      out.push(note === undefined ? { action, status: 'done' } : { action, status: 'skipped', note });
+      const note = action.kind === 'pod' ? await removePod(root, rootStat.dev, action, o) : await removeFile(root, action, dirs);
+      return note === undefined ? { action, status: 'done' } : { action, status: 'skipped', note };
     } catch (err) {
       o.logger.warn({ path: action.path, err: String(err) }, 'retention: delete failed');
-      out.push({ action, status: 'failed', note: (err as NodeJS.ErrnoException).code ?? 'error' });
+      return { action, status: 'failed', note: (err as NodeJS.ErrnoException).code ?? 'error' };
     }
-  }
-  return out;
+  })));
 }
 
 /** Path parts below the root, or undefined when `path` is not strictly inside it. */
@@ -79,12 +83,13 @@ async function removePod(root: string, rootDev: number, action: EvictAction, o: 
 }
 
 /** @returns undefined when unlinked, else why it was skipped */
-async function removeFile(root: string, action: EvictAction): Promise<string | undefined> {
+async function removeFile(root: string, action: EvictAction, dirs: Map<string, Promise<boolean>>): Promise<string | undefined> {
   const parts = partsBelow(root, action.path);
   if (parts?.length !== 3 || !parsePodDirName(parts[0]!)) return 'not a file at <root>/<pod>/<container>/<file>';
   for (const dir of [dirname(dirname(action.path)), dirname(action.path)]) {
-    const d = await lstat(dir).catch(() => undefined);
-    if (!d?.isDirectory()) return `${basename(dir)} is not a real directory`;
+    let real = dirs.get(dir);
+    if (!real) dirs.set(dir, (real = lstat(dir).then((d) => d.isDirectory(), () => false)));
+    if (!(await real)) return `${basename(dir)} is not a real directory`;
   }
   const st = await lstat(action.path).catch(() => undefined);
   if (!st) return 'already gone';

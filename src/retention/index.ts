@@ -4,7 +4,7 @@
  * Root bytes come from the catalog (no walk of the disk); free space from one `statfs` per root.
  */
 import { statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PodDirName } from '../store/layout.ts';
@@ -124,13 +124,22 @@ export async function fsSpace(path: string): Promise<FsSpace> {
   return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
 }
 
-/** Build the planner's view of the catalog pods of one root. */
-export function planPods(pods: PodEntry[], now: number, runningWindowMs: number, lifecycleOf?: LifecycleOf): PlanPod[] {
-  return pods.map((p) => {
+/**
+ * What this unit deleted that the catalog may still list (its inotify events come later): pod folder paths,
+ * and file path → inode. Excluded from plans and byte counts so a stale catalog never causes a second eviction.
+ */
+export interface Gone {
+  pods: Set<string>;
+  files: Map<string, number>;
+}
+
+/** Build the planner's view of the catalog pods of one root, leaving out what is already {@link Gone}. */
+export function planPods(pods: PodEntry[], now: number, runningWindowMs: number, lifecycleOf?: LifecycleOf, gone?: Gone): PlanPod[] {
+  return pods.filter((p) => !gone?.pods.has(p.path)).map((p) => {
     const life = lifecycleOf?.(p) ?? lifecycleByActivity(p, now, runningWindowMs);
     const files: PlanPod['files'] = [];
     for (const c of p.containers.values()) {
-      for (const f of c.files.values()) files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, live: f.live, kind: f.kind, ino: f.ino });
+      for (const f of c.files.values()) if (gone?.files.get(f.path) !== f.ino) files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, live: f.live, kind: f.kind, ino: f.ino });
     }
     return {
       key: `${p.namespace}/${p.name}/${p.uid}`, path: p.path, state: life.state, lastActivityMs: p.lastActivityMs, files,
@@ -173,10 +182,24 @@ export function createRetention(deps: RetentionDeps): Retention {
     for (const p of deps.catalog.pods()) m.get(p.root)?.push(p);
     return m;
   };
+  const gone: Gone = { pods: new Set(), files: new Map() };
   const bytesOf = (pods: PodEntry[]): number => {
     let n = 0;
-    for (const p of pods) for (const c of p.containers.values()) for (const f of c.files.values()) n += f.size;
+    for (const p of pods) {
+      if (gone.pods.has(p.path)) continue;
+      for (const c of p.containers.values()) for (const f of c.files.values()) if (gone.files.get(f.path) !== f.ino) n += f.size;
+    }
     return n;
+  };
+  /** Forget deletions the catalog has caught up with. O(pods + deletions). */
+  const pruneGone = (): void => {
+    if (gone.pods.size === 0 && gone.files.size === 0) return;
+    const listed = new Map(deps.catalog.pods().map((p) => [p.path, p]));
+    for (const path of gone.pods) if (!listed.has(path)) gone.pods.delete(path);
+    for (const [path, ino] of gone.files) {
+      const pod = listed.get(dirname(dirname(path)));
+      if (pod?.containers.get(basename(dirname(path)))?.files.get(basename(path))?.ino !== ino) gone.files.delete(path);
+    }
   };
 
   const pass = async (dryRun: boolean, trigger: RunReport['trigger']): Promise<RunReport> => {
@@ -187,14 +210,20 @@ export function createRetention(deps: RetentionDeps): Retention {
       bytesFreed: 0, reasons: { age: 0, budget: 0, floor: 0 }, unshippedEvictedBytes: 0,
     };
     let oldest: number | undefined;
+    pruneGone();
     for (const [root, pods] of podsByRoot()) {
       const fs = await space(root);
       const usage: DiskUsage = { rootBytes: bytesOf(pods), fsTotal: fs.total, fsFree: fs.free };
-      const plan = planRetention({ pods: planPods(pods, started, deps.runningWindowMs, deps.lifecycleOf), usage, policy, now: started, unshipped: deps.unshippedBytes ?? (() => 0) });
+      const plan = planRetention({ pods: planPods(pods, started, deps.runningWindowMs, deps.lifecycleOf, gone), usage, policy, now: started, unshipped: deps.unshippedBytes ?? (() => 0) });
       const outcomes: ActionOutcome[] = dryRun
         ? plan.actions.map((action) => ({ action, status: 'done' }))
         : await executePlan(plan.actions, { root, logger: log, onPodRemoved: deps.expireRecord });
-      for (const o of outcomes) record(report, o, dryRun);
+      for (const o of outcomes) {
+        record(report, o, dryRun);
+        if (dryRun || o.status !== 'done') continue;
+        if (o.action.kind === 'pod') gone.pods.add(o.action.path);
+        else if (o.action.ino !== undefined) gone.files.set(o.action.path, o.action.ino);
+      }
       if (plan.oldestKeptMs !== undefined) oldest = Math.min(oldest ?? Infinity, plan.oldestKeptMs);
       report.roots.push({
         path: root, floorBytes: plan.floorBytes, before: plan.usageBefore, after: plan.usageAfter, pods: pods.length, keptPods: plan.keptPods,
@@ -233,7 +262,7 @@ export function createRetention(deps: RetentionDeps): Retention {
       report.evicted.push({ path: a.path, pod: a.pod, kind: a.kind, bytes: a.bytes, reason: a.reason, why: a.why, unshippedBytes: a.unshippedBytes,
         status: dryRun ? 'planned' : o.status, ...(o.note ? { note: o.note } : {}) });
     }
-    if (dryRun) log.info({ path: a.path, bytes: a.bytes, reason: a.reason, why: a.why }, 'retention dry run: would delete');
+    if (dryRun && report.evictedCount <= MAX_REPORTED) log.info({ path: a.path, bytes: a.bytes, reason: a.reason, why: a.why }, 'retention dry run: would delete');
     if (o.status !== 'done') return;
     report.bytesFreed += a.bytes;
     report.reasons[a.reason] += a.bytes;

@@ -102,12 +102,21 @@ export interface RetentionPlan {
   overBefore: boolean;
   /** True when the plan could not get under budget and above the floor. */
   stillOver: boolean;
-  /** Unshipped priority bytes kept although over budget or below the floor. */
+  /** Unshipped priority bytes of evictable files (exited pods' files, running pods' rotated files) kept although over budget or below the floor. */
   heldUnshippedBytes: number;
   /** Pods left after the plan. */
   keptPods: number;
   /** End time (ms) of the oldest pod left, by ended-at or last activity; undefined when none is left. */
   oldestKeptMs?: number;
+}
+
+/** Planner state of one file. */
+interface Item {
+  pod: PlanPod;
+  f: PlanFile;
+  /** Unshipped priority bytes, -1 until asked. */
+  u: number;
+  gone: boolean;
 }
 
 const endOf = (p: PlanPod): number => Math.max(p.lastActivityMs, p.endedAtMs ?? 0);
@@ -124,14 +133,17 @@ export function planRetention(input: PlanInput): RetentionPlan {
   let root = usage.rootBytes;
   let free = usage.fsFree;
   const actions: EvictAction[] = [];
+  // Per-file state lives on one small item per file (no Map/Set keyed by 100,000 path strings).
   const gonePods = new Set<PlanPod>();
-  const goneFiles = new Set<string>();
-  const unshippedCache = new Map<string, number>();
-  const held = (pod: PlanPod, f: PlanFile): number => {
-    if (pod.priority === false) return 0;
-    let u = unshippedCache.get(f.path);
-    if (u === undefined) unshippedCache.set(f.path, (u = Math.min(f.size, Math.max(0, input.unshipped(f.path)))));
-    return u;
+  const itemsByPod = new Map<PlanPod, Item[]>();
+  const items = (pod: PlanPod): Item[] => {
+    let list = itemsByPod.get(pod);
+    if (!list) itemsByPod.set(pod, (list = pod.files.map((f) => ({ pod, f, u: -1, gone: false }))));
+    return list;
+  };
+  const held = (it: Item): number => {
+    if (it.u < 0) it.u = it.pod.priority === false ? 0 : Math.min(it.f.size, Math.max(0, input.unshipped(it.f.path)));
+    return it.u;
   };
   const overBudget = () => budgetBytes !== undefined && root > budgetBytes;
   const belowFloor = () => free < floorBytes;
@@ -142,6 +154,10 @@ export function planRetention(input: PlanInput): RetentionPlan {
     root -= a.bytes;
     free += a.bytes;
   };
+  const takeFile = (it: Item, reason: EvictReason, unshippedBytes: number, why: string) => {
+    it.gone = true;
+    take({ kind: 'file', path: it.f.path, bytes: it.f.size, reason, unshippedBytes, ...(it.f.ino !== undefined ? { ino: it.f.ino } : {}), why }, it.pod);
+  };
   const pressureWords = (r: EvictReason): string =>
     r === 'budget'
       ? `root over its budget of ${formatLimit(policy.maxBytes!)} (${formatBytes(root)} used)`
@@ -149,21 +165,20 @@ export function planRetention(input: PlanInput): RetentionPlan {
 
   /** Remove a pod: the whole folder, or only its files holding no unshipped priority bytes. */
   const evictPod = (pod: PlanPod, reason: EvictReason, why: string, allowUnshipped: boolean): void => {
-    const left = pod.files.filter((f) => !goneFiles.has(f.path));
-    const protectedFiles = left.filter((f) => held(pod, f) > 0);
-    if (protectedFiles.length === 0 || allowUnshipped) {
-      const bytes = left.reduce((s, f) => s + f.size, 0);
-      const unshippedBytes = protectedFiles.reduce((s, f) => s + held(pod, f), 0);
+    const left = items(pod).filter((it) => !it.gone);
+    let unshippedBytes = 0;
+    for (const it of left) unshippedBytes += held(it);
+    if (unshippedBytes === 0 || allowUnshipped) {
+      let bytes = 0;
+      for (const it of left) {
+        bytes += it.f.size;
+        it.gone = true;
+      }
       gonePods.add(pod);
-      for (const f of left) goneFiles.add(f.path);
       take({ kind: 'pod', path: pod.path, bytes, reason, unshippedBytes, why: unshippedBytes > 0 ? `${why}; deletes ${formatBytes(unshippedBytes)} not yet shipped` : why }, pod);
       return;
     }
-    for (const f of left) {
-      if (held(pod, f) > 0) continue;
-      goneFiles.add(f.path);
-      take({ kind: 'file', path: f.path, bytes: f.size, reason, unshippedBytes: 0, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${why}; the pod's unshipped files stay` }, pod);
-    }
+    for (const it of left) if (held(it) === 0) takeFile(it, reason, 0, `${why}; the pod's unshipped files stay`);
   };
 
   const exited = pods.filter((p) => p.state === 'exited').sort(byEnd);
@@ -180,17 +195,15 @@ export function planRetention(input: PlanInput): RetentionPlan {
     evictPod(pod, r, `${pressureWords(r)}: oldest exited pod (ended ${formatDuration(now - endOf(pod))} ago)`, false);
   }
   // 2b. Rotated files of running pods, oldest first.
-  const running = pods.filter((p) => p.state === 'running');
-  const rotated: { pod: PlanPod; f: PlanFile }[] = [];
+  const rotated: Item[] = [];
   if (pressure()) {
-    for (const pod of running) for (const f of pod.files) if (!f.live) rotated.push({ pod, f });
+    for (const pod of pods) if (pod.state === 'running') for (const it of items(pod)) if (!it.f.live) rotated.push(it);
     rotated.sort((a, b) => a.f.mtimeMs - b.f.mtimeMs || (a.f.path < b.f.path ? -1 : 1));
-    for (const { pod, f } of rotated) {
+    for (const it of rotated) {
       const r = pressure();
       if (!r) break;
-      if (goneFiles.has(f.path) || held(pod, f) > 0) continue;
-      goneFiles.add(f.path);
-      take({ kind: 'file', path: f.path, bytes: f.size, reason: r, unshippedBytes: 0, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${pressureWords(r)}: rotated file of a running pod (written ${formatDuration(now - f.mtimeMs)} ago)` }, pod);
+      if (it.gone || held(it) > 0) continue;
+      takeFile(it, r, 0, `${pressureWords(r)}: rotated file of a running pod (written ${formatDuration(now - it.f.mtimeMs)} ago)`);
     }
   }
   // 3. Below the floor only: unshipped priority data, exited pods first, then rotated files of running pods.
@@ -200,12 +213,11 @@ export function planRetention(input: PlanInput): RetentionPlan {
       if (gonePods.has(pod)) continue;
       evictPod(pod, 'floor', `${pressureWords('floor')}: oldest exited pod, although not fully shipped`, true);
     }
-    for (const { pod, f } of rotated) {
+    for (const it of rotated) {
       if (!belowFloor()) break;
-      if (goneFiles.has(f.path)) continue;
-      goneFiles.add(f.path);
-      const u = held(pod, f);
-      take({ kind: 'file', path: f.path, bytes: f.size, reason: 'floor', unshippedBytes: u, ...(f.ino !== undefined ? { ino: f.ino } : {}), why: `${pressureWords('floor')}: rotated file of a running pod, although ${formatBytes(u)} are not yet shipped` }, pod);
+      if (it.gone) continue;
+      const u = held(it);
+      takeFile(it, 'floor', u, `${pressureWords('floor')}: rotated file of a running pod, although ${formatBytes(u)} are not yet shipped`);
     }
   }
 
@@ -217,7 +229,7 @@ export function planRetention(input: PlanInput): RetentionPlan {
     keptPods++;
     const end = pod.state === 'exited' ? endOf(pod) : pod.lastActivityMs;
     if (oldestKeptMs === undefined || end < oldestKeptMs) oldestKeptMs = end;
-    if (overBefore) for (const f of pod.files) if (!goneFiles.has(f.path)) heldUnshippedBytes += held(pod, f);
+    if (overBefore) for (const it of items(pod)) if ((pod.state === 'exited' || !it.f.live) && !it.gone) heldUnshippedBytes += held(it);
   }
   return {
     actions,

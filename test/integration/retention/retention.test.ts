@@ -15,6 +15,7 @@ import { createRetention, type RetentionDeps } from '../../../src/retention/inde
 import type { LifecycleOf } from '../../../src/retention/pod-state.ts';
 import { nodeRouter } from '../../../src/retention/routes.ts';
 import { makeRoot, uid, type TestRoot } from '../../helpers/root.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -84,6 +85,10 @@ describe('retention over a real root', () => {
     assert.ok(existsSync(live) && existsSync(rot1) && !existsSync(rot2));
     assert.equal(report.roots[0]!.after.rootBytes, 2000);
     assert.equal(report.bytesFreed, 3000);
+    // The catalog has not caught up yet (no rescan): what was deleted does not count again.
+    const again = await r.runOnce();
+    assert.equal(again.evictedCount, 0);
+    assert.equal(again.roots[0]!.before.rootBytes, 2000);
   });
 
   test('unshipped priority data survives until the free-space floor is breached, then goes and is counted', async () => {
@@ -148,6 +153,24 @@ describe('retention over a real root', () => {
     assert.match(out[2]!.note!, /another file/);
     assert.ok(existsSync(join(root.dir, 'elsewhere', 'precious')) && existsSync(f));
     catalog = new Catalog({ roots: [root.dir], logger, usePolling: true });
+  });
+
+  test('start: a pass at once, then another when free space drops by the jump amount', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    put('old', 1, 'app.log', 10, 8);
+    let free = 500_000_000;
+    const r = await build({ checkMs: 1000, intervalMs: 3_600_000, jumpBytes: '1%' }, { space: async () => ({ total: 1_000_000_000, free }) });
+    const ctl2 = new AbortController();
+    r.start(ctl2.signal);
+    await waitFor(() => r.lastRun()?.trigger === 'interval', { what: 'first pass' });
+    const first = r.lastRun();
+    t.mock.timers.tick(1000);
+    await new Promise((res) => setImmediate(res));
+    assert.equal(r.lastRun(), first, 'no jump, no pass');
+    free -= 20_000_000; // 2% of the file system
+    t.mock.timers.tick(1000);
+    await waitFor(() => r.lastRun()?.trigger === 'jump', { what: 'pass on a jump' });
+    ctl2.abort();
   });
 
   test('GET /node: disk, budget, counts and the last run', async () => {
