@@ -93,6 +93,10 @@ function matches(src: Record<string, unknown>, q: Record<string, unknown> | unde
     const want = typeof v === 'object' && v !== null ? (v as { value: unknown }).value : v;
     return get(src, f) === want;
   }
+  if ('terms' in q) {
+    const [f, vs] = Object.entries(q.terms as Record<string, unknown[]>)[0]!;
+    return vs.includes(get(src, f));
+  }
   if ('range' in q) {
     const [f, r] = Object.entries(q.range as Record<string, { gte?: string; lte?: string }>)[0]!;
     const t = Date.parse(String(get(src, f)));
@@ -172,15 +176,23 @@ export async function startFakeEs(opts: FakeEsOptions = {}): Promise<FakeEs> {
   }
 
   function search(res: ServerResponse, index: string, body: string): void {
-    const q = body ? (JSON.parse(body) as { query?: Record<string, unknown>; size?: number; from?: number }) : {};
+    const q = body
+      ? (JSON.parse(body) as { query?: Record<string, unknown>; size?: number; from?: number; aggs?: Record<string, { terms?: { field: string } }> })
+      : {};
     const prefix = index.replace(/\*.*$/, '');
     const hits = [...state.docs.values()]
       .filter((d) => (index.includes('*') ? d._index.startsWith(prefix) : d._index === index) && matches(d.source, q.query))
       .sort((a, b) => String(b.source['@timestamp']).localeCompare(String(a.source['@timestamp'])));
     const from = q.from ?? 0;
     const page = hits.slice(from, from + (q.size ?? 10));
+    const aggregations: Record<string, unknown> = {};
+    for (const [name, a] of Object.entries(q.aggs ?? {})) {
+      const counts = new Map<unknown, number>();
+      for (const d of hits) if (a.terms) counts.set(get(d.source, a.terms.field), (counts.get(get(d.source, a.terms.field)) ?? 0) + 1);
+      aggregations[name] = { buckets: [...counts].map(([key, doc_count]) => ({ key, doc_count })) };
+    }
     send(res, 200, {
-      took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, ...(q.aggs ? { aggregations } : {}),
       hits: {
         total: { value: hits.length, relation: 'eq' }, max_score: null,
         hits: page.map((d) => ({ _index: `.ds-${d._index}-000001`, _id: d._id, _score: null, _source: d.source, sort: [Date.parse(String(d.source['@timestamp']))] })),

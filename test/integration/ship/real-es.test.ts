@@ -14,6 +14,9 @@ import { Client } from '@elastic/elasticsearch';
 import { Registry } from 'prom-client';
 import { shipConfigSchema } from '../../../src/ship/config.ts';
 import { createShipper } from '../../../src/ship/index.ts';
+import { esSearchRouter } from '../../../src/ship/routes.ts';
+import express from 'express';
+import request from 'supertest';
 import { startRealEs, type RealEs } from '../../servers/real-es.ts';
 import { bytes, dirCatalog, expectedOffsets, flinkLines, logger, podDir, waitFor } from './helpers.ts';
 
@@ -167,5 +170,24 @@ describe('ship to a real Elasticsearch', { timeout: 600_000 }, () => {
       rmSync(root, { recursive: true, force: true });
       rmSync(state, { recursive: true, force: true });
     }
+  });
+
+  it('GET /es/search finds shipped records in the real server and links back to the file', async (t) => {
+    if (!es) return t.skip(skip);
+    const cfg = shipConfigSchema.parse({ esUrl: es.url });
+    const app = express().use('/api/v1', esSearchRouter({ config: cfg, client, assertRead: async () => undefined, readableFilter: async () => () => true }));
+    const res = await request(app).get('/api/v1/es/search').query({ q: 'record 30-7 completed', namespace: 'flink', size: 5 });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.total >= 1);
+    const hit = res.body.hits.find((h: { message: string }) => h.message.startsWith('record 30-7 '));
+    assert.ok(hit, 'the record is found');
+    assert.equal(hit.log.level, 'INFO');
+    assert.match(hit.link, /^\/api\/v1\/namespaces\/flink\/pods\/tm-kill\/containers\/flink-main-container\/files\/taskmanager\.log\?uid=uid-kill&offset=\d+$/);
+    const stack = await request(app).get('/api/v1/es/search').query({ q: 'UnknownHostException', pod: 'tm-kill', size: 2 });
+    assert.equal(stack.body.hits.length, 2);
+    assert.ok(stack.body.next, 'a cursor for the next page');
+    const page2 = await request(app).get('/api/v1/es/search').query({ q: 'UnknownHostException', pod: 'tm-kill', size: 2, after: stack.body.next });
+    assert.equal(page2.status, 200);
+    assert.notEqual(page2.body.hits[0].id, stack.body.hits[0].id);
   });
 });
