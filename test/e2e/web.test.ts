@@ -103,7 +103,7 @@ describe('web page end to end', { timeout: 180_000 }, () => {
   });
 
   test('opens a finished pod\'s log from the browser', async (t) => {
-    const fx = fixtures[0];
+    const fx = fixtures.find((f) => /manager\.log$/.test(f.f)) ?? fixtures[0];
     if (!fx) return t.skip('no Flink fixtures in fixtures/flink/root');
     const page = await newPage();
     await page.goto(`${agent.url}/#/`);
@@ -159,12 +159,14 @@ describe('web page end to end', { timeout: 180_000 }, () => {
   });
 
   test('a permalink lands on the highlighted line', async (t) => {
-    const fx = [...fixtures].sort((a, b) => b.text.length - a.text.length)[0];
+    // The log record that introduces a stack trace (a line with a level, followed by the exception).
+    const fx = fixtures.find((f) => /manager\.log/.test(f.f) && /\n\S*Exception[^\n]*\n\s+at /.test(f.text)) ?? fixtures[0];
     if (!fx) return t.skip('no Flink fixtures');
     const lines = fx.text.split('\n');
-    const idx = Math.floor(lines.length * 0.6);
-    const target = lines.slice(idx).find((l) => l.trim().length > 20) ?? lines[idx]!;
-    const li = lines.indexOf(target, idx);
+    const ex = lines.findIndex((l, i) => /Exception/.test(l) && /^\s+at /.test(lines[i + 1] ?? ''));
+    let li = Math.max(0, ex);
+    while (li > 0 && !/^\d{4}-\d{2}-\d{2} /.test(lines[li]!)) li--;
+    const target = lines[li]!;
     const offset = Buffer.byteLength(lines.slice(0, li).join('\n')) + (li > 0 ? 1 : 0);
     const page = await newPage();
     await page.goto(`${agent.url}/${fileHash(fx.ns, fx.pod, fx.uid, fx.c, fx.f, `offset=${offset}`)}`);
@@ -173,14 +175,12 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     assert.match(page.url(), new RegExp(`offset=${offset}`));
     await shot(page, 'permalink');
     // Stack traces fold under their first line (z folds them all) and unfold again.
-    const folds = await page.locator('.viewport .row .fold').count();
-    if (folds > 0) {
-      await page.keyboard.press('z');
-      await page.locator('.viewport .row .more').first().waitFor();
-      assert.equal(await page.locator('.viewport .row.cont:not([hidden])').count(), 0);
-      await page.keyboard.press('z');
-      await page.locator('.viewport .row.cont:not([hidden])').first().waitFor();
-    }
+    assert.ok((await page.locator('.viewport .row .fold').count()) > 0, 'a stack trace is on screen with its fold toggle');
+    await page.keyboard.press('z');
+    await page.locator('.viewport .row .more').first().waitFor();
+    assert.equal(await page.locator('.viewport .row.cont:not([hidden])').count(), 0);
+    await page.keyboard.press('z');
+    await page.locator('.viewport .row.cont:not([hidden])').first().waitFor();
     await page.close();
   });
 

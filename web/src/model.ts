@@ -167,9 +167,22 @@ export function groupPods(views: PodView[], filter = '', state: StateFilter = 'a
   return out;
 }
 
-/** The "current file" of a container: the live file written most recently, else the newest file. */
+/**
+ * Rank of a file name as a container's main log: `jobmanager.log`/`taskmanager.log` and other
+ * `*.log` first, GC logs and `*.out` after (Flink writes all of them; the log4j file is the one people read).
+ */
+function mainLogRank(name: string): number {
+  if (/^gc[^/]*\.log/i.test(name) || /\.out$/i.test(name)) return 1;
+  if (/\.log$/i.test(name)) return 0;
+  return 1;
+}
+
+/**
+ * The "current file" of a container: the live main log (see {@link mainLogRank}) written most
+ * recently, else any live file, else the newest file.
+ */
 export function currentFile<F extends { name: string; mtime: number; live: boolean }>(files: F[]): F | undefined {
-  const live = files.filter((f) => f.live).sort((a, b) => b.mtime - a.mtime);
+  const live = files.filter((f) => f.live).sort((a, b) => mainLogRank(a.name) - mainLogRank(b.name) || b.mtime - a.mtime);
   return live[0] ?? [...files].sort((a, b) => b.mtime - a.mtime)[0];
 }
 

@@ -65,7 +65,8 @@ test('groupPods: namespaces → jobs → pods by last activity, labels win over 
 });
 
 test('currentFile prefers the newest live file', () => {
-  assert.equal(currentFile([file('a.log.1', 5, false), file('a.log', 3), file('gc.log', 4)])?.name, 'gc.log');
+  assert.equal(currentFile([file('a.log.1', 5, false), file('a.log', 3), file('gc.log', 4)])?.name, 'a.log');
+  assert.equal(currentFile([file('gc.log', 4), file('taskmanager.out', 5)])?.name, 'taskmanager.out');
   assert.equal(currentFile([file('a.log.1', 5, false), file('a.log.2', 3, false)])?.name, 'a.log.1');
 });
 
@@ -91,6 +92,8 @@ test('levels, stack-trace continuations and timestamps', () => {
   assert.equal(levelOf('INFO  [] - Loading configuration property'), 'info');
   assert.equal(levelOf('2025-11-28 23:01:48,779 DEBUG o.a.f.X - d'), 'debug');
   assert.equal(levelOf('just text about an ERRORS count'), '');
+  assert.equal(levelOf('[2026-11-22T01:02:34.885+0000][26.324s][info][gc,task     ] GC(7) Using 1 workers'), 'info');
+  assert.equal(levelOf('[2026-11-22T01:02:34.885+0000][26.324s][warning][gc] To-space exhausted'), 'warn');
   assert.ok(isContinuation('\tat org.apache.flink.X.open(X.java:142) ~[?:?]'));
   assert.ok(isContinuation('Caused by: java.net.UnknownHostException: postgres-service'));
   assert.ok(isContinuation('\t... 12 more'));

@@ -9,11 +9,14 @@
 export type Level = 'error' | 'warn' | 'info' | 'debug' | '';
 
 const LEVEL_RE = /(?:^|[\s[|])(FATAL|ERROR|SEVERE|WARN|WARNING|INFO|DEBUG|TRACE)(?=[\s\]:|]|$)/;
+/** JVM unified logging (`-Xlog`, JEP 158) tags levels in lower case: `[12.3s][info][gc] …`. */
+const JVM_LEVEL_RE = /\[(error|warning|info|debug|trace)\s*\]/;
 
 /** Level named in the first 120 characters of `text`, or `''`. */
 export function levelOf(text: string): Level {
-  const m = LEVEL_RE.exec(text.length > 120 ? text.slice(0, 120) : text);
-  switch (m?.[1]) {
+  const head = text.length > 120 ? text.slice(0, 120) : text;
+  const m = LEVEL_RE.exec(head) ?? JVM_LEVEL_RE.exec(head);
+  switch (m?.[1]?.toUpperCase()) {
     case 'FATAL':
     case 'ERROR':
     case 'SEVERE':
