@@ -9,13 +9,8 @@ import { fmtBytes, fmtTime } from './format.ts';
 import { currentFile, sortFiles, viewPods } from './model.ts';
 import { formatRoute } from './route.ts';
 import { podBadges } from './browser.ts';
+import { diagnosisPanel, worthShowing, type Diagnosis } from './diagnosis.ts';
 import { snapshot } from './store.ts';
-
-interface Diagnosis {
-  severity?: string;
-  headline?: string;
-  findings?: { class?: string; summary?: string; evidence?: unknown; fix?: string }[];
-}
 
 /** A core/v1 Event as `GET …/pods/{pod}/events` returns it (`{events: Event[]}`, oldest first). */
 interface PodEvent {
@@ -105,18 +100,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
       optional<Diagnosis>(`${podUrl(namespace, pod)}/diagnosis${q}`, signal).catch(() => null),
       optional<{ events?: PodEvent[]; items?: PodEvent[] } | PodEvent[]>(`${podUrl(namespace, pod)}/events${q}`, signal).catch(() => null),
     ]);
-    if (d && (d.headline || d.findings?.length)) {
-      replace(
-        diag,
-        h(
-          'section',
-          { class: `card diagnosis sev-${d.severity ?? 'info'}`, 'aria-label': 'Diagnosis' },
-          h('h2', null, 'Diagnosis'),
-          d.headline ? h('p', { class: 'headline' }, d.headline) : null,
-          h('ul', null, (d.findings ?? []).map((f) => h('li', null, h('strong', null, f.summary ?? f.class ?? ''), f.fix ? h('div', { class: 'fix' }, `Fix: ${f.fix}`) : null))),
-        ),
-      );
-    }
+    if (worthShowing(d)) replace(diag, diagnosisPanel(d, { namespace, pod, uid: p.uid }, p.containers.map((c) => c.name)));
     const list = Array.isArray(ev) ? ev : (ev?.events ?? ev?.items);
     if (list && list.length) {
       replace(
