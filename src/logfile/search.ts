@@ -1,59 +1,16 @@
 import type { Readable } from 'node:stream';
-import { RE2JS } from 're2js';
 import { PodlogError } from '../errors.ts';
 import type { SafeFile } from '../store/safe-open.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
 import { MAX_LINE_BYTES, decodeLine } from './line.ts';
+import type { Matcher } from './matcher.ts';
 import { createScanBuffer, type ScanBuffer } from './newlines.ts';
 
-/** Longest accepted query, in characters. */
-export const MAX_QUERY_CHARS = 4096;
+export { compileMatcher, MAX_QUERY_CHARS, type Matcher } from './matcher.ts';
 
-/** Bytes read per step for a literal search (4 MiB) and a regex search (1 MiB). */
+/** Bytes read per step: 4 MiB when candidate lines come from literals, 1 MiB for DFA-only regexes. */
 const LITERAL_CHUNK = 4 * 1024 * 1024;
 const REGEX_CHUNK = 1024 * 1024;
-
-/**
- * A compiled search query. Make with {@link compileMatcher}; immutable and shareable across
- * files and concurrent searches.
- */
-export interface Matcher {
-  /** `literal`: byte-exact substring (Buffer#indexOf); `regex`: RE2 syntax, linear time (re2js). */
-  readonly kind: 'literal' | 'regex';
-  /** The query as given. */
-  readonly source: string;
-  readonly caseInsensitive: boolean;
-  /** UTF-8 bytes of a case-sensitive literal. */
-  readonly needle?: Buffer;
-  /** The RE2 program (regex, and case-insensitive literals). */
-  readonly re?: RE2JS;
-}
-
-/**
- * Compile a query.
- * - Literal, case-sensitive: searched as bytes with `Buffer#indexOf`.
- * - Literal, case-insensitive: the quoted literal compiled as an RE2 pattern with `(?i)`.
- * - Regex: RE2 syntax (https://github.com/google/re2/wiki/Syntax) via re2js, always with the
- *   MULTILINE flag so `^`/`$` mean line start/end. No backreferences or lookaround: matching time
- *   is linear in the input, so a user's pattern cannot hang the agent.
- * @throws PodlogError `PODLOG_E_BAD_PARAM` for an empty or too long query, or a literal with a line break;
- *   `PODLOG_E_BAD_REGEX` when the pattern does not compile (message says why)
- */
-export function compileMatcher(q: string, opts: { regex: boolean; caseInsensitive?: boolean }): Matcher {
-  const ci = opts.caseInsensitive ?? false;
-  if (q.length === 0) throw new PodlogError('PODLOG_E_BAD_PARAM', 'search query is empty');
-  if (q.length > MAX_QUERY_CHARS) throw new PodlogError('PODLOG_E_BAD_PARAM', `search query is longer than ${MAX_QUERY_CHARS} characters`);
-  if (!opts.regex && /[\r\n]/.test(q)) throw new PodlogError('PODLOG_E_BAD_PARAM', 'a literal search query cannot contain a line break (search is per line)');
-  if (!opts.regex && !ci) return { kind: 'literal', source: q, caseInsensitive: false, needle: Buffer.from(q, 'utf8') };
-  const pattern = opts.regex ? q : RE2JS.quote(q);
-  const flags = RE2JS.MULTILINE | (ci ? RE2JS.CASE_INSENSITIVE : 0);
-  try {
-    return { kind: opts.regex ? 'regex' : 'literal', source: q, caseInsensitive: ci, re: RE2JS.compile(pattern, flags) };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new PodlogError('PODLOG_E_BAD_REGEX', `invalid regular expression (RE2 syntax): ${msg}`, { cause: e });
-  }
-}
 
 /** One matching line. */
 export interface SearchMatch {
@@ -147,13 +104,12 @@ function streamSource(stream: Readable): ByteSource {
 /**
  * Search one file line by line, streaming matches to `onMatch` as they are found.
  *
- * Reads 4 MiB (literal) or 1 MiB (regex) at a time into one reused buffer (memory: that plus
- * `maxLineBytes`), awaiting between reads so the agent is never starved. Literal: `Buffer#indexOf`
- * over the chunk; line numbers come from a SIMD newline count of the bytes between matches.
- * Regex: the chunk is decoded once and tested with the RE2 DFA; chunks (and then halves of them,
- * down to single lines) that cannot match are skipped, so cost is near one DFA pass plus
- * O(matches × log(lines per chunk)) small tests. Matching is per line (a match never spans a
- * newline), like grep.
+ * Reads 4 MiB (1 MiB for a DFA-only regex) at a time into one reused buffer (memory: twice that
+ * plus `maxLineBytes`), awaiting between reads so the agent is never starved. Candidate lines
+ * come from `Buffer#indexOf` of the matcher's needles (see {@link Matcher}); line numbers from a
+ * SIMD newline count of the bytes between matches. A regex with no required literal is run by
+ * the RE2 DFA over the decoded chunk, then over halves of it down to single lines, so chunks
+ * without a match cost one DFA pass. Matching is per line (a match never spans a newline), like grep.
  *
  * Lines longer than `maxLineBytes`: a line that fits in the buffer is searched whole; one that
  * does not is searched in its first `maxLineBytes` bytes only, and reported with a marker saying
@@ -173,7 +129,7 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const isStream = !('handle' in source);
   const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
-  const chunk = matcher.kind === 'literal' && matcher.needle ? LITERAL_CHUNK : REGEX_CHUNK;
+  const chunk = matcher.needles ? LITERAL_CHUNK : REGEX_CHUNK;
   const sb = createScanBuffer(chunk + maxLine + 16);
   const scanner = new Scanner(sb, matcher, opts, maxLine);
   let stoppedBy: StopReason | undefined;
@@ -195,6 +151,9 @@ class Scanner {
   private lineNo = 1; // number of the line starting at the current count position
   private counted = 0; // buffer index up to which newlines are counted into lineNo
   private stopped = false;
+  /** Needles in use; chosen among `needleChoices` on the first region. */
+  private needles: readonly Buffer[] | null;
+  private chosen = false;
   private readonly sb: ScanBuffer;
   private readonly matcher: Matcher;
   private readonly opts: SearchOptions;
@@ -204,6 +163,7 @@ class Scanner {
     this.matcher = matcher;
     this.opts = opts;
     this.maxLine = maxLine;
+    this.needles = matcher.needles;
   }
 
   private stopReason(): StopReason | undefined {
@@ -271,24 +231,54 @@ class Scanner {
   /** Search the complete lines in `buf[a..b)` (`b` after a newline unless `atEnd`). */
   private region(a: number, b: number, atEnd: boolean, headOnly = false): void {
     this.counted = a;
-    if (this.matcher.needle) this.literal(a, b, headOnly);
+    if (this.matcher.needles) this.candidates(a, b, headOnly);
     else this.regex(a, b, atEnd, headOnly);
   }
 
-  private literal(a: number, b: number, headOnly: boolean): void {
-    const hay = this.sb.buf.subarray(0, b);
-    const needle = this.matcher.needle!;
-    let p = hay.indexOf(needle, a);
-    while (p >= 0 && p + needle.length <= b) {
+  /** Lines of `buf[a..b)` holding one of the needles (then confirmed by `re` if any). */
+  private candidates(a: number, b: number, headOnly: boolean): void {
+    const { fold, re } = this.matcher;
+    const buf = this.sb.buf;
+    if (fold) this.sb.lower(a, b);
+    const hay = (fold ? this.sb.folded : buf).subarray(0, b);
+    if (!this.chosen) this.choose(hay, a);
+    const ns = this.needles!;
+    const next = ns.map((n) => hay.indexOf(n, a));
+    for (;;) {
+      let p = -1;
+      for (const q of next) if (q >= 0 && (p < 0 || q < p)) p = q;
+      if (p < 0) return;
       const ls = p > a ? hay.lastIndexOf(10, p - 1) + 1 : a;
       let le = hay.indexOf(10, p);
       if (le < 0) le = b;
-      if (!this.report(Math.max(ls, a), le, headOnly)) return;
+      if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {
+        if (!this.report(Math.max(ls, a), le, headOnly)) return;
+      }
       if (le >= b) return;
-      p = hay.indexOf(needle, le + 1);
+      for (let i = 0; i < ns.length; i++) if (next[i]! >= 0 && next[i]! <= le) next[i] = hay.indexOf(ns[i]!, le + 1);
     }
   }
 
+  /** Pick the needle set with the fewest hits in `hay[a..]` (counted up to a cap). */
+  private choose(hay: Buffer, a: number): void {
+    this.chosen = true;
+    const choices = this.matcher.needleChoices;
+    if (!choices) return;
+    const CAP = 4096;
+    let best = Infinity;
+    for (const set of choices) {
+      let hits = 0;
+      for (const n of set) {
+        for (let i = hay.indexOf(n, a); i >= 0 && hits < CAP; i = hay.indexOf(n, i + n.length)) hits++;
+      }
+      if (hits < best) {
+        best = hits;
+        this.needles = set;
+      }
+    }
+  }
+
+  /** Lines of `buf[a..b)` matching `re`, for regexes without required literals: DFA bisection. */
   private regex(a: number, b: number, atEnd: boolean, headOnly: boolean): void {
     const re = this.matcher.re!;
     const buf = this.sb.buf;

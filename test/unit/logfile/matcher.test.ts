@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileMatcher } from '../../../src/logfile/matcher.ts';
+import { createScanBuffer } from '../../../src/logfile/newlines.ts';
+
+const show = (q: string, regex: boolean, ci = false) => {
+  const m = compileMatcher(q, { regex, caseInsensitive: ci });
+  return { needles: m.needles?.map((b) => b.toString()) ?? null, choices: m.needleChoices?.map((c) => c.map((b) => b.toString())) ?? null, fold: m.fold, verify: m.re !== null };
+};
+
+test('needles: literals found by indexOf, regexes by their required literals', () => {
+  const cases: [string, boolean, boolean, ReturnType<typeof show>][] = [
+    ['ERROR', false, false, { needles: ['ERROR'], choices: null, fold: false, verify: false }],
+    ['Error', false, true, { needles: ['error'], choices: null, fold: true, verify: false }],
+    ['Über Fehler', false, true, { needles: ['ber fehler'], choices: null, fold: true, verify: true }],
+    ['ERROR|WARN', true, false, { needles: ['ERROR', 'WARN'], choices: null, fold: false, verify: true }],
+    ['error|warn', true, true, { needles: ['error', 'warn'], choices: null, fold: true, verify: true }],
+    ['Task.*failed', true, false, { needles: ['failed'], choices: [['Task'], ['failed']], fold: false, verify: true }],
+    ['[0-9]+', true, false, { needles: null, choices: null, fold: false, verify: true }],
+    ['(?i)error', true, false, { needles: null, choices: null, fold: false, verify: true }],
+    ['a*', true, false, { needles: null, choices: null, fold: false, verify: true }],
+  ];
+  for (const [q, regex, ci, want] of cases) assert.deepEqual(show(q, regex, ci), want, q);
+});
+
+test('errors', () => {
+  assert.throws(() => compileMatcher('x{2,1}', { regex: true }), { code: 'PODLOG_E_BAD_REGEX' });
+  assert.throws(() => compileMatcher('(?<=a)b', { regex: true }), { code: 'PODLOG_E_BAD_REGEX' });
+  assert.throws(() => compileMatcher('x'.repeat(5000), { regex: false }), { code: 'PODLOG_E_BAD_PARAM' });
+});
+
+test('SIMD newline count and ASCII fold agree with a byte loop', () => {
+  const sb = createScanBuffer(4096);
+  const data = Buffer.alloc(3000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 256;
+  data.copy(sb.buf, 0);
+  for (const [s, e] of [[0, 3000], [3, 17], [5, 5], [1, 2999], [16, 48]] as const) {
+    let want = 0;
+    for (let i = s; i < e; i++) if (data[i] === 10) want++;
+    assert.equal(sb.count(s, e), want, `count ${s}..${e}`);
+    sb.lower(s, e);
+    for (let i = s; i < e; i++) {
+      const b = data[i]!;
+      assert.equal(sb.folded[i], b >= 65 && b <= 90 ? b + 32 : b);
+    }
+  }
+});
