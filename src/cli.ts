@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type RawConfig } from './config/load.ts';
+import { runDiagnose } from './diagnose/cli.ts';
 import { isPodlogError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { startAgent } from './main.ts';
@@ -63,6 +64,27 @@ export function buildProgram(): Command {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+    });
+  program
+    .command('diagnose')
+    .description('Explain why a pod is not running, from `kubectl get pod -o json` and `kubectl get events -o json` output (no agent needed)')
+    .argument('[target]', 'NAMESPACE/POD to fetch live with --kubeconfig')
+    .option('--pod <file>', "the pod's JSON (`-` for stdin); omit to diagnose from Events alone")
+    .option('--events <file>', 'an EventList JSON (`-` for stdin), may hold the owner\'s Events too')
+    .option('--now <rfc3339>', 'fix the clock, for reproducible output')
+    .option('--kubeconfig <file>', 'fetch the pod and its Events live from this cluster')
+    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (target: string | undefined, o: Record<string, string | undefined>) => {
+      process.exitCode = await runDiagnose({
+        pod: o.pod,
+        events: o.events,
+        now: o.now,
+        output: o.output as 'text' | 'json',
+        kubeconfig: o.kubeconfig,
+        target,
+        stdin: process.stdin,
+        stdout: process.stdout,
+      });
     });
   return program;
 }

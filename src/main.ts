@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { diagnosisRouter } from './diagnose/routes.ts';
 import { createApp } from './http/app.ts';
+import { diagnosisSource } from './http/diagnosis-source.ts';
+import { problemsRouter } from './http/routes/problems.ts';
 import { createKubeLink, type KubeLink } from './kube/index.ts';
 import { kubeRouter } from './kube/routes.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
@@ -51,7 +54,12 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   await kube?.start(signal);
   const records = kube?.records;
 
-  const apiRouters: Router[] = [kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig })];
+  const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
+  const apiRouters: Router[] = [
+    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig }),
+    diagnosisRouter({ getPodInput }),
+    problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [] }),
+  ];
   const app = createApp({
     config,
     catalog,

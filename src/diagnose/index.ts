@@ -111,6 +111,7 @@ function subjectOf(input: DiagnoseInput, events: NormEvent[]): Diagnosis['subjec
   const sorted = [...events].sort(newestFirst);
   const podEv = sorted.find((e) => e.kind === 'Pod' && e.type === 'Warning') ?? sorted.find((e) => e.kind === 'Pod');
   const e = podEv ?? sorted.find((x) => x.reason === 'FailedCreate') ?? sorted[0];
+  if (!e && input.subject) return { kind: 'Pod', ...input.subject };
   const s: Diagnosis['subject'] = { kind: e?.kind || 'Pod', namespace: e?.namespace || 'default', name: e?.name || '(unknown)' };
   if (podEv?.uid) s.uid = podEv.uid;
   return s;
@@ -253,7 +254,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       severity = 'info';
     }
   } else if (!all.length) {
-    headline = `Nothing to diagnose for ${subject.kind} ${ref}: no pod status and no Events were given.`;
+    headline = input.logTails?.length
+      ? `No Kubernetes status or Events are recorded for ${subject.kind} ${ref}, and its log tails show no known failure.`
+      : `Nothing to diagnose for ${subject.kind} ${ref}: no pod status and no Events were given.`;
     severity = 'info';
   } else {
     headline = `No problem found in the Events of ${subject.kind} ${ref}.`;

@@ -222,6 +222,8 @@ export interface DiagnoseInput {
   logTails?: LogTail[];
   /** The clock: "now" for ages and for which Events are recent. */
   now: Date;
+  /** Who is being diagnosed when neither a pod nor Events name it (the agent knows it from its log folder). */
+  subject?: { namespace: string; name: string; uid?: string };
 }
 
 /** Failure classes, one per rule family. */

@@ -51,3 +51,17 @@ test('the live demo pod keeps appending real lines', async () => {
   const p = (await (await fetch(`${agent.url}/api/v1/namespaces/${ns}/pods/${pod}`)).json()) as PodItem;
   assert.equal(p.state, 'running');
 });
+
+test('the wired agent answers jobs, diagnosis and problems without a cluster', async () => {
+  const jobs = (await (await fetch(`${agent.url}/api/v1/jobs`)).json()) as { jobs: { id: string; pods: { component?: string }[] }[] };
+  const orders = jobs.jobs.find((j) => j.id === 'orders-enrich');
+  assert.ok(orders, 'Flink cluster-id derived from the pod names');
+  assert.deepEqual(orders.pods.map((p) => p.component).sort(), ['jobmanager', 'taskmanager', 'taskmanager']);
+  const prose = await (await fetch(`${agent.url}/api/v1/namespaces/flink-jobs/pods/orders-enrich-6d5f7b9c8-x2kqp/diagnosis`, { headers: { accept: 'text/plain' } })).text();
+  assert.match(prose, /Pod flink-jobs\/orders-enrich-6d5f7b9c8-x2kqp/);
+  const problems = await fetch(`${agent.url}/api/v1/problems`);
+  assert.equal(problems.status, 200);
+  assert.ok(Array.isArray(((await problems.json()) as { items: unknown[] }).items));
+  const missing = await fetch(`${agent.url}/api/v1/namespaces/flink-jobs/pods/nope/diagnosis`);
+  assert.equal(missing.status, 404);
+});

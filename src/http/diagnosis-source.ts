@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { DiagnoseInput, EventJson, LogTail, PodJson } from '../diagnose/types.ts';
+import type { ClusterLookup } from '../kube/index.ts';
+import type { PodRecords } from '../kube/records.ts';
+import { openReader } from '../logfile/reader.ts';
+import type { Catalog } from '../store/catalog.ts';
+import { openSafe } from '../store/safe-open.ts';
+import type { PodEntry } from '../store/types.ts';
+
+/** Lines of each live log file handed to the diagnosis rules (the Flink rules read JVM errors there). */
+export const DIAGNOSIS_TAIL_LINES = 200;
+
+/** What {@link diagnosisSource} reads from. */
+export interface DiagnosisSourceDeps {
+  catalog: Catalog;
+  records?: PodRecords;
+  lookup?: ClusterLookup;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The `getPodInput` of the diagnosis router: the pod's last-seen object and Event timeline from its
+ * record (or, without one, live from the API server), its owners' Events from the elected agent's
+ * owner records, and the last {@link DIAGNOSIS_TAIL_LINES} lines of each container's live files.
+ * @returns undefined when neither a record, the API server nor the catalog knows the pod
+ */
+export function diagnosisSource(deps: DiagnosisSourceDeps) {
+  return async (ns: string, name: string, uid?: string): Promise<DiagnoseInput | undefined> => {
+    const record = deps.records?.get(ns, name, uid);
+    let pod = record?.pod as PodJson | undefined;
+    let events = (record?.events ?? []) as EventJson[];
+    if (!record && deps.lookup) {
+      const live = await deps.lookup.livePod(ns, name).catch(() => undefined);
+      if (live && (!uid || live.pod.metadata?.uid === uid)) {
+        pod = live.pod as PodJson;
+        events = live.events as EventJson[];
+      }
+    }
+    const gens = deps.catalog.generations(ns, name);
+    const folder = uid ? gens.find((g) => g.uid === uid) : gens.find((g) => g.uid === pod?.metadata?.uid) ?? gens[0];
+    if (!pod && events.length === 0 && !folder) return undefined;
+    const ownerUids = new Set((pod?.metadata?.ownerReferences ?? []).map((o) => o.uid));
+    const ownerEvents = (deps.lookup?.owners() ?? []).filter((o) => ownerUids.has(o.uid)).flatMap((o) => o.events as EventJson[]);
+    const logTails = folder ? await tailsOf(folder, deps.logger) : [];
+    const subject = { namespace: ns, name, ...(folder ? { uid: folder.uid } : {}) };
+    return { pod, events: [...events, ...ownerEvents], logTails, subject, now: new Date(deps.now?.() ?? Date.now()) };
+  };
+}
+
+async function tailsOf(pod: PodEntry, logger: Logger): Promise<LogTail[]> {
+  const out: LogTail[] = [];
+  for (const c of pod.containers.values()) {
+    for (const f of c.files.values()) {
+      if (!f.live) continue;
+      try {
+        const safe = await openSafe(pod.root, f.path);
+        try {
+          const t = await openReader(safe, f.name).tail(DIAGNOSIS_TAIL_LINES);
+          out.push({ container: c.name, file: f.name, lines: t.lines.map((l) => l.text) });
+        } finally {
+          await safe.handle.close();
+        }
+      } catch (e) {
+        logger.debug({ err: e, path: f.path }, 'no log tail for the diagnosis');
+      }
+    }
+  }
+  return out;
+}
