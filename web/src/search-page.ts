@@ -10,6 +10,7 @@ import { formatRoute, type Route } from './route.ts';
 import { snapshot, subscribe, whenLoaded } from './store.ts';
 import { findRegExp } from './viewer/find.ts';
 import { markText } from './viewer/row.ts';
+import { esResults } from './es-results.ts';
 
 /** Most hits shown per search. */
 export const HIT_LIMIT = 1000;
@@ -67,11 +68,25 @@ export function searchPage(r: SearchRoute, signal: AbortSignal, navigate: (r: Ro
   });
   const status = h('p', { class: 'search-status', role: 'status' });
   const results = h('ol', { class: 'hits', 'aria-label': 'Search results' });
-  const el = h('section', { class: 'search-page', 'aria-label': 'Search' }, h('h1', null, 'Search'), form, status, results);
-  if (r.q) void run(r, status, results, signal);
+  const history = h('section', { class: 'es-results', 'aria-label': 'Cluster history' });
+  const el = h('section', { class: 'search-page', 'aria-label': 'Search' }, h('h1', null, 'Search'), form, status, results, history);
+  if (r.q) {
+    void run(r, status, results, signal);
+    void esResults(r, history, highlighter(r), signal);
+  }
   else status.textContent = 'Search the log files of this node. Results stream in as they are found.';
   queueMicrotask(() => q.focus());
   return el;
+}
+
+/** Expression marking matches in results (null when the query is not a valid JS regex). */
+function highlighter(r: SearchRoute): RegExp | null {
+  try {
+    const flags = r.cs ? 'g' : 'gi';
+    return r.regex ? new RegExp(r.q, flags) : new RegExp(findRegExp(r.q).source, flags);
+  } catch {
+    return null;
+  }
 }
 
 async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, signal: AbortSignal): Promise<void> {
@@ -94,13 +109,7 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
   let hits = 0;
   let scanned = 0;
   const stops = new Set<string>();
-  let re: RegExp | null = null;
-  try {
-    const flags = r.cs ? 'g' : 'gi';
-    re = r.regex ? new RegExp(r.q, flags) : new RegExp(findRegExp(r.q).source, flags);
-  } catch {
-    re = null;
-  }
+  const re = highlighter(r);
   let pending: HTMLElement[] = [];
   let frame = 0;
   const flush = () => {
