@@ -20,6 +20,7 @@ import { parseByteLimit, resolveLimit } from './quantity.ts';
 export type { RetentionConfig } from './config.ts';
 export { CriCopier, type CriCopyOptions } from './cri-copy.ts';
 export { decodeCri, decodeCriText, isCriCopy, CriDecoder, type DecodedLine } from './cri.ts';
+export { criDecodeStream } from './cri-stream.ts';
 export { nodeRouter, type NodeView } from './routes.ts';
 export { RetentionSchema, policyOf, retentionDefaults } from './config.ts';
 export { lifecycleFromRecords, type LifecycleOf, type PodLifecycle } from './pod-state.ts';
@@ -135,11 +136,13 @@ export interface Gone {
 
 /** Build the planner's view of the catalog pods of one root, leaving out what is already {@link Gone}. */
 export function planPods(pods: PodEntry[], now: number, runningWindowMs: number, lifecycleOf?: LifecycleOf, gone?: Gone): PlanPod[] {
+  const goneFiles = gone?.files.size ? gone.files : undefined;
   return pods.filter((p) => !gone?.pods.has(p.path)).map((p) => {
     const life = lifecycleOf?.(p) ?? lifecycleByActivity(p, now, runningWindowMs);
     const files: PlanPod['files'] = [];
+    // Catalog FileEntry objects are PlanFiles already (the catalog replaces, never mutates, an entry): no copies.
     for (const c of p.containers.values()) {
-      for (const f of c.files.values()) if (gone?.files.get(f.path) !== f.ino) files.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, live: f.live, kind: f.kind, ino: f.ino });
+      for (const f of c.files.values()) if (goneFiles?.get(f.path) !== f.ino) files.push(f);
     }
     return {
       key: `${p.namespace}/${p.name}/${p.uid}`, path: p.path, state: life.state, lastActivityMs: p.lastActivityMs, files,
@@ -185,9 +188,10 @@ export function createRetention(deps: RetentionDeps): Retention {
   const gone: Gone = { pods: new Set(), files: new Map() };
   const bytesOf = (pods: PodEntry[]): number => {
     let n = 0;
+    const goneFiles = gone.files.size ? gone.files : undefined;
     for (const p of pods) {
-      if (gone.pods.has(p.path)) continue;
-      for (const c of p.containers.values()) for (const f of c.files.values()) if (gone.files.get(f.path) !== f.ino) n += f.size;
+      if (gone.pods.size && gone.pods.has(p.path)) continue;
+      for (const c of p.containers.values()) for (const f of c.files.values()) if (goneFiles?.get(f.path) !== f.ino) n += f.size;
     }
     return n;
   };

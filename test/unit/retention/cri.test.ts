@@ -51,3 +51,15 @@ test('decodeCriText and copy names', () => {
   assert.ok(!isCriCopy('0.log'));
   assert.ok(!isCriCopy('stdio-x.cri.log'));
 });
+
+test('criDecodeStream decodes across chunk boundaries', async () => {
+  const { criDecodeStream } = await import('../../../src/retention/cri-stream.ts');
+  const { Readable } = await import('node:stream');
+  const { text } = await import('node:stream/consumers');
+  const src = '2024-05-01T10:00:00Z stdout P hé\n2024-05-01T10:00:00Z stdout F llo\n2024-05-01T10:00:01Z stderr F x\n2024-05-01T10:00:02Z stdout F no newline';
+  const bytes = Buffer.from(src);
+  const chunks = [bytes.subarray(0, 32), bytes.subarray(32, 50), bytes.subarray(50)]; // splits inside é and mid-line
+  assert.equal(await text(Readable.from(chunks).pipe(criDecodeStream())), 'héllo\nx\nno newline\n');
+  const fmt = criDecodeStream({ format: (l) => `${l.time} ${l.stream} ${l.text}` });
+  assert.equal(await text(Readable.from([Buffer.from('2024-05-01T10:00:00Z stderr F boom\n')]).pipe(fmt)), '2024-05-01T10:00:00Z stderr boom\n');
+});
