@@ -1,6 +1,4 @@
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { Request, Response } from 'express';
 import { fetchHead, forwardHeaders } from './forward.ts';
 import type { Peer } from './peers.ts';
@@ -30,6 +28,26 @@ export interface ClusterSearchSummary {
 }
 
 const nameOf = (p: Peer) => p.node || p.url;
+
+/** Non-empty lines of an NDJSON body as they arrive; a stream error (abort, reset) is thrown to the caller. */
+async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const dec = new TextDecoder();
+  let buf = '';
+  const reader = body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += dec.decode(value, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line) yield line;
+    }
+  }
+  buf += dec.decode();
+  if (buf) yield buf;
+}
 
 /** The request's query string with `local=1` added, for asking each agent about its own files. */
 function localQuery(req: Request): string {
@@ -67,9 +85,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
         await up.body?.cancel();
         throw new Error(`HTTP ${up.status}`);
       }
-      const lines = createInterface({ input: Readable.fromWeb(up.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (!line) continue;
+      for await (const line of ndjsonLines(up.body)) {
         const obj = JSON.parse(line) as Record<string, unknown>;
         if (obj.done === true) {
           summary = obj;

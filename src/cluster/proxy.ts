@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
+import { PodlogError } from '../errors.ts';
 import { fetchHead, forwardHeaders } from './forward.ts';
 import type { Peer } from './peers.ts';
 
@@ -11,6 +12,16 @@ const PASS_RESPONSE = [
   'content-type', 'content-length', 'content-range', 'accept-ranges', 'last-modified', 'cache-control', 'content-disposition',
   'x-accel-buffering', 'www-authenticate', 'retry-after',
 ];
+
+/**
+ * Refuse a request target that URL parsing would change (dot segments, also percent-encoded: WHATWG URL
+ * resolves `%2e%2e`), so the path checked here is the path the owner receives.
+ * @throws PodlogError `PODLOG_E_BAD_PATH`
+ */
+export function assertNormalPath(target: string): void {
+  const raw = target.split('?')[0]!;
+  if (new URL(raw, 'http://x').pathname !== raw) throw new PodlogError('PODLOG_E_BAD_PATH', 'the path has dot segments; podlog does not resolve them');
+}
 
 /** Header naming the node whose agent answered a proxied request. */
 export const NODE_HEADER = 'X-Podlog-Node';
@@ -24,6 +35,7 @@ export const NODE_HEADER = 'X-Podlog-Node';
  * @throws PodlogError `PODLOG_E_UPSTREAM` when the owner cannot be reached or does not answer in time
  */
 export async function proxyTo(req: Request, res: Response, peer: Peer, o: { selfNode: string; saToken: () => Promise<string>; deadlineMs: number }): Promise<void> {
+  assertNormalPath(req.originalUrl);
   const headers = await forwardHeaders(req, o.selfNode, o.saToken);
   for (const h of PASS_REQUEST) {
     const v = req.get(h);

@@ -102,6 +102,12 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
   const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
   const agents: TestAgent[] = [];
   const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    await Promise.all(closers.map((c) => c()));
+    for (const s of servers) if (s.listening) s.close();
+    rmSync(saDir, { recursive: true, force: true });
+  };
+  try {
   for (const [i, spec] of specs.entries()) {
     const root = makeRoot();
     spec.files?.(root);
@@ -109,7 +115,7 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
     const authCfg = AuthSchema.parse({ mode: 'none', ...spec.auth });
     const auth = createAuthGate(authCfg, { kubeConfig: kc, logger });
     let catalog: { generations: (ns: string, pod: string) => Array<{ uid: string }> } | undefined;
-    const config = { nodeName: spec.node, auth: spec.auth ?? {}, cluster: clusterCfg };
+    const config = { kube: { enabled: 'off', nodeName: spec.node }, auth: spec.auth ?? {}, cluster: clusterCfg };
     const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
     const loaded = loadConfig({ flags: { roots: [root.dir], stateDir, ...config } });
     const cluster = createClusterRouter({
@@ -135,14 +141,11 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
     });
     agents.push({ node: spec.node, url: urls[i]!, root, server, cluster, stop });
   }
-  return {
-    agents,
-    byNode: (n: string) => agents.find((a) => a.node === n)!,
-    async close() {
-      await Promise.all(closers.map((c) => c()));
-      rmSync(saDir, { recursive: true, force: true });
-    },
-  };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  return { agents, byNode: (n: string) => agents.find((a) => a.node === n)!, close: closeAll };
 }
 
 /**

@@ -7,6 +7,7 @@ import { bearerToken } from '../../../src/auth/middleware.ts';
 import { compileTrust, proxyUser } from '../../../src/auth/proxy-headers.ts';
 import { parseTokenFile, tokenDigest } from '../../../src/auth/token-file.ts';
 import { parseStaticPeers, peersFromSlices } from '../../../src/cluster/peers.ts';
+import { assertNormalPath } from '../../../src/cluster/proxy.ts';
 import { isPodlogError } from '../../../src/errors.ts';
 
 const configError = (e: unknown) => isPodlogError(e) && e.code === 'PODLOG_E_CONFIG';
@@ -137,4 +138,11 @@ test('access log URLs never carry the search text or tokens', () => {
   assert.equal(redactUrl('/api/v1/search?q=password%3Dhunter2&limit=5'), '/api/v1/search?q=%5Bredacted%5D&limit=5');
   assert.equal(redactUrl('/x?access_token=abc'), '/x?access_token=%5Bredacted%5D');
   assert.equal(redactUrl('/api/v1/pods'), '/api/v1/pods');
+});
+
+test('proxied paths: what is checked is what is forwarded (no dot segments, raw or encoded)', () => {
+  assertNormalPath('/api/v1/namespaces/a/pods/p/containers/c/files/x.log?tail=5');
+  for (const bad of ['/api/v1/namespaces/a/pods/p/../../b/pods/q', '/api/v1/namespaces/a/pods/p/%2e%2e/%2E%2e/b', '/api/v1/namespaces/a/pods/p/./x']) {
+    assert.throws(() => assertNormalPath(bad), (e) => isPodlogError(e) && e.code === 'PODLOG_E_BAD_PATH', bad);
+  }
 });
