@@ -3,7 +3,8 @@
  * to delete and why. No I/O; `executor.ts` carries the plan out. Rules (issue 7):
  * 1. age: an exited pod's folder goes `maxAge` after the pod ended;
  * 2. budget / floor: while the root is over its byte budget or its file system is below the free-space
- *    floor, whole exited pods go oldest first, then rotated files of running pods oldest first;
+ *    floor, whole exited pods go oldest first, then rotated files of running and idle pods oldest first,
+ *    then whole idle pods (no record, no recent write) oldest first;
  * 3. never the live file of a running pod;
  * 4. never unshipped bytes of a priority pod unless the free-space floor is breached, and then last
  *    (those actions carry `unshippedBytes > 0` so the caller counts and logs them).
@@ -35,8 +36,13 @@ export interface PlanPod {
   key: string;
   /** Absolute path of the pod folder. */
   path: string;
-  /** `exited`: record says deleted/succeeded/failed, or no record and idle (see `index.ts`); else `running`. */
-  state: 'running' | 'exited';
+  /**
+   * `exited`: the pod record says deleted, succeeded or failed. `running`: the record says running/pending/unknown,
+   * or, without a record, a live file changed recently. `idle`: no record and no recent write (see `pod-state.ts`):
+   * it goes by age like an exited pod (the issue's rule: exited once none of its files changed for maxAge), and
+   * under pressure only after the rotated files of running pods.
+   */
+  state: 'running' | 'exited' | 'idle';
   /** Latest file mtime, ms since the epoch. */
   lastActivityMs: number;
   /** When the pod ended (record `deletedAt` or last container `finishedAt`), ms; the later of this and lastActivityMs counts. */
@@ -182,10 +188,13 @@ export function planRetention(input: PlanInput): RetentionPlan {
   };
 
   const exited = pods.filter((p) => p.state === 'exited').sort(byEnd);
-  // 1. Age.
-  for (const pod of exited) {
+  const idle = pods.filter((p) => p.state === 'idle').sort(byEnd);
+  // 1. Age: exited pods, and idle pods none of whose files changed for maxAge.
+  for (const pod of [...exited, ...idle].sort(byEnd)) {
     const age = now - endOf(pod);
-    if (age >= policy.maxAgeMs) evictPod(pod, 'age', `exited ${formatDuration(age)} ago (max age ${formatDuration(policy.maxAgeMs)})`, false);
+    if (age < policy.maxAgeMs) continue;
+    const words = pod.state === 'exited' ? `exited ${formatDuration(age)} ago` : `no pod record and no file written for ${formatDuration(age)}`;
+    evictPod(pod, 'age', `${words} (max age ${formatDuration(policy.maxAgeMs)})`, false);
   }
   // 2a. Whole exited pods, oldest first.
   for (const pod of exited) {
@@ -194,21 +203,28 @@ export function planRetention(input: PlanInput): RetentionPlan {
     if (gonePods.has(pod)) continue;
     evictPod(pod, r, `${pressureWords(r)}: oldest exited pod (ended ${formatDuration(now - endOf(pod))} ago)`, false);
   }
-  // 2b. Rotated files of running pods, oldest first.
+  // 2b. Rotated files of running (and idle) pods, oldest first.
   const rotated: Item[] = [];
   if (pressure()) {
-    for (const pod of pods) if (pod.state === 'running') for (const it of items(pod)) if (!it.f.live) rotated.push(it);
+    for (const pod of pods) if (pod.state !== 'exited' && !gonePods.has(pod)) for (const it of items(pod)) if (!it.f.live) rotated.push(it);
     rotated.sort((a, b) => a.f.mtimeMs - b.f.mtimeMs || (a.f.path < b.f.path ? -1 : 1));
     for (const it of rotated) {
       const r = pressure();
       if (!r) break;
       if (it.gone || held(it) > 0) continue;
-      takeFile(it, r, 0, `${pressureWords(r)}: rotated file of a running pod (written ${formatDuration(now - it.f.mtimeMs)} ago)`);
+      takeFile(it, r, 0, `${pressureWords(r)}: rotated file of ${it.pod.state === 'idle' ? 'an idle' : 'a running'} pod (written ${formatDuration(now - it.f.mtimeMs)} ago)`);
     }
+  }
+  // 2c. Whole idle pods (no record, nothing written lately), oldest first.
+  for (const pod of idle) {
+    const r = pressure();
+    if (!r) break;
+    if (gonePods.has(pod)) continue;
+    evictPod(pod, r, `${pressureWords(r)}: idle pod without a record (no file written for ${formatDuration(now - endOf(pod))})`, false);
   }
   // 3. Below the floor only: unshipped priority data, exited pods first, then rotated files of running pods.
   if (belowFloor()) {
-    for (const pod of exited) {
+    for (const pod of [...exited, ...idle]) {
       if (!belowFloor()) break;
       if (gonePods.has(pod)) continue;
       evictPod(pod, 'floor', `${pressureWords('floor')}: oldest exited pod, although not fully shipped`, true);
@@ -217,7 +233,7 @@ export function planRetention(input: PlanInput): RetentionPlan {
       if (!belowFloor()) break;
       if (it.gone) continue;
       const u = held(it);
-      takeFile(it, 'floor', u, `${pressureWords('floor')}: rotated file of a running pod, although ${formatBytes(u)} are not yet shipped`);
+      takeFile(it, 'floor', u, `${pressureWords('floor')}: rotated file of ${it.pod.state === 'idle' ? 'an idle' : 'a running'} pod, although ${formatBytes(u)} are not yet shipped`);
     }
   }
 
@@ -227,9 +243,9 @@ export function planRetention(input: PlanInput): RetentionPlan {
   for (const pod of pods) {
     if (gonePods.has(pod)) continue;
     keptPods++;
-    const end = pod.state === 'exited' ? endOf(pod) : pod.lastActivityMs;
+    const end = pod.state === 'running' ? pod.lastActivityMs : endOf(pod);
     if (oldestKeptMs === undefined || end < oldestKeptMs) oldestKeptMs = end;
-    if (overBefore) for (const it of items(pod)) if ((pod.state === 'exited' || !it.f.live) && !it.gone) heldUnshippedBytes += held(it);
+    if (overBefore) for (const it of items(pod)) if ((pod.state !== 'running' || !it.f.live) && !it.gone) heldUnshippedBytes += held(it);
   }
   return {
     actions,

@@ -1,9 +1,10 @@
 /**
  * Whether a pod folder belongs to a running or an exited pod, for retention. With a pod record (kube unit):
  * `deleted`, `succeeded` and `failed` are exited, ending at `deletedAt` or the last container `finishedAt`;
- * anything else (running, pending, unknown) counts as running. Without a record, the rule the pod listing
- * uses (`src/http/pod-view.ts`): running when a live file changed within `runningWindowMs`, else exited,
- * ending at its last file change — so such a pod goes by age once none of its files changed for maxAge.
+ * anything else (running, pending, unknown) counts as running. Without a record: running when a live file changed
+ * within `runningWindowMs` (the pod listing's rule, `src/http/pod-view.ts`), else `idle`, ending at its last file
+ * change: it goes by age once none of its files changed for maxAge (issue 7), and under disk pressure only after
+ * the rotated files of running pods (its live file may still be open by a quiet process).
  */
 import type { KubeConfigKeys } from '../kube/config.ts';
 import type { PodRecords } from '../kube/records.ts';
@@ -12,7 +13,7 @@ import type { PodEntry } from '../store/types.ts';
 
 /** What retention knows about a pod from the cluster. */
 export interface PodLifecycle {
-  state: 'running' | 'exited';
+  state: 'running' | 'exited' | 'idle';
   /** When it ended, ms since the epoch (exited pods). */
   endedAtMs?: number;
   /** Priority pod (its unshipped bytes are protected); undefined when unknown (protected). */
@@ -43,12 +44,12 @@ export function lifecycleFromRecords(records: PodRecords,
 }
 
 /**
- * The record-less rule: running when a live file changed within `runningWindowMs` of `now`, else exited.
+ * The record-less rule: running when a live file changed within `runningWindowMs` of `now`, else idle.
  * O(files of the pod).
  */
 export function lifecycleByActivity(pod: PodEntry, now: number, runningWindowMs: number): PodLifecycle {
   for (const c of pod.containers.values()) {
     for (const f of c.files.values()) if (f.live && now - f.mtimeMs < runningWindowMs) return { state: 'running' };
   }
-  return { state: 'exited' };
+  return { state: 'idle' };
 }

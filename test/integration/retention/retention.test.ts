@@ -76,7 +76,8 @@ describe('retention over a real root', () => {
     put('done-a', 2, 'jobmanager.log', 1000, 3);
     put('done-b', 3, 'jobmanager.log', 1000, 1);
     // 5000 bytes against a 2500 budget: done-a (oldest), done-b, then taskmanager.log.2 (oldest rotated) → 2000.
-    const r = await build({ maxBytes: '2500' });
+    // done-a and done-b have pod records saying they ended (record-less, they would be idle and go after rotated files).
+    const r = await build({ maxBytes: '2500' }, { lifecycleOf: (p) => (p.name.startsWith('done') ? { state: 'exited' } : undefined) });
     const report = await r.runOnce();
     assert.deepEqual(report.evicted.map((e) => `${e.kind} ${e.path.slice(root.dir.length + 1)}`), [
       `pod jobs_done-a_${uid(2)}`, `pod jobs_done-b_${uid(3)}`, `file jobs_run_${uid(1)}/main/taskmanager.log.2`,
@@ -119,7 +120,7 @@ describe('retention over a real root', () => {
     const report = await r.runOnce();
     assert.equal(report.dryRun, true);
     assert.deepEqual(report.evicted.map((e) => [e.reason, e.status]), [['age', 'planned'], ['budget', 'planned']]);
-    assert.match(report.evicted[0]!.why, /exited 30d ago/);
+    assert.match(report.evicted[0]!.why, /no pod record and no file written for 30d/);
     assert.ok(existsSync(a) && existsSync(b));
     assert.equal(report.bytesFreed, 5010);
     assert.equal((await r.metrics.evictedBytes.get()).values.reduce((s, v) => s + v.value, 0), 0);
@@ -130,7 +131,7 @@ describe('retention over a real root', () => {
     const cli = await runRetentionDryRun({ roots: [root.dir], retention: { maxAge: '7d', maxBytes: '100' }, out, now: () => NOW,
       space: async () => ({ total: 1_000_000_000, free: 500_000_000 }) });
     assert.equal(cli.evictedCount, 2);
-    assert.match(text, /^would delete pod folder .*jobs_old_.* \(10B, age\): exited 30d ago \(max age 7d\)$/m);
+    assert.match(text, /^would delete pod folder .*jobs_old_.* \(10B, age\): no pod record and no file written for 30d \(max age 7d\)$/m);
     assert.match(text, /^would delete file .*app\.log\.1 \(4\.88Ki, budget\): root over its budget/m);
     assert.match(text, /dry run: would free .* in 2 deletions .*nothing was deleted/);
     assert.ok(existsSync(a) && existsSync(b));

@@ -14,7 +14,7 @@ function file(podPath: string, name: string, size: number, ageDays: number): Pla
 }
 
 /** A pod `name` whose files were last written `ageDays` ago. */
-function pod(name: string, state: 'running' | 'exited', ageDays: number, files: [string, number, number?][], extra: Partial<PlanPod> = {}): PlanPod {
+function pod(name: string, state: PlanPod['state'], ageDays: number, files: [string, number, number?][], extra: Partial<PlanPod> = {}): PlanPod {
   const path = `/root/ns_${name}_u`;
   const fs = files.map(([n, size, age]) => file(path, n, size, age ?? ageDays));
   return { key: `ns/${name}/u`, path, state, lastActivityMs: Math.max(...fs.map((f) => f.mtimeMs)), files: fs, ...extra };
@@ -110,6 +110,23 @@ test('nothing to do under budget and above the floor; empty root', () => {
   const e = plan({ pods: [] });
   assert.deepEqual(e.actions, []);
   assert.equal(e.oldestKeptMs, undefined);
+});
+
+test('idle pods (no record, no recent write): by age like exited ones; under pressure after rotated files of running pods', () => {
+  const pods = [
+    pod('idle-old', 'idle', 8, [['app.log', 10]]),
+    pod('idle', 'idle', 2, [['app.log', 400], ['app.log.1', 100, 3]]),
+    pod('run', 'running', 0, [['app.log', 100], ['app.log.1', 100, 1]]),
+    pod('ex', 'exited', 1, [['app.log', 100]]),
+  ];
+  const r = plan({ pods, policy: policy({ maxBytes: { bytes: 150 } }) });
+  assert.deepEqual(paths(r), ['age pod ns_idle-old_u', 'budget pod ns_ex_u', 'budget file ns_idle_u/c/app.log.1', 'budget file ns_run_u/c/app.log.1', 'budget pod ns_idle_u']);
+  assert.match(r.actions[0]!.why, /no pod record and no file written for 8d/);
+  assert.match(r.actions[2]!.why, /rotated file of an idle pod/);
+  assert.match(r.actions[4]!.why, /idle pod without a record \(no file written for 2d\)/);
+  assert.equal(r.usageAfter.rootBytes, 100);
+  const young = plan({ pods: [pods[1]!] });
+  assert.deepEqual(young.actions, []);
 });
 
 test('ties break by key, so plans are deterministic', () => {
