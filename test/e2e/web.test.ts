@@ -103,7 +103,8 @@ describe('web page end to end', { timeout: 180_000 }, () => {
   });
 
   test('opens a finished pod\'s log from the browser', async (t) => {
-    const fx = fixtures.find((f) => /manager\.log$/.test(f.f)) ?? fixtures[0];
+    // A log longer than the screen, so its end (shown on opening) must be scrolled to.
+    const fx = [...fixtures].filter((f) => /manager\.log$/.test(f.f)).sort((a, b) => b.text.length - a.text.length)[0] ?? fixtures[0];
     if (!fx) return t.skip('no Flink fixtures in fixtures/flink/root');
     const page = await newPage();
     await page.goto(`${agent.url}/#/`);
@@ -117,6 +118,12 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     assert.match(decodeURIComponent(page.url()), new RegExp(`/ns/${fx.ns}/pod/${fx.pod}/${fx.uid}/${fx.c}/`));
     await shot(page, 'finished-pod');
     await page.close();
+    // The same file opened directly (a pasted link) also lands on its last line.
+    const direct = await newPage();
+    await direct.goto(`${agent.url}/${fileHash(fx.ns, fx.pod, fx.uid, fx.c, fx.f)}`);
+    await waitRowVisible(direct, lastLine(fx.text).slice(0, 60).trim());
+    await direct.waitForURL(/end=1/);
+    await direct.close();
   });
 
   test('jumps to the end of a 200 MB file and shows its last line', async () => {

@@ -56,13 +56,14 @@ export interface ApiLine {
 
 /**
  * A window of whole lines: `startOffset` = offset of the first line, `nextOffset` = offset just past
- * the last line's newline, `size` = file size in bytes when read, `eof` = nothing after `nextOffset`.
+ * the last line's newline, `size` = file size in bytes when read (absent for `.gz` files, whose
+ * offsets count decompressed bytes), `eof` = nothing after `nextOffset`.
  */
 export interface ApiLines {
   lines: ApiLine[];
   startOffset: number;
   nextOffset: number;
-  size: number;
+  size?: number;
   eof: boolean;
 }
 

@@ -28,6 +28,14 @@ export interface WindowSource {
   tail(count: number, signal: AbortSignal): Promise<ApiLines>;
 }
 
+/**
+ * File size from a window: the server omits it for `.gz` files (their decompressed size is unknown
+ * until read through), so the furthest offset seen stands in.
+ */
+function sizeOf(w: ApiLines, known: number): number {
+  return typeof w.size === 'number' && Number.isFinite(w.size) ? w.size : Math.max(known, w.nextOffset);
+}
+
 function toLine(l: ApiLine): Line {
   return { offset: l.offset, text: l.text, truncated: !!l.truncated, level: '', cont: false, groupSize: 0, head: -1 };
 }
@@ -68,7 +76,7 @@ export class LineBlock {
     this.lines = all.map(toLine);
     this.start = all[0]?.offset ?? w.startOffset;
     this.end = w.nextOffset;
-    this.size = w.size;
+    this.size = sizeOf(w, this.size);
     this.eof = w.eof;
     this.decorate();
   }
@@ -111,7 +119,7 @@ export class LineBlock {
       .from(this.end, this.window, this.ctrl.signal)
       .then((w) => {
         if (g !== this.gen) return false;
-        this.size = w.size;
+        this.size = sizeOf(w, this.size);
         this.eof = w.eof;
         const fresh = w.lines.filter((l) => l.offset >= this.end);
         if (fresh.length === 0) return false;
@@ -137,7 +145,7 @@ export class LineBlock {
       .before(this.start, this.window, this.ctrl.signal)
       .then((w) => {
         if (g !== this.gen) return false;
-        this.size = w.size;
+        this.size = sizeOf(w, this.size);
         const fresh = w.lines.filter((l) => l.offset < this.start);
         if (fresh.length === 0) {
           if (w.lines.length === 0) this.start = 0;

@@ -17,7 +17,7 @@ export class PositionBar {
   readonly el: HTMLElement;
   private readonly spacer: HTMLElement;
   private down = false;
-  private inputAt = 0;
+  private inputAt = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly onUp = () => {
     if (this.down) this.inputAt = performance.now();

@@ -33,7 +33,7 @@ export async function seekTime(read: ReadFrom, size: number, target: string): Pr
       const t = lineTime(l.text);
       if (t !== undefined && t >= target) return l.offset;
     }
-    if (w.eof || w.lines.length === 0 || w.nextOffset <= at) return w.size;
+    if (w.eof || w.lines.length === 0 || w.nextOffset <= at) return w.size ?? w.nextOffset;
     at = w.nextOffset;
   }
   return at;

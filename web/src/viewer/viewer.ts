@@ -288,7 +288,11 @@ export class Viewer {
     this.pauseFollow();
     await this.run(async () => {
       this.setStatus(`Looking for ${t.replace('T', ' ')}…`);
-      const fileSize = size || (await linesTail(this.ref, 1)).size;
+      let fileSize = size;
+      if (!fileSize) {
+        const t1 = await linesTail(this.ref, 1);
+        fileSize = t1.size ?? t1.nextOffset;
+      }
       const off = await seekTime((o, n) => linesFrom(this.ref, o, n), fileSize, t);
       this.pane.selected = off;
       await this.load(() => this.block.jumpTo(off, 80, WINDOW));
