@@ -24,6 +24,7 @@ import { writeAtomic } from '../kube/record-store.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
 import { openSafe } from '../store/safe-open.ts';
 import { criCopyName } from './cri.ts';
+import { dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
 
 /** Options of {@link CriCopier}. */
 export interface CriCopyOptions {
@@ -366,48 +367,4 @@ export class CriCopier {
     await mkdir(join(this.#o.stateFile, '..'), { recursive: true, mode: 0o700 });
     await writeAtomic(this.#o.stateFile, JSON.stringify(data));
   }
-}
-
-/** True when the regular file at `path` starts with `head` (opened no-follow). */
-async function startsWith(path: string, root: string, head: Buffer): Promise<boolean> {
-  let f;
-  try {
-    f = await openSafe(root, path);
-  } catch {
-    return false;
-  }
-  try {
-    const buf = Buffer.alloc(head.length);
-    const { bytesRead } = await f.handle.read(buf, 0, head.length, 0);
-    return bytesRead === head.length && buf.equals(head);
-  } finally {
-    await f.handle.close().catch(() => undefined);
-  }
-}
-
-/** Names of real directories (not symlinks) in `dir`; [] when unreadable. */
-async function dirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-}
-
-/** Create `dir` (one level) if missing and insist it is a real directory, not a symlink. */
-async function realDir(dir: string): Promise<void> {
-  await mkdir(dir, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  const st = await lstat(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a real directory`);
-}
-
-/** The next K for `stdio-N.cri.log.K`: one past the largest present. */
-async function nextRotation(dir: string, n: number): Promise<number> {
-  const prefix = `${criCopyName(n)}.`;
-  let max = 0;
-  for (const name of await readdir(dir).catch(() => [])) {
-    if (!name.startsWith(prefix)) continue;
-    const k = Number(name.slice(prefix.length));
-    if (Number.isSafeInteger(k) && k > max) max = k;
-  }
-  return max + 1;
 }
