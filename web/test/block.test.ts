@@ -111,3 +111,19 @@ test('Finder steps through matches in the held block, both ways, and wraps', asy
   assert.equal(w?.wrapped, true);
   assert.equal(await fd.step('absent', 0, 1), null);
 });
+
+test('Folds: single toggles, fold all, and toggles as exceptions to fold all', async () => {
+  const { Folds } = await import('../src/viewer/folds.ts');
+  const f = new Folds();
+  assert.equal(f.has(10), false);
+  f.toggle(10);
+  assert.equal(f.has(10), true);
+  f.setAll(true);
+  assert.equal(f.has(10), true);
+  assert.equal(f.has(20), true);
+  f.toggle(20);
+  assert.equal(f.has(20), false);
+  f.setAll(false);
+  assert.equal(f.has(20), false);
+  assert.equal(f.has(10), false);
+});

@@ -8,6 +8,7 @@
  */
 import { h } from '../dom.ts';
 import type { Line, LineBlock } from './block.ts';
+import { Folds } from './folds.ts';
 import { fillRow } from './row.ts';
 import { PositionBar } from './scrollbar.ts';
 
@@ -52,11 +53,8 @@ export class LinePane {
   selected: number | null = null;
   /** Current find expression (highlighted in rows), or null. */
   findRe: RegExp | null = null;
-  /** Heads (offsets) of folded stack traces. */
-  readonly folded = new Set<number>();
-  /** Fold every stack trace (except those in `unfolded`). */
-  foldAll = false;
-  private readonly unfolded = new Set<number>();
+  /** Folded stack traces. */
+  readonly folds = new Folds();
   wrap = false;
   /** Keep the last line at the bottom edge through resizes and appends (set by {@link toBottom}). */
   stickBottom = false;
@@ -103,25 +101,14 @@ export class LinePane {
 
   /** Fold or unfold the stack trace whose first line is at `head`. */
   toggleFold(head: number): void {
-    const isFolded = this.isFolded(head);
-    if (this.foldAll) {
-      if (isFolded) this.unfolded.add(head);
-      else this.unfolded.delete(head);
-    } else if (isFolded) this.folded.delete(head);
-    else this.folded.add(head);
+    this.folds.toggle(head);
     this.changed();
   }
 
   /** Fold or unfold every stack trace. */
   setFoldAll(on: boolean): void {
-    this.foldAll = on;
-    this.folded.clear();
-    this.unfolded.clear();
+    this.folds.setAll(on);
     this.changed();
-  }
-
-  private isFolded(head: number): boolean {
-    return this.foldAll ? !this.unfolded.has(head) : this.folded.has(head);
   }
 
   /** Height of the viewport in px. */
@@ -139,7 +126,7 @@ export class LinePane {
     const rows: number[] = [];
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
-      if (l.head >= 0 && this.isFolded(l.head)) continue;
+      if (l.head >= 0 && this.folds.has(l.head)) continue;
       rows.push(i);
     }
     this.rows = rows;
@@ -214,6 +201,22 @@ export class LinePane {
     this.topPx = 0;
     this.clamp();
     this.schedule();
+  }
+
+  /** True when the line starting at `offset` is (at least partly) on screen. */
+  onScreen(offset: number): boolean {
+    const rows = this.ensureRows();
+    const lines = this.block.lines;
+    const i = this.rowOf(offset);
+    if (lines[rows[i] ?? -1]?.offset !== offset) return false;
+    const top = this.rowOf(this.topOffset);
+    if (i < top) return false;
+    let y = -this.topPx;
+    for (let r = top; r < i; r++) {
+      y += this.heightOf(r);
+      if (y >= this.height) return false;
+    }
+    return true;
   }
 
   /** True when `offset` lies in the block with at least `margin` lines either side (or the file edge). */
@@ -299,7 +302,7 @@ export class LinePane {
         continue;
       }
       el.hidden = false;
-      fillRow(el, line, { folded: line.groupSize > 0 && this.isFolded(line.offset), selected: this.selected === line.offset, findRe: this.findRe, href: this.ev.linkFor(line.offset) });
+      fillRow(el, line, { folded: line.groupSize > 0 && this.folds.has(line.offset), selected: this.selected === line.offset, findRe: this.findRe, href: this.ev.linkFor(line.offset) });
     }
     this.canvas.style.transform = `translateY(${-this.topPx}px)`;
     if (this.wrap) {

@@ -344,7 +344,7 @@ export class Viewer {
   }
 
   private toggleFoldAll(): void {
-    const on = !this.pane.foldAll;
+    const on = !this.pane.folds.all;
     this.pane.setFoldAll(on);
     setPressed(this.foldBtn, on);
   }
@@ -400,7 +400,8 @@ export class Viewer {
   /** The route naming what is on screen now. */
   currentRoute(): FileRoute {
     const r: FileRoute = { kind: 'file', ref: this.ref };
-    if (this.pane.selected !== null) r.offset = this.pane.selected;
+    // The highlighted line names the view while it is on screen; once scrolled away, the position does.
+    if (this.pane.selected !== null && this.pane.onScreen(this.pane.selected)) r.offset = this.pane.selected;
     else if (this.follow.following) r.follow = true;
     else if (this.block.lines.length && !this.pane.atBottom()) r.top = this.pane.topOffset;
     else r.end = true;
