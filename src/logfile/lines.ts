@@ -46,8 +46,9 @@ export interface ReadLinesResult {
 export async function alignToLineStart(file: SafeFile, offset: number, size: number): Promise<number> {
   if (offset === 0 || offset >= size) return Math.min(offset, size);
   let pos = offset - 1;
+  const scratch = Buffer.allocUnsafe(READ_BLOCK_BYTES);
   while (pos < size) {
-    const block = await readAt(file, pos, Math.min(READ_BLOCK_BYTES, size - pos));
+    const block = await readAt(file, pos, Math.min(READ_BLOCK_BYTES, size - pos), scratch);
     if (block.length === 0) return size;
     const nl = block.indexOf(10);
     if (nl >= 0) return pos + nl + 1;
@@ -86,8 +87,9 @@ export async function readLines(file: SafeFile, fromOffset: number, opts: ReadLi
   let total = 0;
   let done = false;
   let pos = start;
+  const scratch = Buffer.allocUnsafe(READ_BLOCK_BYTES); // the splitter copies what it keeps
   while (!done && pos < size) {
-    const block = await readAt(file, pos, Math.min(READ_BLOCK_BYTES, size - pos));
+    const block = await readAt(file, pos, Math.min(READ_BLOCK_BYTES, size - pos), scratch);
     if (block.length === 0) break;
     splitter.push(block, (line) => {
       lines.push(line);

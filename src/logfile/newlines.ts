@@ -135,13 +135,14 @@ function countWithIndexOf(buf: Buffer, start: number, end: number): number {
 let simdWorks: boolean | undefined;
 
 /**
- * A buffer of at least `capacity` bytes with a fast newline counter. Each call makes its own
+ * A buffer of at least `capacity` bytes with a fast newline counter, and when `withFold` a second
+ * one for ASCII-folded copies. Each call makes its own
  * WebAssembly memory (so concurrent searches never share one); the memory is freed with the
  * returned object.
  */
-export function createScanBuffer(capacity: number): ScanBuffer {
+export function createScanBuffer(capacity: number, withFold = true): ScanBuffer {
   const half = Math.ceil(capacity / WASM_PAGE) * WASM_PAGE;
-  const pages = (2 * half) / WASM_PAGE + 1;
+  const pages = ((withFold ? 2 : 1) * half) / WASM_PAGE + 1;
   if (simdWorks !== false) {
     try {
       const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(pages)));
@@ -149,13 +150,16 @@ export function createScanBuffer(capacity: number): ScanBuffer {
       const count = inst.exports['count'] as (p: number, e: number) => number;
       const lower = inst.exports['lower'] as (src: number, dst: number, len: number) => void;
       const buf = Buffer.from(mem.buffer, 0, capacity);
-      const folded = Buffer.from(mem.buffer, half, capacity);
+      const folded = withFold ? Buffer.from(mem.buffer, half, capacity) : Buffer.alloc(0);
       simdWorks = true;
       return {
         buf,
         folded,
         count: (s, e) => (e > s ? count(s, e) : 0),
-        lower: (s, e) => (e > s ? lower(s, half + s, e - s) : undefined),
+        lower: (s, e) => {
+          if (!withFold) throw new Error('scan buffer made without a folded copy');
+          if (e > s) lower(s, half + s, e - s);
+        },
         simd: true,
       };
     } catch {
@@ -163,6 +167,6 @@ export function createScanBuffer(capacity: number): ScanBuffer {
     }
   }
   const buf = Buffer.allocUnsafe(capacity);
-  const folded = Buffer.allocUnsafe(capacity);
+  const folded = Buffer.allocUnsafe(withFold ? capacity : 0);
   return { buf, folded, count: (s, e) => countWithIndexOf(buf, s, e), lower: (s, e) => lowerWithLoop(buf, folded, s, e), simd: false };
 }

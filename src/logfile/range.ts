@@ -15,17 +15,18 @@ export async function currentSize(file: SafeFile): Promise<number> {
 
 /**
  * Read exactly up to `length` bytes at `position` (fewer only at end of file).
- * @returns a buffer of the bytes read (its length tells how many)
+ * @param into optional scratch buffer to read into (reused by loops to avoid garbage)
+ * @returns a buffer (or a view of `into`) holding the bytes read; its length tells how many
  */
-export async function readAt(file: SafeFile, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+export async function readAt(file: SafeFile, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const buf = into && into.length >= length ? into : Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await file.handle.read(buf, got, length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }
-  return got === length ? buf : buf.subarray(0, got);
+  return got === buf.length ? buf : buf.subarray(0, got);
 }
 
 /**

@@ -104,8 +104,9 @@ function streamSource(stream: Readable): ByteSource {
 /**
  * Search one file line by line, streaming matches to `onMatch` as they are found.
  *
- * Reads 4 MiB (1 MiB for a DFA-only regex) at a time into one reused buffer (memory: twice that
- * plus `maxLineBytes`), awaiting between reads so the agent is never starved. Candidate lines
+ * Reads 4 MiB (1 MiB for a DFA-only regex) at a time into two alternating buffers (the next read
+ * runs while the current chunk is searched; memory about 4 × (chunk + maxLineBytes)), awaiting
+ * between chunks so the agent is never starved. Candidate lines
  * come from `Buffer#indexOf` of the matcher's needles (see {@link Matcher}); line numbers from a
  * SIMD newline count of the bytes between matches. A regex with no required literal is run by
  * the RE2 DFA over the decoded chunk, then over halves of it down to single lines, so chunks
@@ -130,7 +131,7 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const chunk = matcher.needles ? LITERAL_CHUNK : REGEX_CHUNK;
-  const sb = createScanBuffer(chunk + maxLine + 16);
+  const sb = createScanBuffer(2 * (chunk + maxLine) + 16, matcher.fold);
   const scanner = new Scanner(sb, matcher, opts, maxLine);
   let stoppedBy: StopReason | undefined;
   let scanned = 0;
@@ -147,7 +148,7 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
 
 /** The chunk loop and per-region matchers behind {@link searchFile}. */
 class Scanner {
-  private base = 0; // file offset of buf[0]
+  private base = 0; // file offset of buf[0] for the half being searched (may be negative)
   private lineNo = 1; // number of the line starting at the current count position
   private counted = 0; // buffer index up to which newlines are counted into lineNo
   private stopped = false;
@@ -173,58 +174,85 @@ class Scanner {
     return undefined;
   }
 
+  /**
+   * The chunk loop, double-buffered: two halves of `maxLine + chunk` bytes; while one is searched
+   * the next read fills the other. An unfinished last line (≤ maxLine bytes) is copied in front of
+   * the next half's data area, so every region searched holds whole lines.
+   */
   async run(src: ByteSource, chunk: number, onRead: (n: number) => void): Promise<StopReason | undefined> {
     const buf = this.sb.buf;
-    let carry = 0;
+    const max = this.maxLine;
+    const half = max + chunk;
+    let k = 0; // the half being searched
+    let carry = 0; // bytes of an unfinished line placed just before half k's data area
+    let fileOff = 0; // file offset of the first carried byte (of the data when carry is 0)
     let skipping = false; // inside a line too long for the buffer, already handled
-    for (;;) {
-      const why = this.stopReason();
-      if (why) return why;
-      const n = await src.read(buf, carry, chunk);
-      onRead(n);
-      if (this.base === 0 && carry === 0 && !skipping && !this.opts.allowBinary && isBinary(buf.subarray(0, Math.min(n, BINARY_SAMPLE_BYTES)))) {
-        throw new PodlogError('PODLOG_E_BINARY', 'the file looks binary (NUL bytes or control characters in its first 8 KiB); not searched');
-      }
-      if (n === 0) {
-        if (carry > 0 && !skipping) this.region(0, carry, true);
-        return this.stopped ? 'limit' : undefined;
-      }
-      const total = carry + n;
-      let start = 0;
-      if (skipping) {
-        const nl = buf.indexOf(10, 0);
-        if (nl < 0 || nl >= total) {
-          this.base += total;
+    let first = true;
+    let pending: Promise<number> | undefined = src.read(buf, max, chunk);
+    try {
+      for (;;) {
+        const why = this.stopReason();
+        if (why) return why;
+        const n = await pending!;
+        pending = undefined;
+        onRead(n);
+        const dataAt = k * half + max;
+        if (first) {
+          first = false;
+          if (!this.opts.allowBinary && isBinary(buf.subarray(dataAt, dataAt + Math.min(n, BINARY_SAMPLE_BYTES)))) {
+            throw new PodlogError('PODLOG_E_BINARY', 'the file looks binary (NUL bytes or control characters in its first 8 KiB); not searched');
+          }
+        }
+        const s0 = dataAt - carry;
+        this.base = fileOff - s0;
+        if (n === 0) {
+          if (carry > 0 && !skipping) this.region(s0, dataAt, true);
+          return this.stopped ? 'limit' : undefined;
+        }
+        pending = src.read(buf, (1 - k) * half + max, chunk); // read ahead into the other half
+        const end = dataAt + n;
+        let start = s0;
+        if (skipping) {
+          const nl = buf.indexOf(10, s0);
+          if (nl < 0 || nl >= end) {
+            fileOff += end - s0;
+            carry = 0;
+            k = 1 - k;
+            continue;
+          }
+          skipping = false;
+          this.lineNo++;
+          start = nl + 1;
+        }
+        this.counted = start;
+        const lastNl = buf.lastIndexOf(10, end - 1);
+        let restStart = start;
+        if (lastNl >= start) {
+          this.region(start, lastNl + 1, false);
+          if (this.stopped) return 'limit';
+          this.lineNo += this.sb.count(this.counted, lastNl + 1);
+          restStart = lastNl + 1;
+        }
+        const rest = end - restStart;
+        if (rest > max) {
+          // a line longer than the buffer can hold: search its head, skip the rest
+          this.counted = restStart;
+          this.region(restStart, restStart + max, true, true);
+          if (this.stopped) return 'limit';
+          skipping = true;
+          fileOff += end - s0;
           carry = 0;
+          k = 1 - k;
           continue;
         }
-        skipping = false;
-        this.lineNo++;
-        start = nl + 1;
+        const nextData = (1 - k) * half + max;
+        buf.copy(buf, nextData - rest, restStart, end);
+        fileOff += restStart - s0;
+        carry = rest;
+        k = 1 - k;
       }
-      this.counted = start;
-      const lastNl = buf.lastIndexOf(10, total - 1);
-      let restStart = start;
-      if (lastNl >= start) {
-        this.region(start, lastNl + 1, false);
-        if (this.stopped) return 'limit';
-        this.lineNo += this.sb.count(this.counted, lastNl + 1);
-        restStart = lastNl + 1;
-      }
-      const rest = total - restStart;
-      if (rest > this.maxLine) {
-        // a line longer than the buffer can hold: search its head, skip the rest
-        this.counted = restStart;
-        this.region(restStart, restStart + this.maxLine, true, true);
-        if (this.stopped) return 'limit';
-        skipping = true;
-        this.base += total;
-        carry = 0;
-        continue;
-      }
-      buf.copy(buf, 0, restStart, total);
-      this.base += restStart;
-      carry = rest;
+    } finally {
+      if (pending) await pending.catch(() => 0); // never leave a read running into our buffer
     }
   }
 

@@ -63,9 +63,11 @@ export async function tailLines(file: SafeFile, n: number, opts: TailOptions = {
   let keeping = true;
   let lastByte = -1;
   let pos = end;
+  const scratch = Buffer.allocUnsafe(READ_BLOCK_BYTES); // used once blocks are no longer kept
   while (pos > 0 && starts.length < n) {
     const bs = Math.max(0, pos - READ_BLOCK_BYTES);
-    const block = await readAt(file, bs, pos - bs);
+    keeping &&= end - bs <= KEEP_CAP_BYTES;
+    const block = await readAt(file, bs, pos - bs, keeping ? undefined : scratch);
     if (block.length !== pos - bs) throw new PodlogError('PODLOG_E_GONE', `${file.path} shrank while being read`);
     if (lastByte < 0) lastByte = block[block.length - 1]!;
     // a newline at end-1 terminates the last line; it does not start another one
@@ -76,11 +78,9 @@ export async function tailLines(file: SafeFile, n: number, opts: TailOptions = {
       starts.push(bs + nl + 1);
       i = nl - 1;
     }
-    if (keeping && end - bs <= KEEP_CAP_BYTES) {
+    if (keeping) {
       blocks.push(block);
       keptStart = bs;
-    } else {
-      keeping = false;
     }
     pos = bs;
   }

@@ -123,3 +123,23 @@ test('readRange streams bounded ranges and checks bounds', async () => {
   await assert.rejects(readRange(f, 10, 5), { code: 'PODLOG_E_BAD_PARAM' });
   await assert.rejects(readRange(f, -1, 5), { code: 'PODLOG_E_BAD_PARAM' });
 });
+
+test('a file truncated while a range is streamed ends the stream early, without error', async () => {
+  const content = numbered(100_000);
+  const f = await root.file('shrink.log', content);
+  const { truncate } = await import('node:fs/promises');
+  const stream = await readRange(f, 0, content.length);
+  let got = 0;
+  let truncated = false;
+  for await (const chunk of stream) {
+    got += (chunk as Buffer).length;
+    if (!truncated) {
+      truncated = true;
+      await truncate(root.path('shrink.log'), 100_000);
+    }
+  }
+  assert.ok(got <= 100_000 + 2 * 65536, `read ${got} bytes after truncation to 100000`);
+  // line views after the truncation see the new size
+  const t = await tailLines(f, 1);
+  assert.equal(t.endOffset, 100_000);
+});
