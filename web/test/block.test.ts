@@ -89,7 +89,7 @@ test('LineBlock.jumpTo a line start holds lines above and below; a newer jump wi
 
 test('seekTime bisects to the first line at or after a time', async () => {
   const f = memFile(200_000);
-  const size = (await f.src.tail(1, new AbortController().signal)).size;
+  const size = (await f.src.tail(1, new AbortController().signal)).size ?? 0;
   const read = (o: number, n: number) => f.src.from(o, n, new AbortController().signal);
   const off = await seekTime(read, size, '2025-01-01T10:00:00.000');
   // 10:00:00 = second 36000; line 36000 is a timestamped line (36000 % 10 = 0).
