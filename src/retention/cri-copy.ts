@@ -96,6 +96,7 @@ export class CriCopier {
   #syncing: Promise<void> | undefined;
   #dirty = false;
   #loaded = false;
+  #stopping: Promise<void> | undefined;
 
   constructor(o: CriCopyOptions) {
     this.#o = o;
@@ -104,26 +105,30 @@ export class CriCopier {
   /** Load offsets, copy once, then poll every `pollMs` until `signal` aborts (then drain and close). */
   async start(signal: AbortSignal): Promise<void> {
     await this.syncOnce();
-    if (signal.aborted) return this.stop();
+    if (signal.aborted || this.#stopping) return this.stop();
     this.#timer = setInterval(() => void this.syncOnce().catch((err) => this.#o.logger.warn({ err: String(err) }, 'cri copy failed')), this.#o.pollMs);
     this.#timer.unref();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
-  /** Stop polling, close open files and save offsets. */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#syncing;
-    for (const s of this.#streams.values()) this.#remember(s);
-    for (const s of this.#streams.values()) await s.fh?.close().catch(() => undefined);
-    this.#streams.clear();
-    this.#dirty = true;
-    await this.#save();
+  /** Stop polling, close open files and save offsets. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      await this.#syncing?.catch(() => undefined);
+      for (const s of this.#streams.values()) this.#remember(s);
+      for (const s of this.#streams.values()) await s.fh?.close().catch(() => undefined);
+      this.#streams.clear();
+      this.#dirty = true;
+      await this.#save();
+    })();
+    return this.#stopping;
   }
 
   /** Copy everything new now (concurrent calls share one run); loads the saved offsets first time. */
   syncOnce(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
     this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined));
     return this.#syncing;
   }

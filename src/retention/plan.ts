@@ -45,7 +45,7 @@ export interface PlanPod {
   state: 'running' | 'exited' | 'idle';
   /** Latest file mtime, ms since the epoch. */
   lastActivityMs: number;
-  /** When the pod ended (record `deletedAt` or last container `finishedAt`), ms; the later of this and lastActivityMs counts. */
+  /** When the pod ended (record `deletedAt` or last container `finishedAt`), ms; when absent, lastActivityMs counts. */
   endedAtMs?: number;
   /** False when the pod is known not to be a priority pod; its unshipped bytes are then not protected. */
   priority?: boolean;
@@ -125,7 +125,8 @@ interface Item {
   gone: boolean;
 }
 
-const endOf = (p: PlanPod): number => Math.max(p.lastActivityMs, p.endedAtMs ?? 0);
+/** When a pod ended: the record's time when known (file times can be later: copies, touches), else its last file change. */
+const endOf = (p: PlanPod): number => p.endedAtMs ?? p.lastActivityMs;
 const byEnd = (a: PlanPod, b: PlanPod): number => endOf(a) - endOf(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**

@@ -33,13 +33,15 @@ test('age: an exited pod older than maxAge goes, a young one and a running one s
       pod('old', 'exited', 8, [['app.log', 100]]),
       pod('young', 'exited', 6, [['app.log', 100]]),
       pod('quiet', 'running', 30, [['app.log', 100]]),
-      pod('ended', 'exited', 1, [['app.log', 100]], { endedAtMs: NOW - 8 * DAY }), // activity after the end: later time counts
+      pod('ended', 'exited', 1, [['app.log', 100]], { endedAtMs: NOW - 8 * DAY }), // the record's end time wins over file times
+      pod('just-ended', 'exited', 9, [['app.log', 100]], { endedAtMs: NOW - 1 * DAY }),
     ],
   });
-  assert.deepEqual(paths(r), ['age pod ns_old_u']);
-  assert.match(r.actions[0]!.why, /exited 8d ago \(max age 7d\)/);
+  assert.deepEqual(paths(r), ['age pod ns_ended_u', 'age pod ns_old_u']);
+  assert.match(r.actions[1]!.why, /exited 8d ago \(max age 7d\)/);
   assert.equal(r.keptPods, 3);
   assert.equal(r.oldestKeptMs, NOW - 30 * DAY);
+  assert.match(r.actions[0]!.why, /exited 8d ago/);
   assert.equal(r.overBefore, false);
 });
 

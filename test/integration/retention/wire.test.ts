@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import { kubeDefaults } from '../../../src/kube/config.ts';
+import type { PodRecord, PodRecords } from '../../../src/kube/records.ts';
+import { retentionDefaults } from '../../../src/retention/config.ts';
+import { startRetention } from '../../../src/retention/wire.ts';
+import { Catalog } from '../../../src/store/catalog.ts';
+import { uid } from '../../helpers/root.ts';
+import { waitFor } from '../../helpers/wait.ts';
+
+test('startRetention: records give lifecycles and expire with their logs; CRI copies land in the root; GET /node', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'podlog-wire-'));
+  const root = join(base, 'root');
+  const kubelet = join(base, 'pods');
+  const ctl = new AbortController();
+  const logger = pino({ level: 'silent' });
+  // A pod deleted 10 days ago (its record says so), whose files were written 1 day ago.
+  const done = join(root, `jobs_done_${uid(1)}`, 'main');
+  mkdirSync(done, { recursive: true });
+  writeFileSync(join(done, 'app.log'), 'bye\n');
+  const t = (Date.now() - 86_400_000) / 1000;
+  utimesSync(join(done, 'app.log'), t, t);
+  const rec: PodRecord = { version: 1, kind: 'Pod', namespace: 'jobs', name: 'done', uid: uid(1), scope: 'node', firstSeen: '2026-01-01T00:00:00Z',
+    lastSeen: new Date(Date.now() - 10 * 86_400_000).toISOString(), deletedAt: new Date(Date.now() - 10 * 86_400_000).toISOString(), events: [] };
+  const store = new Map([[uid(1), rec]]);
+  const records: PodRecords & { remove(uid: string): void } = {
+    get: (_ns, _n, u) => (u ? store.get(u) : undefined), list: () => [...store.values()], onChange: () => () => undefined, remove: (u) => void store.delete(u),
+  };
+  // A crashed init container's stdout at the kubelet.
+  const k = join(kubelet, `batch_init-crash_${uid(2)}`, 'init');
+  mkdirSync(k, { recursive: true });
+  writeFileSync(join(k, '0.log'), '2026-11-20T10:00:00.000000001Z stderr F panic: boom\n');
+
+  const catalog = new Catalog({ roots: [root], logger, usePolling: true });
+  await catalog.start(ctl.signal);
+  const unit = startRetention({
+    catalog, roots: catalog.roots, logger, registry: new Registry(), records, signal: ctl.signal,
+    config: { retention: retentionDefaults({ kubeletPodsDir: kubelet, criPollMs: 3_600_000 }), runningWindowMs: 300_000, stateDir: join(base, 'state'), nodeName: 'n1', kube: kubeDefaults() },
+  });
+  try {
+    await waitFor(() => unit.retention.lastRun(), { what: 'first pass' });
+    assert.ok(!existsSync(join(root, `jobs_done_${uid(1)}`)), 'deleted 10 days ago by its record: gone by age');
+    assert.equal(store.size, 0, 'its record expired with it');
+    const copy = join(root, `batch_init-crash_${uid(2)}`, 'init', 'stdio-0.cri.log');
+    await waitFor(() => existsSync(copy) && readFileSync(copy, 'utf8').includes('boom'), { what: 'CRI copy' });
+    await catalog.rescan();
+    const app = express().use('/api/v1', unit.router);
+    const node = await request(app).get('/api/v1/node').expect(200);
+    assert.equal(node.body.node, 'n1');
+    assert.equal(node.body.budget.criCopy, true);
+    assert.deepEqual(node.body.pods, { total: 1, running: 1, exited: 0 });
+    assert.equal(node.body.lastRun.reasons.age, 4);
+  } finally {
+    ctl.abort();
+    await unit.stop();
+    await catalog.stop();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
