@@ -127,3 +127,31 @@ test('Folds: single toggles, fold all, and toggles as exceptions to fold all', a
   assert.equal(f.has(20), false);
   assert.equal(f.has(10), false);
 });
+
+test('LineBlock stays within its character budget with very long lines, keeping one window', async () => {
+  const long = 'x'.repeat(100_000);
+  const n = 300;
+  const size = n * (long.length + 1);
+  const win = (from: number, to: number): ApiLines => ({
+    lines: Array.from({ length: Math.max(0, to - from) }, (_, k) => ({ offset: (from + k) * (long.length + 1), text: long })),
+    startOffset: from * (long.length + 1),
+    nextOffset: Math.min(to, n) * (long.length + 1),
+    size,
+    eof: to >= n,
+  });
+  const idx = (off: number) => Math.ceil(off / (long.length + 1));
+  const src: WindowSource = {
+    from: async (off, count) => win(idx(off), Math.min(n, idx(off) + count)),
+    before: async (off, count) => win(Math.max(0, idx(off) - count), idx(off)),
+    tail: async (count) => win(n - count, n),
+  };
+  const b = new LineBlock(src, 6000, 20, 3_000_000);
+  await b.jumpTo(0, 0);
+  while (!b.eof) {
+    await b.extendDown();
+    const chars = b.lines.reduce((a, l) => a + l.text.length, 0);
+    assert.ok(chars <= 3_000_000 || b.lines.length <= 20, `held ${chars} chars in ${b.lines.length} lines`);
+    assert.equal(b.start, b.lines[0]!.offset);
+  }
+  assert.equal(b.lines[b.lines.length - 1]!.offset, (n - 1) * (long.length + 1));
+});

@@ -57,7 +57,12 @@ export class LineBlock {
   private loadingDown: Promise<boolean> | null = null;
   private ctrl = new AbortController();
 
-  constructor(private readonly src: WindowSource, readonly maxLines = 6000, readonly window = 400) {}
+  /**
+   * @param maxLines most lines held
+   * @param window lines per fetch
+   * @param maxChars most characters held (UTF-16 code units, ~2 bytes each), at least one window kept
+   */
+  constructor(private readonly src: WindowSource, readonly maxLines = 6000, readonly window = 400, readonly maxChars = 8_000_000) {}
 
   /** True when the first line of the file is held. */
   get atStart(): boolean {
@@ -196,13 +201,23 @@ export class LineBlock {
 
   /** Drop lines from one end so at most `maxLines` remain. */
   private trim(from: 'top' | 'bottom'): void {
-    const extra = this.lines.length - this.maxLines;
+    // Bounded by lines and by characters (a line may be up to 1 MiB): over the character budget,
+    // drop lines from the far end but keep at least one window.
+    let extra = Math.max(0, this.lines.length - this.maxLines);
+    let chars = 0;
+    for (const l of this.lines) chars += l.text.length;
+    const n = this.lines.length;
+    while (chars > this.maxChars && n - extra > this.window) {
+      const l = this.lines[from === 'top' ? extra : n - 1 - extra]!;
+      chars -= l.text.length;
+      extra++;
+    }
     if (extra <= 0) return;
     if (from === 'top') {
       this.lines.splice(0, extra);
       this.start = this.lines[0]!.offset;
     } else {
-      const cut = this.lines.splice(this.maxLines, extra);
+      const cut = this.lines.splice(n - extra, extra);
       this.end = cut[0]!.offset;
       this.eof = false;
     }

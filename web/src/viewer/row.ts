@@ -6,6 +6,9 @@
 import { h } from '../dom.ts';
 import type { Line } from './block.ts';
 
+/** Characters of one line drawn (a line may be up to 1 MiB); the rest is named, not drawn. */
+export const MAX_SHOWN_CHARS = 10_000;
+
 /** How a line is to be shown. */
 export interface RowState {
   folded: boolean;
@@ -31,8 +34,10 @@ export function fillRow(el: HTMLElement, l: Line, s: RowState): void {
     );
   }
   const text = h('span', { class: 'text' });
-  markText(text, l.text, s.findRe);
+  const long = l.text.length > MAX_SHOWN_CHARS;
+  markText(text, long ? l.text.slice(0, MAX_SHOWN_CHARS) : l.text, s.findRe);
   el.appendChild(text);
+  if (long) el.appendChild(h('span', { class: 'trunc', text: ` … ${(l.text.length - MAX_SHOWN_CHARS).toLocaleString()} more characters (Download has the whole line)` }));
   if (l.truncated) el.appendChild(h('span', { class: 'trunc', text: ' [line truncated]' }));
   if (s.folded) el.appendChild(h('span', { class: 'more', text: ` … ${l.groupSize} more lines` }));
 }
