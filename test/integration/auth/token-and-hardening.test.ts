@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { tokenDigest } from '../../../src/auth/token-file.ts';
 import { uid } from '../../helpers/agent.ts';
 import { startAgents } from '../cluster/agents.ts';
@@ -123,6 +125,50 @@ describe('hardening', () => {
       req.end();
     });
     assert.equal(status, 400);
+  });
+});
+
+describe('the agent\'s own log', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
+  let env: Awaited<ReturnType<typeof startAgents>>;
+  before(async () => {
+    writeFileSync(join(tokenDir, 'tokens.yaml'), `tokens:\n  - {token: "${ALICE}", user: alice, namespaces: [team-a]}\n`);
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    env = await startAgents([{
+      node: 'node-a',
+      auth: { mode: 'token', tokenFile: join(tokenDir, 'tokens.yaml') },
+      files: (root) => root.file('team-a', 'web-1', uid(1), 'main', 'app.log', 'TOP-SECRET-LOG-CONTENT\n'),
+    }], undefined, { clustered: false, logger: pino({ level: 'info' }, sink) });
+  });
+  after(async () => {
+    await env.close();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  test('one structured line per request with its id, user and status; never log content, search text or tokens', async () => {
+    const base = env.agents[0]!.url;
+    const h = { authorization: `Bearer ${ALICE}`, 'x-request-id': 'trace-42' };
+    assert.equal(await (await fetch(`${base}/api/v1/namespaces/team-a/pods/web-1/containers/main/files/app.log`, { headers: h })).text(), 'TOP-SECRET-LOG-CONTENT\n');
+    await (await fetch(`${base}/api/v1/search?q=TOP-SECRET&namespace=team-a`, { headers: h })).text();
+    await (await fetch(`${base}/api/v1/pods`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).text();
+    const access = lines.filter((l) => l.req);
+    assert.equal(access.length, 3);
+    const first = access[0] as { req: { id: string; method: string; url: string }; res: { statusCode: number }; user: string; responseTime: number };
+    assert.equal(first.req.id, 'trace-42');
+    assert.equal(first.res.statusCode, 200);
+    assert.equal(first.user, 'alice');
+    assert.equal(typeof first.responseTime, 'number');
+    const all = JSON.stringify(lines);
+    assert.doesNotMatch(all, /TOP-SECRET/);
+    assert.doesNotMatch(all, new RegExp(ALICE));
+    assert.doesNotMatch(all, /wrong-token/);
+    assert.doesNotMatch(all, /authorization/i);
   });
 });
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { AuthSchema } from '../../../src/auth/config.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createAuthGate } from '../../../src/auth/middleware.ts';
@@ -91,7 +91,7 @@ async function listen(server: Server): Promise<string> {
  * Start agents that know each other (`cluster.peers` = every agent as `node=url`, itself included).
  * With `fake`, mode kubernetes agents review tokens there and find live pods' nodes there.
  */
-export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean } = {}) {
+export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean; logger?: Logger } = {}) {
   const saDir = mkdtempSync(join(tmpdir(), 'podlog-sa-'));
   const saFile = join(saDir, 'token');
   writeFileSync(saFile, AGENT_SA_TOKEN + '\n');
@@ -99,7 +99,7 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
   const urls = await Promise.all(servers.map(listen));
   const peers = specs.map((s, i) => `${s.node}=${urls[i]}`);
   const kc = fake ? kubeConfigFor(fake) : undefined;
-  const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
   const agents: TestAgent[] = [];
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
