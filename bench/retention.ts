@@ -1,7 +1,7 @@
 /**
  * Benchmark: one retention pass over a root of 100,000 files (2,000 pods × 50 tiny files: one live file and
  * 49 rotated ones; half the pods exited, 1% of files with unshipped bytes). Measured in one process:
- * - the planning pass as a dry run (catalog → plan over all 100,000 files, nothing deleted);
+ * - the planning pass as a dry run, twice (catalog → plan over all 100,000 files, nothing deleted);
  * - a real pass that deletes what a byte budget of half the root asks for (pod folders and rotated files);
  * - peer: `du -s` over the same tree, in the same run (a plain walk that only sums sizes).
  * The catalog's own initial scan is reported apart (see bench/catalog.ts). Goal: pass ≤ 1 s, far below `du`.
@@ -72,14 +72,17 @@ export async function benchRetention(pods = 2000, files = 50): Promise<BenchRow[
     const dryMs = performance.now() - t0;
     const rss1 = process.memoryUsage().rss;
     t0 = performance.now();
+    await retention.runOnce({ dryRun: true });
+    const warmMs = performance.now() - t0;
+    t0 = performance.now();
     const real = await retention.runOnce({ dryRun: false });
     const realMs = performance.now() - t0;
     if (real.evictedCount !== dry.evictedCount) throw new Error(`real pass did ${real.evictedCount} deletions, dry run planned ${dry.evictedCount}`);
-    const kinds = real.evicted.reduce((m, e) => m.set(e.kind, (m.get(e.kind) ?? 0) + 1), new Map<string, number>());
     return [
       { name: `catalog scan (apart), ${total} files`, value: `${scanMs.toFixed(0)} ms` },
-      { name: `retention pass, dry run, ${total} files`, value: `${dryMs.toFixed(0)} ms`, peer: `du -s: ${duMs.toFixed(0)} ms`, ratio: `${(dryMs / duMs).toFixed(2)}× du's time`, goal: '≤ 1000 ms' },
-      { name: `retention pass, deleting (${kinds.get('pod') ?? 0} pod folders, ${kinds.get('file') ?? 0} files, ${real.bytesFreed} B)`, value: `${realMs.toFixed(0)} ms`, peer: `du -s: ${duMs.toFixed(0)} ms`, ratio: `${(realMs / duMs).toFixed(2)}× du's time` },
+      { name: `retention pass, dry run, ${total} files (first)`, value: `${dryMs.toFixed(0)} ms`, peer: `du -s: ${duMs.toFixed(0)} ms`, ratio: `${(dryMs / duMs).toFixed(2)}× du's time`, goal: '≤ 1000 ms' },
+      { name: `retention pass, dry run, ${total} files (second)`, value: `${warmMs.toFixed(0)} ms`, peer: `du -s: ${duMs.toFixed(0)} ms`, ratio: `${(warmMs / duMs).toFixed(2)}× du's time` },
+      { name: `retention pass, deleting ${real.evictedPods} pod folders + ${real.evictedFiles} files (${real.bytesFreed} B)`, value: `${realMs.toFixed(0)} ms`, peer: `du -s: ${duMs.toFixed(0)} ms`, ratio: `${(realMs / duMs).toFixed(2)}× du's time` },
       { name: 'RSS after the dry-run pass (catalog included)', value: mb(rss1), peer: `before: ${mb(rss0)}` },
     ];
   } finally {

@@ -93,6 +93,9 @@ export interface RunReport {
   /** Deletions, at most {@link MAX_REPORTED} (see `evictedCount`). */
   evicted: RunEviction[];
   evictedCount: number;
+  /** Pod folders and single files among them (done, or planned in a dry run). */
+  evictedPods: number;
+  evictedFiles: number;
   /** Bytes freed (dry run: would be freed). */
   bytesFreed: number;
   /** Bytes by reason. */
@@ -210,7 +213,7 @@ export function createRetention(deps: RetentionDeps): Retention {
     const started = now();
     const t0 = performance.now();
     const report: RunReport = {
-      at: new Date(started).toISOString(), dryRun, durationMs: 0, trigger, roots: [], evicted: [], evictedCount: 0,
+      at: new Date(started).toISOString(), dryRun, durationMs: 0, trigger, roots: [], evicted: [], evictedCount: 0, evictedPods: 0, evictedFiles: 0,
       bytesFreed: 0, reasons: { age: 0, budget: 0, floor: 0 }, unshippedEvictedBytes: 0,
     };
     let oldest: number | undefined;
@@ -236,7 +239,8 @@ export function createRetention(deps: RetentionDeps): Retention {
       metrics.rootBytes.set({ root }, dryRun ? usage.rootBytes : plan.usageAfter.rootBytes);
       metrics.fsFreeBytes.set({ root }, dryRun ? usage.fsFree : plan.usageAfter.fsFree);
       if (plan.budgetBytes !== undefined) metrics.budgetBytes.set({ root }, plan.budgetBytes);
-      baseline.set(root, { free: plan.usageAfter.fsFree, bytes: plan.usageAfter.rootBytes });
+      // A dry run frees nothing: its baseline is the usage as found (a projection would look like a jump).
+      baseline.set(root, dryRun ? { free: usage.fsFree, bytes: usage.rootBytes } : { free: plan.usageAfter.fsFree, bytes: plan.usageAfter.rootBytes });
       if (plan.stillOver) {
         log.warn({ root, budgetBytes: plan.budgetBytes, floorBytes: plan.floorBytes, after: plan.usageAfter, heldUnshippedBytes: plan.heldUnshippedBytes },
           'retention: still over budget or below the free-space floor after this pass (live files of running pods and unshipped priority data are kept)');
@@ -268,6 +272,8 @@ export function createRetention(deps: RetentionDeps): Retention {
     }
     if (dryRun && report.evictedCount <= MAX_REPORTED) log.info({ path: a.path, bytes: a.bytes, reason: a.reason, why: a.why }, 'retention dry run: would delete');
     if (o.status !== 'done') return;
+    if (a.kind === 'pod') report.evictedPods++;
+    else report.evictedFiles++;
     report.bytesFreed += a.bytes;
     report.reasons[a.reason] += a.bytes;
     report.unshippedEvictedBytes += a.unshippedBytes;

@@ -86,6 +86,7 @@ describe('retention over a real root', () => {
     assert.ok(existsSync(live) && existsSync(rot1) && !existsSync(rot2));
     assert.equal(report.roots[0]!.after.rootBytes, 2000);
     assert.equal(report.bytesFreed, 3000);
+    assert.deepEqual([report.evictedPods, report.evictedFiles], [2, 1]);
     // The catalog has not caught up yet (no rescan): what was deleted does not count again.
     const again = await r.runOnce();
     assert.equal(again.evictedCount, 0);
