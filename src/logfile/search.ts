@@ -4,7 +4,7 @@ import type { SafeFile } from '../store/safe-open.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
 import { MAX_LINE_BYTES, decodeLine } from './line.ts';
 import type { Matcher } from './matcher.ts';
-import { createScanBuffer, type ScanBuffer } from './newlines.ts';
+import { createScanBuffer, type Finder, type ScanBuffer } from './newlines.ts';
 
 export { compileMatcher, MAX_QUERY_CHARS, type Matcher } from './matcher.ts';
 
@@ -154,7 +154,7 @@ class Scanner {
   private stopped = false;
   /** Needles in use; chosen among `needleChoices` on the first region. */
   private needles: readonly Buffer[] | null;
-  private chosen = false;
+  private finders: Finder[] | undefined;
   private readonly sb: ScanBuffer;
   private readonly matcher: Matcher;
   private readonly opts: SearchOptions;
@@ -269,9 +269,9 @@ class Scanner {
     const buf = this.sb.buf;
     if (fold) this.sb.lower(a, b);
     const hay = (fold ? this.sb.folded : buf).subarray(0, b);
-    if (!this.chosen) this.choose(hay, a);
-    const ns = this.needles!;
-    const next = ns.map((n) => hay.indexOf(n, a));
+    if (!this.finders) this.choose(hay, a, b);
+    const finders = this.finders!;
+    const next = finders.map((f) => f(a, b));
     for (;;) {
       let p = -1;
       for (const q of next) if (q >= 0 && (p < 0 || q < p)) p = q;
@@ -283,27 +283,34 @@ class Scanner {
         if (!this.report(Math.max(ls, a), le, headOnly)) return;
       }
       if (le >= b) return;
-      for (let i = 0; i < ns.length; i++) if (next[i]! >= 0 && next[i]! <= le) next[i] = hay.indexOf(ns[i]!, le + 1);
+      for (let i = 0; i < finders.length; i++) if (next[i]! >= 0 && next[i]! <= le) next[i] = finders[i]!(le + 1, b);
     }
   }
 
-  /** Pick the needle set with the fewest hits in `hay[a..]` (counted up to a cap). */
-  private choose(hay: Buffer, a: number): void {
-    this.chosen = true;
+  /**
+   * On the first region: pick the needle set with the fewest hits in `hay[a..b)` (counted up to a
+   * cap), and make its finders, whose SIMD filter uses the needle bytes rarest in a 64 KiB sample.
+   */
+  private choose(hay: Buffer, a: number, b: number): void {
     const choices = this.matcher.needleChoices;
-    if (!choices) return;
-    const CAP = 4096;
-    let best = Infinity;
-    for (const set of choices) {
-      let hits = 0;
-      for (const n of set) {
-        for (let i = hay.indexOf(n, a); i >= 0 && hits < CAP; i = hay.indexOf(n, i + n.length)) hits++;
-      }
-      if (hits < best) {
-        best = hits;
-        this.needles = set;
+    if (choices) {
+      const CAP = 4096;
+      let best = Infinity;
+      for (const set of choices) {
+        let hits = 0;
+        for (const n of set) {
+          for (let i = hay.indexOf(n, a); i >= 0 && i < b && hits < CAP; i = hay.indexOf(n, i + n.length)) hits++;
+        }
+        if (hits < best) {
+          best = hits;
+          this.needles = set;
+        }
       }
     }
+    const freq = new Uint32Array(256);
+    const end = Math.min(b, a + 65536);
+    for (let i = a; i < end; i++) freq[hay[i]!]!++;
+    this.finders = this.needles!.map((n) => this.sb.finder(n, this.matcher.fold, freq));
   }
 
   /** Lines of `buf[a..b)` matching `re`, for regexes without required literals: DFA bisection. */

@@ -45,3 +45,27 @@ test('SIMD newline count and ASCII fold agree with a byte loop', () => {
     }
   }
 });
+
+test('SIMD finder agrees with Buffer#indexOf (plain and folded, all start offsets near the ends)', () => {
+  const sb = createScanBuffer(8192);
+  assert.equal(sb.simd, true, 'WebAssembly SIMD is expected on Node 24');
+  const text = Buffer.from('ab abc abcd ERROR Error eRRoR x\nERRORERROR\n'.repeat(40) + 'tail ERROR');
+  text.copy(sb.buf, 0);
+  sb.lower(0, text.length);
+  const freq = new Uint32Array(256);
+  for (const b of text) freq[b]!++;
+  for (const n of ['ERROR', 'ab', 'abcd ', 'x\nE', 'ROR', 'tail ERROR', 'zz', 'ERRORERROR\n']) {
+    const needle = Buffer.from(n);
+    const f = sb.finder(needle, false, freq);
+    for (const from of [0, 1, 5, 17, text.length - 12, text.length - 10, text.length - 1]) {
+      for (const to of [text.length, text.length - 1, from + 40]) {
+        const want = text.indexOf(needle, from);
+        assert.equal(f(from, to), want >= 0 && want + needle.length <= to ? want : -1, `${n} ${from}..${to}`);
+      }
+    }
+    const lowerNeedle = Buffer.from(n.toLowerCase());
+    const g = sb.finder(lowerNeedle, true, freq);
+    const foldedText = Buffer.from(text.toString('latin1').toLowerCase(), 'latin1');
+    assert.equal(g(3, text.length), foldedText.indexOf(lowerNeedle, 3), `folded ${n}`);
+  }
+});
