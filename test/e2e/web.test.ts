@@ -191,6 +191,22 @@ describe('web page end to end', { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  test('a lost connection is reported and recovers by itself', async () => {
+    const page = await newPage();
+    await page.goto(`${agent.url}/${fileHash(LIVE.ns, LIVE.pod, LIVE.uid, LIVE.c, LIVE.f, 'follow=1')}`);
+    await page.waitForFunction(() => document.querySelector('.viewer')?.classList.contains('is-following'));
+    await page.context().setOffline(true);
+    await page.locator('.note', { hasText: 'Lost connection to the agent' }).waitFor();
+    await shot(page, 'offline');
+    await page.context().setOffline(false);
+    await page.waitForFunction(() => !document.querySelector('.note')?.textContent);
+    // Follow carries on from where it was: a line written now arrives.
+    const path = join(dirs.root, `${LIVE.ns}_${LIVE.pod}_${LIVE.uid}`, LIVE.c, LIVE.f);
+    await appendFile(path, '2025-11-28 23:03:00,000 INFO  org.apache.flink.X [] - AFTER-RECONNECT\n');
+    await waitRowVisible(page, 'AFTER-RECONNECT');
+    await page.close();
+  });
+
   test('a file that is gone says so and links back to its pod', async () => {
     const page = await newPage();
     await page.goto(`${agent.url}/${fileHash(LIVE.ns, LIVE.pod, LIVE.uid, LIVE.c, 'no-such-file.log')}`);

@@ -9,7 +9,7 @@ import { h, replace } from './dom.ts';
 import { fmtAgo, fmtBytes, fmtDuration, fmtTime } from './format.ts';
 import { currentFile, groupPods, sortFiles, type PodView, type StateFilter } from './model.ts';
 import { formatRoute, type Route } from './route.ts';
-import { retryDelayMs, snapshot, subscribe } from './store.ts';
+import { snapshot, subscribe } from './store.ts';
 
 /** Badge for a pod's state, with restarts and exit code when known. */
 export function podBadges(v: PodView, now: number): HTMLElement {
@@ -28,7 +28,6 @@ export function podBadges(v: PodView, now: number): HTMLElement {
 export class Browser {
   readonly el: HTMLElement;
   private readonly list: HTMLElement;
-  private readonly note: HTMLElement;
   private readonly filter: HTMLInputElement;
   private stateFilter: StateFilter = 'all';
   private readonly expanded = new Set<string>();
@@ -46,9 +45,8 @@ export class Browser {
       });
       seg.appendChild(b);
     }
-    this.note = h('div', { class: 'note', role: 'status' });
     this.list = h('nav', { class: 'tree', 'aria-label': 'Pods on this node' });
-    this.el = h('aside', { class: 'sidebar' }, h('div', { class: 'side-controls' }, this.filter, seg), this.note, this.list);
+    this.el = h('aside', { class: 'sidebar' }, h('div', { class: 'side-controls' }, this.filter, seg), this.list);
     subscribe(() => this.render());
     this.render();
   }
@@ -68,12 +66,6 @@ export class Browser {
     const key = `${Math.floor(now / 30_000)}|${this.filter.value}|${this.stateFilter}|${location.hash.split('?')[0]}|${s.error?.code ?? ''}|${[...this.expanded].join(',')}|${JSON.stringify(s.pods)}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
-    if (s.error) {
-      replace(
-        this.note,
-        h('span', { class: 'warn' }, s.error.status === 0 ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…` : `Could not list pods: ${s.error.message}`),
-      );
-    } else replace(this.note);
     if (s.pods === null) {
       if (!s.error) replace(this.list, h('p', { class: 'muted' }, 'Loading pods…'));
       return;

@@ -8,7 +8,7 @@ import { homePage } from './home.ts';
 import { podPage } from './pod-page.ts';
 import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
-import { findFile, findPod, refresh, subscribe } from './store.ts';
+import { findFile, findPod, refresh, retryDelayMs, subscribe } from './store.ts';
 import { initTheme, themeButton } from './theme.ts';
 import { Viewer } from './viewer/viewer.ts';
 import type { FileRef } from './api.ts';
@@ -31,6 +31,12 @@ const topbar = h(
   themeButton(),
 );
 const shell = h('div', { class: 'shell' }, browser.el, main);
+/** Page-wide connection state: shown under the top bar while the agent cannot be reached. */
+const note = h('div', { class: 'note', role: 'status' });
+subscribe((s) => {
+  const e = s.error;
+  note.textContent = !e ? '' : e.status === 0 ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…` : `Could not list pods: ${e.message}`;
+});
 sideToggle.addEventListener('click', () => {
   const hidden = shell.classList.toggle('no-side');
   sideToggle.setAttribute('aria-expanded', String(!hidden));
@@ -123,6 +129,6 @@ document.addEventListener('keydown', (e) => {
 });
 
 initTheme();
-document.getElementById('app')!.append(topbar, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
+document.getElementById('app')!.append(topbar, note, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
 show(route);
 void refresh();
