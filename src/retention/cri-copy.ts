@@ -65,7 +65,7 @@ interface Stream {
   head: Buffer;
   /** Timestamp part of the newest rotated file known to be copied ('' none). */
   watermark: string;
-  /** Inodes of rotated files copied (uncompressed ones), to recognise them after a rotation. */
+  /** Inodes drained after a rotation whose rotated name was not listed yet (persisted; recognised once listed). */
   done: Set<number>;
   /** After a restart whose file was compressed meanwhile: decompressed bytes of the next rotated file already copied. */
   skip?: number;
@@ -79,7 +79,7 @@ interface Stream {
 interface Persisted {
   version: 1;
   /** `head`: base64 of the file's first bytes (up to 64), telling a reused inode number from the same file. */
-  streams: Record<string, { dev: number; ino: number; offset: number; watermark: string; head?: string }>;
+  streams: Record<string, { dev: number; ino: number; offset: number; watermark: string; head?: string; done?: number[] }>;
 }
 
 const CURRENT = /^(\d+)\.log$/;
@@ -166,7 +166,7 @@ export class CriCopier {
           if (!s) {
             const p = this.#persisted[key];
             s = { key, srcDir, destDir: join(this.#o.dest, pod, container), podDir: join(this.#o.dest, pod), n, dev: p?.dev ?? 0, ino: p?.ino ?? 0,
-              offset: p?.offset ?? 0, head: Buffer.from(p?.head ?? '', 'base64'), watermark: p?.watermark ?? '', done: new Set(), destAtEol: true, seen: true };
+              offset: p?.offset ?? 0, head: Buffer.from(p?.head ?? '', 'base64'), watermark: p?.watermark ?? '', done: new Set(p?.done ?? []), destAtEol: true, seen: true };
             this.#streams.set(key, s);
           }
           s.seen = true;
@@ -205,7 +205,9 @@ export class CriCopier {
       const path = join(s.srcDir, r.name);
       const st = r.gz ? undefined : await lstat(path).catch(() => undefined);
       if (st && (s.done.has(st.ino) || (rotatedAway && st.ino === s.ino))) {
-        s.watermark = r.ts;
+        s.watermark = r.ts; // from now on the watermark covers it
+        s.done.delete(st.ino);
+        this.#dirty = true;
         continue;
       }
       if (rotated.some((o) => o.ts === r.ts && !o.gz && o !== r)) continue; // `.gz` being written beside the original
@@ -218,7 +220,6 @@ export class CriCopier {
         resumeFound = true;
       }
       await this.#copyWhole(s, path, r.gz, from);
-      if (st) s.done.add(st.ino);
       s.watermark = r.ts;
       this.#dirty = true;
     }
@@ -241,7 +242,10 @@ export class CriCopier {
       }
     }
     const size = (await s.fh.stat()).size;
-    if (size < s.offset) s.offset = 0; // truncated in place
+    if (size < s.offset) {
+      s.offset = 0; // truncated in place
+      s.head = Buffer.alloc(0);
+    }
     await this.#copyFrom(s, s.fh, curPath);
   }
 
@@ -350,7 +354,7 @@ export class CriCopier {
   }
 
   #remember(s: Stream): void {
-    this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark, head: s.head.toString('base64') };
+    this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark, head: s.head.toString('base64'), done: [...s.done].slice(-16) };
   }
 
   async #load(): Promise<void> {

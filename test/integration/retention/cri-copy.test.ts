@@ -122,6 +122,21 @@ describe('copying kubelet container logs', () => {
     assert.equal(copy(), cri('r', 4));
   });
 
+  test('a rotation seen only by inode before a restart is not copied twice after it', async () => {
+    writeFileSync(join(kdir(), '0.log'), cri('d', 2));
+    const first = make();
+    await first.syncOnce();
+    appendFileSync(join(kdir(), '0.log'), cri('d', 1, 2));
+    renameSync(join(kdir(), '0.log'), join(kdir(), 'moving')); // the rotated name is not listed yet
+    writeFileSync(join(kdir(), '0.log'), cri('e', 1));
+    await first.syncOnce(); // drains the old descriptor, copies the new file
+    await first.stop();
+    renameSync(join(kdir(), 'moving'), join(kdir(), '0.log.20261120-120000'));
+    const second = make();
+    await second.syncOnce();
+    assert.equal(copy(), cri('d', 3) + cri('e', 1));
+  });
+
   test('copies rotate past maxFileBytes at line ends; links and other namespaces are not followed', async () => {
     const c = make({ maxFileBytes: 100, namespaces: ['batch'] });
     writeFileSync(join(kdir(), '0.log'), cri('x', 3)); // 3 × 47 bytes
