@@ -21,6 +21,7 @@ export function podBadges(v: PodView, now: number): HTMLElement {
     h('span', { class: 'age', title: `Last written ${fmtTime(v.pod.lastActivity)}` }, fmtAgo(v.pod.lastActivity, now)),
     v.restarts !== undefined && v.restarts > 0 ? h('span', { class: 'restarts', title: 'Container restarts' }, `↻${v.restarts}`) : null,
     v.exitCode !== undefined ? h('span', { class: `exit${v.exitCode === 0 ? '' : ' bad'}`, title: 'Exit code' }, `exit ${v.exitCode}`) : null,
+    v.pod.priority !== undefined && v.pod.priority !== '' ? h('span', { class: 'prio', title: 'Shipping priority of its job' }, String(v.pod.priority)) : null,
   );
 }
 

@@ -10,6 +10,7 @@
  */
 import type { FileRef } from './api.ts';
 
+/** What the page shows; {@link parseRoute} and {@link formatRoute} convert it from and to `location.hash`. */
 export type Route =
   | { kind: 'home' }
   | { kind: 'pod'; namespace: string; pod: string; uid: string }
