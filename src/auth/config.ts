@@ -40,9 +40,11 @@ export const AuthSchema = z.strictObject({
     groupHeader: z.string().min(1).default('X-Remote-Group').describe('Header carrying a group (repeated or comma-separated)'),
   }).prefault({}),
   limits: z.strictObject({
-    requestsPerMinute: z.coerce.number().int().positive().default(600).describe('Requests per minute per client (user, or address when anonymous)'),
+    requestsPerMinute: z.coerce.number().int().positive().default(1200).describe('Requests per minute per client (user, or address when anonymous)'),
     authFailuresPerMinute: z.coerce.number().int().positive().default(30).describe('Failed authentications (401) per minute per source address before it gets 429'),
     concurrentPerClient: z.coerce.number().int().positive().default(32).describe('Requests in progress at once per client (follow streams included)'),
+    forwardedForCidrs: list(z.string().min(1)).default([])
+      .describe('Load balancers or ingresses (CIDRs) whose X-Forwarded-For names the client for the per-address limits; never used for identity'),
     maxBodyBytes: z.coerce.number().int().min(0).default(16_384).describe('Largest request body accepted (bytes); the API takes none today'),
     maxUrlBytes: z.coerce.number().int().positive().default(8192).describe('Longest request target (path + query) accepted (bytes)'),
   }).prefault({}),

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import ipaddr from 'ipaddr.js';
 import { Router, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -6,6 +7,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { PodlogError } from '../errors.ts';
 import type { AuthConfig } from './config.ts';
+import { compileTrust, headerValues, type AddressTrust } from './proxy-headers.ts';
 
 /** Paths the kubelet and Prometheus call: never limited nor logged per request. */
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -35,8 +37,21 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, i)}?${params.toString()}`;
 }
 
-function clientAddress(req: Request): string {
-  return ipKeyGenerator(req.socket.remoteAddress ?? 'unknown');
+/**
+ * The client's address for per-address limits: the socket's, or, when the socket belongs to a configured
+ * load balancer (`limits.forwardedForCidrs`), the nearest `X-Forwarded-For` hop that is not one (the
+ * rightmost untrusted entry, as proxy-addr does). IPv6 clients are grouped by /56 (express-rate-limit's `ipKeyGenerator`).
+ */
+export function clientAddressOf(req: IncomingMessage, trusted: AddressTrust): string {
+  let addr = req.socket.remoteAddress ?? 'unknown';
+  if (trusted(addr)) {
+    const hops = headerValues(req.headers, 'x-forwarded-for');
+    for (let i = hops.length - 1; i >= 0; i--) {
+      addr = hops[i]!;
+      if (!trusted(addr)) break;
+    }
+  }
+  return ipaddr.isValid(addr) ? ipKeyGenerator(addr) : 'unknown';
 }
 
 /**
@@ -48,6 +63,7 @@ function clientAddress(req: Request): string {
  */
 export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
   const r = Router();
+  const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
   r.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, strictTransportSecurity: false }));
   r.use(pinoHttp({
     logger: logger.child({ unit: 'http' }),
@@ -76,7 +92,7 @@ export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     skip: (req) => PROBES.has(req.path),
-    keyGenerator: clientAddress,
+    keyGenerator: (req) => clientAddressOf(req, lb),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     validate: false,
@@ -86,9 +102,9 @@ export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
 }
 
 /** The key of a client for limits: its user, or its address when anonymous; requests a peer forwards count apart. */
-function clientKey(req: Request): string {
+function clientKey(req: Request, lb: AddressTrust): string {
   const id = req.auth?.identity;
-  const who = id && id.source !== 'none' ? `u:${id.user}` : `a:${clientAddress(req)}`;
+  const who = id && id.source !== 'none' ? `u:${id.user}` : `a:${clientAddressOf(req, lb)}`;
   return req.get('x-podlog-forwarded-by') ? `${who}|fwd` : who;
 }
 
@@ -98,10 +114,11 @@ function clientKey(req: Request): string {
  * `limits.concurrentPerClient` requests in progress (released when the response closes). Either answers 429.
  */
 export function clientLimits(cfg: AuthConfig): RequestHandler[] {
+  const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
   const rate = rateLimit({
     windowMs: 60_000,
     limit: cfg.limits.requestsPerMinute,
-    keyGenerator: clientKey,
+    keyGenerator: (req) => clientKey(req, lb),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     validate: false,
@@ -109,7 +126,7 @@ export function clientLimits(cfg: AuthConfig): RequestHandler[] {
   });
   const inFlight = new Map<string, number>();
   const concurrency: RequestHandler = (req, res, next) => {
-    const key = clientKey(req);
+    const key = clientKey(req, lb);
     const n = inFlight.get(key) ?? 0;
     if (n >= cfg.limits.concurrentPerClient) throw new PodlogError('PODLOG_E_RATE_LIMITED', `more than ${cfg.limits.concurrentPerClient} requests in progress; close some streams`);
     inFlight.set(key, n + 1);

@@ -8,16 +8,17 @@ export type AddressTrust = (remoteAddress: string | undefined) => boolean;
 /**
  * Compile CIDRs (`10.0.0.0/8`, `fd00::/8`, a bare address = a single host) into a matcher. IPv4-mapped IPv6
  * sources (`::ffff:10.1.2.3`, what a dual-stack socket reports) match IPv4 ranges (ipaddr.js `process`).
+ * @param key the config key, for the error message
  * @throws PodlogError `PODLOG_E_CONFIG` naming an invalid entry
  */
-export function compileTrust(cidrs: readonly string[]): AddressTrust {
+export function compileTrust(cidrs: readonly string[], key = 'auth.trustedProxy.cidrs'): AddressTrust {
   const ranges = cidrs.map((c) => {
     try {
       if (ipaddr.isValidCIDR(c)) return ipaddr.parseCIDR(c);
       const a = ipaddr.process(c);
       return [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number];
     } catch {
-      throw new PodlogError('PODLOG_E_CONFIG', `auth.trustedProxy.cidrs: "${c}" is not an IP address or CIDR range`);
+      throw new PodlogError('PODLOG_E_CONFIG', `${key}: "${c}" is not an IP address or CIDR range`);
     }
   });
   if (ranges.length === 0) return () => false;

@@ -73,6 +73,8 @@ export class Locator {
       this.#live.set(key, { v });
       return v;
     } catch (err) {
+      // remembered briefly, so an API server outage does not add its deadline to every request
+      this.#live.set(key, { v: undefined }, { ttl: Math.min(this.#o.cacheMs, 5000) });
       this.#o.logger.warn({ err, unit: 'cluster' }, 'API server lookup of a pod failed; asking the other agents');
       return undefined;
     }

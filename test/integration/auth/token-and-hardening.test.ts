@@ -128,6 +128,29 @@ describe('hardening', () => {
   });
 });
 
+describe('failed authentications per address', () => {
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
+  let env: Awaited<ReturnType<typeof startAgents>>;
+  before(async () => {
+    writeFileSync(join(tokenDir, 'tokens.yaml'), `tokens:\n  - {token: "${ALICE}", user: alice, namespaces: [team-a]}\n`);
+    env = await startAgents([{ node: 'node-a', auth: { mode: 'token', tokenFile: join(tokenDir, 'tokens.yaml'), limits: { authFailuresPerMinute: 3 } } }], undefined, { clustered: false });
+  });
+  after(async () => {
+    await env.close();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  test('successes do not count; past the limit of 401s the address gets 429, even with a good token', async () => {
+    const url = `${env.agents[0]!.url}/api/v1/pods`;
+    const good = { authorization: `Bearer ${ALICE}` };
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(url, { headers: good })).status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(url, { headers: { authorization: 'Bearer guess-0123456789abcdef' } })).status, 401);
+    const blocked = await fetch(url, { headers: good });
+    assert.equal(blocked.status, 429);
+    assert.equal((await blocked.json()).error.code, 'PODLOG_E_RATE_LIMITED');
+  });
+});
+
 describe('the agent\'s own log', () => {
   const lines: Array<Record<string, unknown>> = [];
   const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));

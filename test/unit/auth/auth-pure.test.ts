@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthSchema, ClusterSchema } from '../../../src/auth/config.ts';
-import { redactUrl } from '../../../src/auth/front-door.ts';
+import { clientAddressOf, redactUrl } from '../../../src/auth/front-door.ts';
 import { assertListenAllowed, isLoopbackHost } from '../../../src/auth/listen.ts';
 import { bearerToken } from '../../../src/auth/middleware.ts';
 import { compileTrust, proxyUser } from '../../../src/auth/proxy-headers.ts';
@@ -145,4 +145,14 @@ test('proxied paths: what is checked is what is forwarded (no dot segments, raw 
   for (const bad of ['/api/v1/namespaces/a/pods/p/../../b/pods/q', '/api/v1/namespaces/a/pods/p/%2e%2e/%2E%2e/b', '/api/v1/namespaces/a/pods/p/./x']) {
     assert.throws(() => assertNormalPath(bad), (e) => isPodlogError(e) && e.code === 'PODLOG_E_BAD_PATH', bad);
   }
+});
+
+test('client address for limits: X-Forwarded-For only through configured load balancers, rightmost untrusted hop', () => {
+  const lb = compileTrust(['10.0.0.0/8']);
+  const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as never;
+  assert.equal(clientAddressOf(req('192.0.2.1', '198.51.100.7'), lb), '192.0.2.1'); // not a load balancer: header ignored
+  assert.equal(clientAddressOf(req('10.0.0.5', '198.51.100.7'), lb), '198.51.100.7');
+  assert.equal(clientAddressOf(req('10.0.0.5', '203.0.113.9, 198.51.100.7, 10.0.0.6'), lb), '198.51.100.7'); // spoofed leftmost entry ignored
+  assert.equal(clientAddressOf(req('10.0.0.5', 'garbage'), lb), 'unknown');
+  assert.equal(clientAddressOf(req('10.0.0.5'), lb), '10.0.0.5');
 });
