@@ -64,16 +64,30 @@ export function staticFields(ctx: FileContext): string {
   return JSON.stringify(fixed).slice(1, -1);
 }
 
+let isoSecond = NaN;
+let isoPrefix = '';
+
+/** `Date#toISOString`, with the part up to the second cached (records of one second share it). */
+export function isoTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const milli = ms - sec * 1000;
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 /**
  * Build one document as a JSON string.
  * @param rec parsed record; `rec.timeMs` undefined → `fallbackMs` is used for `@timestamp`
  * @param offset byte offset of the record's first line in the file (`log.offset`)
+ * @param pathJson the file's path on the node (`log.file.path`), already JSON-encoded (with quotes)
  * @param fixed output of {@link staticFields} for the file
- * @param path the file's path on the node (`log.file.path`)
  */
-export function buildDoc(rec: ParsedRecord, offset: number, fallbackMs: number, path: string, fixed: string): string {
-  const ts = new Date(rec.timeMs ?? fallbackMs).toISOString();
-  let log = `"log":{"file":{"path":${JSON.stringify(path)}},"offset":${offset}`;
+export function buildDoc(rec: ParsedRecord, offset: number, fallbackMs: number, pathJson: string, fixed: string): string {
+  const ts = isoTime(rec.timeMs ?? fallbackMs);
+  let log = `"log":{"file":{"path":${pathJson}},"offset":${offset}`;
   if (rec.level !== undefined) log += `,"level":${JSON.stringify(rec.level)}`;
   if (rec.logger !== undefined) log += `,"logger":${JSON.stringify(rec.logger)}`;
   log += '}';
@@ -89,6 +103,9 @@ export function buildDoc(rec: ParsedRecord, offset: number, fallbackMs: number, 
  */
 export function indexTemplate(pattern: string): Record<string, unknown> {
   const kw = { type: 'keyword', ignore_above: 1024 };
+  // the built-in `pattern` analyzer splits on non-word characters, so `java.net.UnknownHostException`
+  // is found by `UnknownHostException` (the standard analyzer keeps dotted names as one token)
+  const text = { type: 'text', analyzer: 'pattern' };
   return {
     index_patterns: [pattern.replaceAll('{namespace}', '*')],
     data_stream: {},
@@ -100,13 +117,13 @@ export function indexTemplate(pattern: string): Record<string, unknown> {
         dynamic_templates: [{ labels: { path_match: 'kubernetes.labels.*', mapping: kw } }],
         properties: {
           '@timestamp': { type: 'date' },
-          message: { type: 'text' },
+          message: text,
           log: {
             properties: {
               level: kw, logger: kw, offset: { type: 'long' }, file: { properties: { path: kw } },
             },
           },
-          error: { properties: { stack_trace: { type: 'text' } } },
+          error: { properties: { stack_trace: text } },
           host: { properties: { name: kw } },
           kubernetes: {
             properties: {

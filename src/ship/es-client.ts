@@ -40,9 +40,9 @@ interface BulkItemBody {
  * reject.
  */
 export function clientBulkSend(client: Client, requestTimeoutMs: number): BulkSend {
-  return async (lines, signal) => {
+  return async (body, _count, signal) => {
     const res = await client.bulk(
-      { operations: lines as never, filter_path: ['errors', 'items.*.status', 'items.*.error'] },
+      { operations: body as never, filter_path: ['errors', 'items.*.status', 'items.*.error'] },
       { signal, maxRetries: 0, requestTimeout: requestTimeoutMs },
     );
     const out: ItemResult[] = [];

@@ -44,11 +44,20 @@ export type ZoneClock = (date: string, time: string, millis: string | undefined)
  * @throws RangeError when the zone name is unknown
  */
 export function zoneClock(timeZone: string): ZoneClock {
-  const utc = (date: string, time: string, millis: string | undefined): number =>
-    Date.UTC(
-      +date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10),
-      +time.slice(0, 2), +time.slice(3, 5), +time.slice(6, 8), millis === undefined ? 0 : +millis,
-    );
+  // records come in bursts within one minute: cache the minute's epoch ms
+  let lastDate = '';
+  let lastHm = '';
+  let lastMinuteMs = 0;
+  const utc = (date: string, time: string, millis: string | undefined): number => {
+    const hm = time.slice(0, 5);
+    if (date !== lastDate || hm !== lastHm) {
+      lastDate = date;
+      lastHm = hm;
+      lastMinuteMs = Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), +time.slice(0, 2), +time.slice(3, 5));
+    }
+    const sec = (time.charCodeAt(6) - 48) * 10 + time.charCodeAt(7) - 48;
+    return lastMinuteMs + sec * 1000 + (millis === undefined ? 0 : +millis);
+  };
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return utc;
   const fmt = new Intl.DateTimeFormat('en-US', {
     timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
@@ -100,10 +109,10 @@ function splitStack(head: string, rest: string[]): { message: string; stackTrace
  */
 export function parseRecord(lines: readonly string[], clock: ZoneClock): ParsedRecord {
   const first = lines[0] ?? '';
-  const rest = lines.slice(1);
   const m = LAYOUT.exec(first);
   if (m) {
-    const { message, stackTrace } = splitStack(m[6] ?? '', rest);
+    if (lines.length === 1) return { timeMs: clock(m[1]!, m[2]!, m[3]), level: m[4]!, logger: m[5]!, message: m[6] ?? '' };
+    const { message, stackTrace } = splitStack(m[6] ?? '', lines.slice(1));
     const out: ParsedRecord = { timeMs: clock(m[1]!, m[2]!, m[3]), level: m[4]!, logger: m[5]!, message };
     if (stackTrace !== undefined) out.stackTrace = stackTrace;
     return out;

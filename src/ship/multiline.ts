@@ -24,14 +24,17 @@ export type StartTest = (line: string) => boolean;
  * Checks characters, no regex, because it runs on every line.
  */
 export function log4jStart(line: string): boolean {
-  if (line.length < 19) return false;
-  const c = (i: number): number => line.charCodeAt(i);
-  const digit = (i: number): boolean => c(i) >= 48 && c(i) <= 57;
   return (
-    digit(0) && digit(1) && digit(2) && digit(3) && c(4) === 45 && digit(5) && digit(6) && c(7) === 45 &&
-    digit(8) && digit(9) && (c(10) === 32 || c(10) === 84) && digit(11) && digit(12) && c(13) === 58 &&
-    digit(14) && digit(15) && c(16) === 58 && digit(17) && digit(18)
+    line.length >= 19 && isDigit(line, 0) && isDigit(line, 1) && isDigit(line, 2) && isDigit(line, 3) && line.charCodeAt(4) === 45 &&
+    isDigit(line, 5) && isDigit(line, 6) && line.charCodeAt(7) === 45 && isDigit(line, 8) && isDigit(line, 9) &&
+    (line.charCodeAt(10) === 32 || line.charCodeAt(10) === 84) && isDigit(line, 11) && isDigit(line, 12) && line.charCodeAt(13) === 58 &&
+    isDigit(line, 14) && isDigit(line, 15) && line.charCodeAt(16) === 58 && isDigit(line, 17) && isDigit(line, 18)
   );
+}
+
+function isDigit(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
 }
 
 /**

@@ -3,11 +3,13 @@
  * client's `helpers.bulk` aborts on a whole-request failure (PROTOCOLS.md A4).
  * - whole-request failures (connection error, timeout, 429, 5xx) are retried with capped exponential
  *   backoff and full jitter, indefinitely, until the sink is stopped;
- * - per-item 429 and 5xx are re-sent alone after a backoff; 409 (`create` of an existing `_id`, a
- *   replay) counts as success; other item errors (400 `document_parsing_exception`,
- *   `mapper_parsing_exception`, …) go to the dead-letter file and count as done;
+ * - 409 (`create` of an existing `_id`, a replay) counts as success; 400 item errors
+ *   (`document_parsing_exception`, `mapper_parsing_exception`, `illegal_argument_exception`) are final:
+ *   they go to the dead-letter file with the reason and count as done; every other item error (429,
+ *   5xx, a 403 cluster block, a 404 while recovering) is re-sent alone after a backoff, so a document
+ *   is never dropped on a transient state;
  * - memory is bounded: {@link BulkSink.add} waits while `maxInFlightBytes` are queued or in flight.
- * Each document carries an `onDone` callback (the file's ack tracker) run once it is settled.
+ * Each document names its owner (the file's harvester) and a token, told once it is settled.
  */
 import type { Logger } from 'pino';
 import type { DeadLetter } from './dead-letter.ts';
@@ -24,8 +26,9 @@ export interface SinkDoc {
   /** The source file path and record offset (for dead letters). */
   path: string;
   offset: number;
-  /** Called once when the document is settled (stored, duplicate or dead-lettered). */
-  onDone: () => void;
+  /** Told once, with `token`, when the document is settled (stored, duplicate or dead-lettered). */
+  owner: { settled(token: number): void };
+  token: number;
 }
 
 /** The outcome of one item in a `_bulk` response, in request order. */
@@ -36,10 +39,24 @@ export interface ItemResult {
 }
 
 /**
- * Sends one `_bulk` body. Resolves with one result per document (request order); rejects on a
- * whole-request failure (connection error, timeout, non-2xx status). Implemented by es-client.ts.
+ * Sends one `_bulk` body (NDJSON bytes, `count` documents). Resolves with one result per document
+ * (request order); rejects on a whole-request failure (connection error, timeout, non-2xx status).
+ * Implemented by es-client.ts.
  */
-export type BulkSend = (lines: string[], signal: AbortSignal) => Promise<ItemResult[]>;
+export type BulkSend = (body: Buffer, count: number, signal: AbortSignal) => Promise<ItemResult[]>;
+
+/** Encode documents as one NDJSON body (each `ndjson` plus `\n`), in a single allocation. */
+export function ndjsonBody(docs: readonly SinkDoc[]): Buffer {
+  let chars = 0;
+  for (const d of docs) chars += d.ndjson.length + 1;
+  const buf = Buffer.allocUnsafe(chars * 3);
+  let off = 0;
+  for (const d of docs) {
+    off += buf.write(d.ndjson, off);
+    buf[off++] = 10;
+  }
+  return buf.subarray(0, off);
+}
 
 /** Tunables of the sink (from ShipConfig). */
 export interface SinkOptions {
@@ -171,7 +188,7 @@ export class BulkSink {
   }
 
   private settle(doc: SinkDoc): void {
-    doc.onDone();
+    doc.owner.settled(doc.token);
     this.inFlightBytes -= doc.ndjson.length + 1;
     this.deps.metrics.inFlightBytes.set(this.inFlightBytes);
     const w = this.spaceWaiters.splice(0);
@@ -194,7 +211,7 @@ export class BulkSink {
       const started = performance.now();
       let results: ItemResult[];
       try {
-        results = await this.deps.send(docs.map((d) => d.ndjson), signal);
+        results = await this.deps.send(ndjsonBody(docs), docs.length, signal);
         if (results.length !== docs.length) throw new Error(`bulk response has ${results.length} items for ${docs.length} documents`);
       } catch (e) {
         if (signal.aborted) return;
@@ -223,8 +240,8 @@ export class BulkSink {
         } else if (r.status === 409) {
           dup++;
           this.settle(d);
-        } else if (r.status === 429 || r.status >= 500) {
-          retry.push(d);
+        } else if (r.status !== 400) {
+          retry.push(d); // 429, 5xx, and anything unexpected (403 cluster block, 404 while recovering): never dropped
         } else {
           lettered.push(d);
           letters.push({

@@ -166,6 +166,22 @@ export async function startRealEs(): Promise<RealEs | { skip: string }> {
       }
     }, 30_000);
     await exited;
+    // the server JVM is a grandchild in the same process group: wait until the whole group is gone
+    for (let i = 0; i < 600; i++) {
+      try {
+        process.kill(-c.pid, 0);
+      } catch {
+        break;
+      }
+      if (i === 300) {
+        try {
+          process.kill(-c.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     clearTimeout(t);
   };
   const start = async (): Promise<void> => {

@@ -162,6 +162,8 @@ describe('ship to a real Elasticsearch', { timeout: 600_000 }, () => {
       assert.ok(!shipper.caughtUp());
       await es.start();
       await waitFor(() => shipper.caughtUp(), 'catch-up after restart', 240_000, 200);
+      const dl = join(state, 'ship', 'dead-letter.ndjson');
+      assert.equal(existsSync(dl) ? readFileSync(dl, 'utf8') : '', '', 'no dead letters');
       assertExactlyOnce(file, await shipped(index, file));
       assert.ok(existsSync(join(state, 'ship', 'registry.json')));
       assert.equal(JSON.parse(readFileSync(join(state, 'ship', 'registry.json'), 'utf8')).version, 1);
@@ -181,7 +183,7 @@ describe('ship to a real Elasticsearch', { timeout: 600_000 }, () => {
     assert.ok(res.body.total >= 1);
     const hit = res.body.hits.find((h: { message: string }) => h.message.startsWith('record 30-7 '));
     assert.ok(hit, 'the record is found');
-    assert.equal(hit.log.level, 'INFO');
+    assert.equal(hit.log.level, 'ERROR');
     assert.match(hit.link, /^\/api\/v1\/namespaces\/flink\/pods\/tm-kill\/containers\/flink-main-container\/files\/taskmanager\.log\?uid=uid-kill&offset=\d+$/);
     const stack = await request(app).get('/api/v1/es/search').query({ q: 'UnknownHostException', pod: 'tm-kill', size: 2 });
     assert.equal(stack.body.hits.length, 2);

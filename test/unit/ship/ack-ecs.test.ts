@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AckTracker } from '../../../src/ship/ack.ts';
-import { buildDoc, dataStreamName, dataStreamParts, staticFields } from '../../../src/ship/ecs.ts';
+import { buildDoc, dataStreamName, dataStreamParts, isoTime, staticFields } from '../../../src/ship/ecs.ts';
 
 describe('AckTracker', () => {
   it('advances only over a contiguous run, whatever the completion order', () => {
@@ -34,7 +34,7 @@ describe('ECS documents', () => {
   });
   it('builds valid JSON with every field', () => {
     const fixed = staticFields({ hostName: 'n1', namespace: 'ns', podName: 'p', podUid: 'u', container: 'c', path: '/x', labels: { 'a.b': 'v' }, jobId: 'j', dataStream: 'logs-podlog.flink-ns' });
-    const doc = JSON.parse(buildDoc({ timeMs: 0, level: 'INFO', logger: 'l', message: 'm "q"\n', stackTrace: 's' }, 42, 5, '/x', fixed));
+    const doc = JSON.parse(buildDoc({ timeMs: 0, level: 'INFO', logger: 'l', message: 'm "q"\n', stackTrace: 's' }, 42, 5, '"/x"', fixed));
     assert.deepEqual(doc, {
       '@timestamp': '1970-01-01T00:00:00.000Z', message: 'm "q"\n', log: { file: { path: '/x' }, offset: 42, level: 'INFO', logger: 'l' },
       error: { stack_trace: 's' }, host: { name: 'n1' },
@@ -42,8 +42,9 @@ describe('ECS documents', () => {
       orchestrator: { type: 'kubernetes', namespace: 'ns', resource: { type: 'pod', name: 'p' } },
       event: { dataset: 'podlog.flink' }, data_stream: { type: 'logs', dataset: 'podlog.flink', namespace: 'ns' }, flink: { job: { id: 'j' } },
     });
-    const plain = JSON.parse(buildDoc({ message: 'x' }, 0, 1000, '/x', fixed));
+    const plain = JSON.parse(buildDoc({ message: 'x' }, 0, 1000, '"/x"', fixed));
     assert.equal(plain['@timestamp'], '1970-01-01T00:00:01.000Z');
     assert.equal(plain.log.level, undefined);
+    for (const ms of [0, 7, 42, 999, 1000, 1714521600123, -1, 253402300799999]) assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
   });
 });
