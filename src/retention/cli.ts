@@ -4,6 +4,7 @@
  * (running when a live file changed within `runningWindowMs`).
  */
 import type { Writable } from 'node:stream';
+import { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Catalog } from '../store/catalog.ts';
@@ -51,6 +52,39 @@ export async function runRetentionDryRun(o: DryRunOptions): Promise<RunReport> {
     ctl.abort();
     await catalog.stop();
   }
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/**
+ * The `podlog retention` subcommand (commander), for `program.addCommand(retentionCommand())` in `src/cli.ts`:
+ * `podlog retention --dry-run --root DIR [--root DIR2] [--retention-max-age 7d] [--retention-max-bytes 50Gi|20%]
+ * [--retention-min-free 5%]`. Only dry runs are offered (the agent deletes); without `--dry-run` it refuses.
+ * Exit code 0 after printing; a bad value prints one line and exits 2 (as the CLI does for PodlogErrors).
+ */
+export function retentionCommand(): Command {
+  return new Command('retention')
+    .description('Show what retention would delete under a root, and why (dry run: nothing is deleted)')
+    .requiredOption('--root <dir>', 'log root, repeatable', collect)
+    .option('--dry-run', 'plan only; required (the agent is what deletes)')
+    .option('--retention-max-age <duration>', 'keep exited pods this long (7d, 36h)', '7d')
+    .option('--retention-max-bytes <bytes>', 'byte budget per root: 50Gi or 20% of its file system')
+    .option('--retention-min-free <bytes>', 'free-space floor: 10Gi or 5%', '5%')
+    .option('--running-window-ms <ms>', 'without pod records, a pod is running if a live file changed this recently', '300000')
+    .action(async (o: Record<string, string | string[] | boolean | undefined>) => {
+      if (!o.dryRun) {
+        process.stderr.write('podlog retention: only --dry-run is supported here; the agent runs retention itself\n');
+        process.exitCode = 2;
+        return;
+      }
+      const parsed = RetentionSchema.safeParse({ maxAge: o.retentionMaxAge, minFree: o.retentionMinFree, ...(o.retentionMaxBytes ? { maxBytes: o.retentionMaxBytes } : {}) });
+      if (!parsed.success) {
+        process.stderr.write(`podlog retention: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await runRetentionDryRun({ roots: o.root as string[], retention: parsed.data, runningWindowMs: Number(o.runningWindowMs) });
+    });
 }
 
 /** Render a dry-run report as plain text lines. */
