@@ -4,6 +4,9 @@ import { PodlogError } from '../errors.ts';
 /** Longest accepted query, in characters. */
 export const MAX_QUERY_CHARS = 4096;
 
+/** Largest accepted compiled program (re2js instructions); bigger patterns are refused as too complex. */
+export const MAX_PROGRAM_INSTRUCTIONS = 5000;
+
 /** Most literals one candidate scan may look for (an alternation of more falls back to the DFA). */
 const MAX_NEEDLES = 16;
 
@@ -45,12 +48,18 @@ function longestAsciiRun(s: string): string {
 }
 
 function compile(pattern: string, flags: number): RE2JS {
+  let re: RE2JS;
   try {
-    return RE2JS.compile(pattern, flags);
+    re = RE2JS.compile(pattern, flags);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new PodlogError('PODLOG_E_BAD_REGEX', `invalid regular expression (RE2 syntax): ${msg}`, { cause: e });
   }
+  const size = re.programSize();
+  if (size > MAX_PROGRAM_INSTRUCTIONS) {
+    throw new PodlogError('PODLOG_E_BAD_REGEX', `regular expression too complex (compiled program of ${size} instructions, at most ${MAX_PROGRAM_INSTRUCTIONS}); use fewer or smaller repetitions`);
+  }
+  return re;
 }
 
 interface PrefilterNode {
@@ -124,7 +133,8 @@ function requiredLiterals(re: RE2JS, fold: boolean): { best: string[]; choices: 
  * Case-insensitive matching folds ASCII letters for candidate picking; RE2's extra Unicode folds of
  * ASCII letters (K ↔ U+212A KELVIN SIGN, s ↔ U+017F LONG S) are not found.
  * @throws PodlogError `PODLOG_E_BAD_PARAM` for an empty or too long query, or a literal with a line break;
- *   `PODLOG_E_BAD_REGEX` when the pattern does not compile (message says why)
+ *   `PODLOG_E_BAD_REGEX` when the pattern does not compile or compiles to more than
+ *   {@link MAX_PROGRAM_INSTRUCTIONS} instructions (message says why)
  */
 export function compileMatcher(q: string, opts: { regex: boolean; caseInsensitive?: boolean }): Matcher {
   const ci = opts.caseInsensitive ?? false;

@@ -27,6 +27,7 @@ test('errors', () => {
   assert.throws(() => compileMatcher('x{2,1}', { regex: true }), { code: 'PODLOG_E_BAD_REGEX' });
   assert.throws(() => compileMatcher('(?<=a)b', { regex: true }), { code: 'PODLOG_E_BAD_REGEX' });
   assert.throws(() => compileMatcher('x'.repeat(5000), { regex: false }), { code: 'PODLOG_E_BAD_PARAM' });
+  assert.throws(() => compileMatcher('(.*){1000}(.*){1000}', { regex: true }), (e: { code: string; message: string }) => e.code === 'PODLOG_E_BAD_REGEX' && /too complex/.test(e.message));
 });
 
 test('SIMD newline count and ASCII fold agree with a byte loop', () => {
