@@ -2,6 +2,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../auth/config.ts';
+import { queryBool, queryInt, queryString } from '../http/params.ts';
+import { compileMatcher } from '../logfile/search.ts';
+import { checkQuery } from '../search/node-search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { fanoutPods, fanoutSearch } from './fanout.ts';
 import { isLocalOnly, serviceAccountToken } from './forward.ts';
@@ -72,8 +75,11 @@ export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
   });
   r.get('/search', async (req, res, next) => {
     if (isLocalOnly(req) || !peers.clustered) return next();
-    const n = Number(typeof req.query.limit === 'string' && /^\d+$/.test(req.query.limit) ? req.query.limit : deps.search.defaultLimit);
-    await fanoutSearch(req, res, await peers.all(), Math.min(n, deps.search.maxLimit), opts);
+    // the same checks as the local route, so a bad request is one 400, not a node failure per agent
+    const q = checkQuery(queryString(req.query.q));
+    compileMatcher(q, { regex: queryBool('regex', req.query.regex) ?? false, caseInsensitive: !(queryBool('case', req.query.case) ?? true) });
+    const limit = queryInt('limit', req.query.limit, deps.search.maxLimit) ?? deps.search.defaultLimit;
+    await fanoutSearch(req, res, await peers.all(), limit, opts);
   });
   r.get('/pods', async (req, res, next) => {
     if (isLocalOnly(req) || !peers.clustered) return next();

@@ -111,7 +111,7 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
   for (const [i, spec] of specs.entries()) {
     const root = makeRoot();
     spec.files?.(root);
-    const clusterCfg = { peers: opts.clustered === false ? [] : peers, tokenFile: saFile, peerDeadlineMs: 2000, ...spec.cluster };
+    const clusterCfg = { peers: opts.clustered === false ? [] : peers, tokenFile: saFile, peerDeadlineMs: 2000, locateCacheMs: 600_000, ...spec.cluster };
     const authCfg = AuthSchema.parse({ mode: 'none', ...spec.auth });
     const auth = createAuthGate(authCfg, { kubeConfig: kc, logger });
     let catalog: { generations: (ns: string, pod: string) => Array<{ uid: string }> } | undefined;

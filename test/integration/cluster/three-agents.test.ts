@@ -118,6 +118,14 @@ describe('one URL for the whole cluster: three agents', () => {
     assert.ok(hits.every((h) => h.node === 'node-b'));
   });
 
+  test('a bad search is one 400, not a failure per node', async () => {
+    for (const q of ['', '?q=(unclosed&regex=true', '?q=x&limit=abc']) {
+      const res = await fetch(`${A}/api/v1/search${q}`, { headers: ALICE });
+      assert.equal(res.status, 400, q);
+      assert.match((await res.json()).error.code, /PODLOG_E_BAD_(PARAM|REGEX)/);
+    }
+  });
+
   test('the search limit holds across nodes', async () => {
     const text = await readUntil(await fetch(`${A}/api/v1/search?q=e&limit=2`, { headers: ALICE }), (t) => t.includes('"done":true'));
     const lines = ndjson(text);
@@ -173,5 +181,11 @@ describe('one URL for the whole cluster: three agents', () => {
     assert.equal(list.partial, true);
     assert.deepEqual(list.failed_nodes, ['node-c']);
     assert.deepEqual(list.items.map((p: { node: string }) => p.node).sort(), ['node-a', 'node-b']);
+    // a pod whose agent is down: 502 naming the node, no hang
+    const gone = await fetch(fileUrl(A, 'team-a', 'batch-7'), { headers: ALICE });
+    assert.equal(gone.status, 502);
+    const err = (await gone.json()).error;
+    assert.equal(err.code, 'PODLOG_E_UPSTREAM');
+    assert.match(err.message, /node-c/);
   });
 });
