@@ -16,7 +16,7 @@
  * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -97,6 +97,9 @@ export class CriCopier {
   #dirty = false;
   #loaded = false;
   #stopping: Promise<void> | undefined;
+  /** The source folder, resolved once (openSafe refuses paths reached through links, e.g. a symlinked /var/log). */
+  #source = '';
+  #warned = false;
 
   constructor(o: CriCopyOptions) {
     this.#o = o;
@@ -140,14 +143,23 @@ export class CriCopier {
 
   async #sync(): Promise<void> {
     if (!this.#loaded) await this.#load();
+    if (!this.#source) {
+      try {
+        this.#source = await realpath(this.#o.source);
+      } catch (err) {
+        if (!this.#warned) this.#o.logger.warn({ source: this.#o.source, err: String(err) }, 'cri copy: kubelet log folder not readable yet; retrying every poll');
+        this.#warned = true;
+        return;
+      }
+    }
     for (const s of this.#streams.values()) s.seen = false;
     const wanted = this.#o.namespaces?.length ? new Set(this.#o.namespaces) : undefined;
-    for (const pod of await dirs(this.#o.source)) {
+    for (const pod of await dirs(this.#source)) {
       const parsed = parsePodDirName(pod);
       if (!parsed || (wanted && !wanted.has(parsed.namespace))) continue;
-      for (const container of await dirs(join(this.#o.source, pod))) {
+      for (const container of await dirs(join(this.#source, pod))) {
         if (!isContainerName(container)) continue;
-        const srcDir = join(this.#o.source, pod, container);
+        const srcDir = join(this.#source, pod, container);
         const byN = new Map<number, { current: boolean; rotated: { name: string; ts: string; gz: boolean }[] }>();
         for (const e of await readdir(srcDir, { withFileTypes: true }).catch(() => [])) {
           if (!e.isFile()) continue;
@@ -198,7 +210,7 @@ export class CriCopier {
     if (rotatedAway) await this.#drain(s);
     // Rotated files: ours (by inode) move the watermark; newer ones were never copied.
     const wasOurs = async (st: { ino: number; dev: number } | undefined, path: string) =>
-      s.ino !== 0 && st?.ino === s.ino && st.dev === s.dev && (await startsWith(path, this.#o.source, s.head));
+      s.ino !== 0 && st?.ino === s.ino && st.dev === s.dev && (await startsWith(path, this.#source, s.head));
     let resumeFound = s.fh === undefined && (await wasOurs(cur, curPath));
     for (const r of rotated) {
       if (r.ts <= s.watermark) continue;
@@ -226,7 +238,7 @@ export class CriCopier {
     if (!cur?.isFile()) return;
     if (!s.fh) {
       try {
-        const f = await openSafe(this.#o.source, curPath);
+        const f = await openSafe(this.#source, curPath);
         const resume = resumeFound && f.stat.ino === s.ino && f.stat.dev === s.dev && s.offset <= f.stat.size;
         s.fh = f.handle;
         if (!resume) {
@@ -283,7 +295,7 @@ export class CriCopier {
   async #copyWhole(s: Stream, path: string, gz: boolean, from: number): Promise<void> {
     let f;
     try {
-      f = await openSafe(this.#o.source, path);
+      f = await openSafe(this.#source, path);
     } catch {
       return; // removed meanwhile
     }

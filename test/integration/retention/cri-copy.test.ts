@@ -157,6 +157,13 @@ describe('copying kubelet container logs', () => {
     assert.ok(!existsSync(join(dest, `other_p_${uid(8)}`)));
   });
 
+  test('a kubelet folder reached through a link (e.g. a symlinked /var/log) is resolved once', async () => {
+    symlinkSync(src, join(base, 'pods-link'));
+    writeFileSync(join(kdir(), '0.log'), cri('l', 2));
+    await make({ source: join(base, 'pods-link') }).syncOnce();
+    assert.equal(copy(), cri('l', 2));
+  });
+
   test('a planted symlink in place of the copy is refused, not followed', async () => {
     const target = join(base, 'victim');
     writeFileSync(target, 'untouched');
