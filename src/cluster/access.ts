@@ -17,7 +17,7 @@ export interface AccessConfig {
   auth: AuthConfig;
   cluster: ClusterConfig;
   kube: Pick<KubeConfigKeys, 'enabled' | 'kubeconfig'>;
-  search: { defaultLimit: number; maxLimit: number };
+  search: { defaultLimit: number; maxLimit: number; deadlineMs: number };
 }
 
 /** What {@link createAccess} gives `startAgent`: pass `auth` and `cluster` to `createApp`, call `listening` after listen. */

@@ -65,13 +65,15 @@ const OUTCOME_RANK = ['aborted', 'deadline', 'budget', 'limit', 'done'];
  * parallel and stream hits to the caller as they arrive, each with `node` added, until `limit` hits
  * (then the others are cancelled). The last line is a {@link ClusterSearchSummary}: `partial: true` and
  * `failed_nodes` name the agents that could not be reached, answered with an error, or ended without
- * their summary line. Hits keep each node's order; across nodes they interleave by arrival.
+ * their summary line (or not within `overallMs`). Hits keep each node's order; across nodes they interleave by arrival.
  */
-export async function fanoutSearch(req: Request, res: Response, peers: Peer[], limit: number, o: FanoutOptions): Promise<void> {
+export async function fanoutSearch(req: Request, res: Response, peers: Peer[], limit: number, o: FanoutOptions & { overallMs: number }): Promise<void> {
   const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/x-ndjson' };
   const query = localQuery(req);
   const ac = new AbortController();
   res.once('close', () => ac.abort());
+  // each agent bounds its own search (search.deadlineMs); this bounds an agent whose stream stalls
+  const overall = setTimeout(() => ac.abort(), o.overallMs);
   res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
   res.flushHeaders();
   const total: ClusterSearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0, nodes: [], partial: false, failed_nodes: [] };
@@ -115,6 +117,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
       total.failed_nodes.push(nameOf(p));
     }
   }));
+  clearTimeout(overall);
   total.matches = written;
   total.partial = total.failed_nodes.length > 0;
   total.nodes.sort();

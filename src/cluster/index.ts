@@ -21,7 +21,7 @@ export interface ClusterDeps {
   selfUrl: () => string | undefined;
   catalog: Pick<Catalog, 'generations'>;
   /** Search limits: a fan-out stops after `limit` (default `defaultLimit`, at most `maxLimit`) hits. */
-  search: { defaultLimit: number; maxLimit: number };
+  search: { defaultLimit: number; maxLimit: number; deadlineMs: number };
   /** The cluster link, for live pods' nodes and (with `peerService`) peer discovery. */
   kubeConfig?: KubeConfig;
   /** Overrides the API server lookup of live pods (tests). */
@@ -79,7 +79,7 @@ export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
     const q = checkQuery(queryString(req.query.q));
     compileMatcher(q, { regex: queryBool('regex', req.query.regex) ?? false, caseInsensitive: !(queryBool('case', req.query.case) ?? true) });
     const limit = queryInt('limit', req.query.limit, deps.search.maxLimit) ?? deps.search.defaultLimit;
-    await fanoutSearch(req, res, await peers.all(), limit, opts);
+    await fanoutSearch(req, res, await peers.all(), limit, { ...opts, overallMs: deps.search.deadlineMs + config.peerDeadlineMs });
   });
   r.get('/pods', async (req, res, next) => {
     if (isLocalOnly(req) || !peers.clustered) return next();

@@ -47,6 +47,8 @@ export interface AgentSpec {
   auth?: Record<string, unknown>;
   /** Extra `cluster` section values. */
   cluster?: Record<string, unknown>;
+  /** Other config values (e.g. `search`). */
+  config?: Record<string, unknown>;
 }
 
 /** A running test agent. */
@@ -91,13 +93,13 @@ async function listen(server: Server): Promise<string> {
  * Start agents that know each other (`cluster.peers` = every agent as `node=url`, itself included).
  * With `fake`, mode kubernetes agents review tokens there and find live pods' nodes there.
  */
-export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean; logger?: Logger } = {}) {
+export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean; logger?: Logger; extraPeers?: string[] } = {}) {
   const saDir = mkdtempSync(join(tmpdir(), 'podlog-sa-'));
   const saFile = join(saDir, 'token');
   writeFileSync(saFile, AGENT_SA_TOKEN + '\n');
   const servers = specs.map(() => createServer());
   const urls = await Promise.all(servers.map(listen));
-  const peers = specs.map((s, i) => `${s.node}=${urls[i]}`);
+  const peers = [...specs.map((s, i) => `${s.node}=${urls[i]}`), ...(opts.extraPeers ?? [])];
   const kc = fake ? kubeConfigFor(fake) : undefined;
   const logger = opts.logger ?? pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
   const agents: TestAgent[] = [];
@@ -115,7 +117,7 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
     const authCfg = AuthSchema.parse({ mode: 'none', ...spec.auth });
     const auth = createAuthGate(authCfg, { kubeConfig: kc, logger });
     let catalog: { generations: (ns: string, pod: string) => Array<{ uid: string }> } | undefined;
-    const config = { kube: { enabled: 'off', nodeName: spec.node }, auth: spec.auth ?? {}, cluster: clusterCfg };
+    const config = { ...spec.config, kube: { enabled: 'off', nodeName: spec.node }, auth: spec.auth ?? {}, cluster: clusterCfg };
     const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
     const loaded = loadConfig({ flags: { roots: [root.dir], stateDir, ...config } });
     const cluster = createClusterRouter({
