@@ -19,7 +19,10 @@ export interface RetentionWiring {
   /** The running catalog and its resolved roots (`Catalog.roots`). */
   catalog: CatalogView;
   roots: readonly string[];
-  config: { retention: RetentionConfig; runningWindowMs: number; stateDir: string; nodeName: string; kube?: KubeConfigKeys };
+  /** The agent's config (`Config` fits). */
+  config: { retention: RetentionConfig; runningWindowMs: number; stateDir: string; kube?: KubeConfigKeys };
+  /** This node's name for `GET /node` (default `config.kube.nodeName`, else the host name). */
+  nodeName?: string;
   logger: Logger;
   registry: Registry;
   /** The cluster link's pod records; `remove(uid)` (RecordStore has it) lets records expire with their logs. */
@@ -58,7 +61,7 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
   const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics }) : undefined;
   cri?.start(w.signal).catch((err: unknown) => w.logger.error({ err: String(err) }, 'cri copy failed to start'));
   const router = nodeRouter({
-    retention, catalog: w.catalog, config: rc, nodeName: w.config.nodeName, runningWindowMs: w.config.runningWindowMs, ...(lifecycleOf ? { lifecycleOf } : {}),
+    retention, catalog: w.catalog, config: rc, nodeName: w.nodeName ?? w.config.kube?.nodeName ?? '', runningWindowMs: w.config.runningWindowMs, ...(lifecycleOf ? { lifecycleOf } : {}),
   });
   return { retention, router, ...(cri ? { cri } : {}), stop: async () => cri?.stop() };
 }

@@ -42,7 +42,7 @@ test('startRetention: records give lifecycles and expire with their logs; CRI co
   await catalog.start(ctl.signal);
   const unit = startRetention({
     catalog, roots: catalog.roots, logger, registry: new Registry(), records, signal: ctl.signal,
-    config: { retention: retentionDefaults({ kubeletPodsDir: kubelet, criPollMs: 3_600_000 }), runningWindowMs: 300_000, stateDir: join(base, 'state'), nodeName: 'n1', kube: kubeDefaults() },
+    config: { retention: retentionDefaults({ kubeletPodsDir: kubelet, criPollMs: 3_600_000 }), runningWindowMs: 300_000, stateDir: join(base, 'state'), kube: kubeDefaults({ nodeName: 'n1' }) },
   });
   try {
     await waitFor(() => unit.retention.lastRun(), { what: 'first pass' });
