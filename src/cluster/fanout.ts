@@ -32,21 +32,25 @@ const nameOf = (p: Peer) => p.node || p.url;
 /** Non-empty lines of an NDJSON body as they arrive; a stream error (abort, reset) is thrown to the caller. */
 async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const dec = new TextDecoder();
-  let buf = '';
   const reader = body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += dec.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line) yield line;
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line) yield line;
+      }
     }
+    buf += dec.decode();
+    if (buf) yield buf;
+  } finally {
+    await reader.cancel().catch(() => {});
   }
-  buf += dec.decode();
-  if (buf) yield buf;
 }
 
 /** The request's query string with `local=1` added, for asking each agent about its own files. */
