@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type RawConfig } from './config/load.ts';
 import { runDiagnose } from './diagnose/cli.ts';
+import { retentionCommand } from './retention/cli.ts';
 import { isPodlogError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { startAgent } from './main.ts';
@@ -21,6 +22,12 @@ function agentFlags(o: Record<string, unknown>): RawConfig {
   if (o.logLevel) flags.logLevel = o.logLevel;
   if (o.nodeName || o.kubeconfig) flags.kube = { ...(o.nodeName ? { nodeName: o.nodeName } : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) };
   if (o.demo) flags.demo = true;
+  const retention = { maxAge: o.retentionMaxAge, maxBytes: o.retentionMaxBytes, minFree: o.retentionMinFree, dryRun: o.retentionDryRun ? true : undefined, kubeletPodsDir: o.kubeletPodsDir };
+  if (Object.values(retention).some((v) => v !== undefined)) flags.retention = retention;
+  const auth = { mode: o.auth, tokenFile: o.authTokenFile, allowNonLoopback: o.allowNonLoopback ? true : undefined };
+  if (Object.values(auth).some((v) => v !== undefined)) flags.auth = auth;
+  const cluster = { peers: o.peer, peerService: o.peerService };
+  if (Object.values(cluster).some((v) => v !== undefined)) flags.cluster = cluster;
   return flags;
 }
 
@@ -39,6 +46,16 @@ export function buildProgram(): Command {
     .option('--kubeconfig <file>', 'kubeconfig outside a cluster (env PODLOG_KUBE_KUBECONFIG, or KUBECONFIG)')
     .addOption(new Option('--log-level <level>', 'agent log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--demo', 'serve the embedded demo: real Flink logs plus one pod appending live')
+    .option('--retention-max-age <age>', "keep exited pods' folders this long, e.g. 7d (env PODLOG_RETENTION_MAX_AGE)")
+    .option('--retention-max-bytes <size>', 'byte budget of the roots: 50Gi or 20% of the file system (env PODLOG_RETENTION_MAX_BYTES)')
+    .option('--retention-min-free <size>', 'free-space floor, e.g. 5% or 10Gi (env PODLOG_RETENTION_MIN_FREE)')
+    .option('--retention-dry-run', 'log what retention would delete, delete nothing')
+    .option('--kubelet-pods-dir <dir>', "copy the kubelet's container stdout/stderr from here (e.g. /var/log/pods)")
+    .addOption(new Option('--auth <mode>', 'who may read: none (loopback only), token, kubernetes (env PODLOG_AUTH_MODE)').choices(['none', 'token', 'kubernetes']))
+    .option('--auth-token-file <file>', 'static bearer tokens and their namespaces (auth token)')
+    .option('--allow-non-loopback', 'allow auth none on a non-loopback address (trusted networks only)')
+    .option('--peer <node=url>', 'another agent, repeatable (env PODLOG_CLUSTER_PEERS=a=http://…,b=…)', collect)
+    .option('--peer-service <name>', 'headless Service whose EndpointSlices list the other agents')
     .action(async (opts: Record<string, unknown>) => {
       const env = { ...process.env };
       if (!env.PODLOG_KUBE_NODE_NAME && env.NODE_NAME) env.PODLOG_KUBE_NODE_NAME = env.NODE_NAME;
@@ -65,6 +82,7 @@ export function buildProgram(): Command {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+  program.addCommand(retentionCommand());
   program
     .command('diagnose')
     .description('Explain why a pod is not running, from `kubectl get pod -o json` and `kubectl get events -o json` output (no agent needed)')

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
+import { namespaceFilter } from './auth/middleware.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { diagnosisRouter } from './diagnose/routes.ts';
@@ -14,6 +15,9 @@ import { createKubeLink, type KubeLink } from './kube/index.ts';
 import { kubeRouter } from './kube/routes.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
+import { createAccess } from './cluster/access.ts';
+import { hardenServer } from './auth/front-door.ts';
+import { startRetention } from './retention/wire.ts';
 import { Catalog } from './store/catalog.ts';
 
 /** A running agent. */
@@ -39,10 +43,11 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const controller = new AbortController();
   const signal = controller.signal;
   const metrics = createMetrics();
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
 
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
+  const access = createAccess(config, { nodeName, catalog, logger }); // refuses auth none beyond loopback, before any work
   let ready = false;
   await catalog.start(signal);
   scrapeGauge(metrics, 'podlog_files_tracked', 'Log files in the catalog.', () => catalog.stats().files);
@@ -54,11 +59,15 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   await kube?.start(signal);
   const records = kube?.records;
 
+  const retention = startRetention({ catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records });
+
+  const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
   const apiRouters: Router[] = [
-    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig }),
+    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig, listFilter }),
     diagnosisRouter({ getPodInput }),
-    problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [] }),
+    problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
+    retention.router,
   ];
   const app = createApp({
     config,
@@ -72,11 +81,11 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     recordOnlyPods: () =>
       (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeConfig), namespace: r.namespace, name: r.name, uid: r.uid })),
     apiRouters,
+    auth: access.auth,
+    cluster: access.cluster,
   });
   const server = createServer(app);
-  server.requestTimeout = 0; // follow and search streams are long-lived; each route bounds its own work
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  hardenServer(server); // header and keep-alive timeouts; no request timeout: follow and search streams bound themselves
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -84,6 +93,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  access.listening(server);
   ready = true;
   logger.info({ url, node: nodeName, cluster: Boolean(kube) }, 'listening');
 
@@ -97,6 +107,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       await done;
       clearTimeout(grace);
+      await retention.stop();
       await kube?.stop();
       await catalog.stop();
       logger.info('stopped');

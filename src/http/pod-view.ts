@@ -1,3 +1,4 @@
+import { isCriCopy } from '../retention/cri.ts';
 import type { PodEntry } from '../store/types.ts';
 
 /** Pod fields the Kubernetes link adds when it has a record (see `src/kube`); all optional. */
@@ -24,7 +25,10 @@ export interface PodView extends PodRecordFields {
   state: string;
   /** Latest file mtime, ms. */
   lastActivity: number;
-  containers: { name: string; files: { name: string; size: number; mtime: number; live: boolean; kind: string }[] }[];
+  /** Creation time: the pod's `metadata.creationTimestamp` when recorded, else its log folder's birth time (ISO-8601). */
+  createdAt?: string;
+  /** `stdio` marks a copy of the kubelet's container stdout/stderr (CRI format, decoded when viewed). */
+  containers: { name: string; files: { name: string; size: number; mtime: number; live: boolean; kind: string; stdio?: true }[] }[];
 }
 
 /** States that count as "running" for `?state=running`. */
@@ -42,7 +46,7 @@ export function podView(pod: PodEntry, record: PodRecordFields | undefined, now:
       name: c.name,
       files: [...c.files.values()]
         .sort((a, b) => Number(b.live) - Number(a.live) || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name))
-        .map((f) => ({ name: f.name, size: f.size, mtime: Math.round(f.mtimeMs), live: f.live, kind: f.kind })),
+        .map((f) => ({ name: f.name, size: f.size, mtime: Math.round(f.mtimeMs), live: f.live, kind: f.kind, ...(isCriCopy(f.name) ? { stdio: true as const } : {}) })),
     }));
   const recentlyWritten = containers.some((c) => c.files.some((f) => f.live && now - f.mtime < runningWindowMs));
   return {
@@ -52,6 +56,7 @@ export function podView(pod: PodEntry, record: PodRecordFields | undefined, now:
     uid: pod.uid,
     state: record?.state ?? (recentlyWritten ? 'running' : 'exited'),
     lastActivity: Math.round(pod.lastActivityMs),
+    createdAt: typeof record?.createdAt === 'string' ? record.createdAt : pod.createdMs ? new Date(pod.createdMs).toISOString() : undefined,
     containers,
   };
 }

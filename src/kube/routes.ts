@@ -22,6 +22,8 @@ export interface KubeRouterDeps {
   fetchPeer?: typeof fetch;
   /** Bound on a peer request, ms. */
   peerTimeoutMs?: number;
+  /** Keeps, for `/jobs`, only the namespaces the caller may list (auth); default: all. */
+  listFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
 }
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -116,10 +118,12 @@ export function kubeRouter(deps: KubeRouterDeps): Router {
     throw new PodlogError('PODLOG_E_NOT_FOUND', `pod ${ns}/${pod} is not live and no agent has a record of it`);
   });
 
-  r.get('/jobs', (req, res) => {
+  r.get('/jobs', async (req, res) => {
     const nsFilter = queryString(req.query.namespace) || undefined;
     if (nsFilter !== undefined) nameParam('namespace', nsFilter);
-    res.json({ jobs: buildJobs(deps, nsFilter) });
+    const jobs = buildJobs(deps, nsFilter);
+    const allowed = deps.listFilter ? await deps.listFilter(req, jobs.map((j) => j.namespace)) : () => true;
+    res.json({ jobs: jobs.filter((j) => allowed(j.namespace)) });
   });
   return r;
 }

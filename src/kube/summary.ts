@@ -32,6 +32,8 @@ export type PodRecordSummary = {
   labels: Record<string, string>;
   deletedAt?: string;
   node?: string;
+  /** `metadata.creationTimestamp` (ISO-8601), when known. */
+  createdAt?: string;
 };
 
 type ContainerState = { terminated?: { exitCode?: number; reason?: string; signal?: number; startedAt?: string; finishedAt?: string } };
@@ -78,6 +80,7 @@ export function podRecordSummary(record: PodRecord,
     labels,
     ...(record.deletedAt ? { deletedAt: record.deletedAt } : {}),
     ...(record.node ? { node: record.node } : {}),
+    ...(typeof record.pod?.metadata?.creationTimestamp === 'string' ? { createdAt: record.pod.metadata.creationTimestamp } : {}),
   };
 }
 

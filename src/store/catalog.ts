@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
@@ -193,7 +193,7 @@ export class Catalog implements CatalogView {
       this.#skipped.add(path);
       return;
     }
-    if (depth === 1 && this.#addPod(path)) await this.#scanDir(path, 1);
+    if (depth === 1 && this.#addPod(path, st)) await this.#scanDir(path, 1);
     else if (depth === 2 && this.#addContainer(path)) await this.#scanDir(path, 2);
   }
 
@@ -213,7 +213,7 @@ export class Catalog implements CatalogView {
         else this.#skipped.add(path);
       } else if (!e.isDirectory()) {
         this.#skipped.add(path);
-      } else if (depth === 0 ? this.#addPod(path) : this.#addContainer(path)) {
+      } else if (depth === 0 ? this.#addPod(path, await lstat(path).catch(() => undefined)) : this.#addContainer(path)) {
         await this.#scanDir(path, depth === 0 ? 1 : 2);
       }
     }
@@ -247,13 +247,14 @@ export class Catalog implements CatalogView {
     return undefined;
   }
 
-  #addPod(podPath: string): PodEntry | undefined {
+  #addPod(podPath: string, st: Stats | undefined): PodEntry | undefined {
     const existing = this.#pods.get(podPath);
     if (existing) return existing;
     const parsed = parsePodDirName(basename(podPath));
-    if (!parsed) return undefined;
+    if (!parsed || !st?.isDirectory()) return undefined;
     const root = dirname(podPath);
-    const pod: PodEntry = { ...parsed, root, path: podPath, containers: new Map(), lastActivityMs: 0 };
+    const createdMs = st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs;
+    const pod: PodEntry = { ...parsed, root, path: podPath, containers: new Map(), lastActivityMs: 0, createdMs };
     this.#pods.set(podPath, pod);
     this.#emit({ type: 'pod-added', pod });
     return pod;

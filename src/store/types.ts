@@ -52,6 +52,8 @@ export interface PodEntry {
   readonly containers: Map<string, ContainerEntry>;
   /** Latest mtime over the pod's files, ms since the epoch (0 when it has none). */
   lastActivityMs: number;
+  /** When the pod folder was created (its birth time, else its ctime), ms since the epoch. */
+  createdMs?: number;
 }
 
 /** Identity of a pod generation. */

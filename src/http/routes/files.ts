@@ -1,7 +1,10 @@
 import { Router, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { PodlogError } from '../../errors.ts';
+import type { Line } from '../../logfile/line.ts';
 import { openReader, type LogReader } from '../../logfile/reader.ts';
+import { decodeCri, isCriCopy, type DecodedLine } from '../../retention/cri.ts';
+import { criDecodeStream } from '../../retention/cri-stream.ts';
 import type { AppDeps } from '../app.ts';
 import { fileParams, openCatalogFile } from '../open-file.ts';
 import { queryBool, queryEnum, queryInt } from '../params.ts';
@@ -26,11 +29,13 @@ export function fileRoutes(deps: AppDeps): Router {
     const download = queryBool('download', req.query.download) ?? false;
     const opened = await openCatalogFile(deps.catalog, fileParams(req.params, req.query));
     const reader = openReader(opened.safe, opened.entry.name);
+    const cri = criDecoding(opened.entry.name, req.query.decode);
     try {
       res.setHeader('Last-Modified', new Date(opened.safe.stat.mtimeMs).toUTCString());
       res.setHeader('Cache-Control', 'no-store');
       if (tail !== undefined) {
         const t = await reader.tail(tail);
+        if (cri) t.lines = decodeLines(t.lines);
         if (format === 'json') {
           res.json({ lines: t.lines, startOffset: t.startOffset, nextOffset: t.followOffset, size: reader.size, eof: true });
         } else {
@@ -41,7 +46,8 @@ export function fileRoutes(deps: AppDeps): Router {
         return;
       }
       if (download) res.attachment(opened.entry.name.replace(/\.gz$/i, ''));
-      await sendBytes(reader, req.headers.range, res, deps);
+      if (cri) await sendDecodedCri(reader, res, deps);
+      else await sendBytes(reader, req.headers.range, res, deps);
     } finally {
       await opened.safe.handle.close();
     }
@@ -54,12 +60,15 @@ export function fileRoutes(deps: AppDeps): Router {
     if (from !== undefined && before !== undefined) throw new PodlogError('PODLOG_E_BAD_PARAM', 'give either from or before, not both');
     const opened = await openCatalogFile(deps.catalog, fileParams(req.params, req.query));
     const reader = openReader(opened.safe, opened.entry.name);
+    const cri = criDecoding(opened.entry.name, req.query.decode);
     try {
       if (before !== undefined) {
         const t = await reader.before(before, count);
+        if (cri) t.lines = decodeLines(t.lines);
         res.json({ lines: t.lines, startOffset: t.startOffset, nextOffset: t.endOffset, size: reader.size, eof: t.endOffset >= (reader.size ?? Infinity) });
       } else {
         const w = await reader.lines(from ?? 0, count);
+        if (cri) w.lines = decodeLines(w.lines);
         res.json({ lines: w.lines, startOffset: w.lines[0]?.offset ?? w.nextOffset, nextOffset: w.nextOffset, size: reader.size, eof: w.eof });
       }
     } finally {
@@ -94,6 +103,42 @@ async function sendBytes(reader: LogReader, rangeHeader: string | undefined, res
   const body = reader.range(start, end);
   body.on('data', (chunk: Buffer) => deps.metrics.bytesServed.inc(chunk.length));
   await pipeline(body, res).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
+  });
+}
+
+/**
+ * Whether to decode a file from the CRI log format (`<RFC3339Nano> <stdout|stderr> <P|F> <text>`, the
+ * kubelet's, kept by podlog as `stdio-N.cri.log`): yes for CRI copies unless `?decode=raw`.
+ * @throws PodlogError `PODLOG_E_BAD_PARAM` for another `decode` value
+ */
+function criDecoding(name: string, decode: unknown): boolean {
+  const mode = queryEnum('decode', decode, ['cri', 'raw'] as const);
+  return mode === 'cri' || (mode === undefined && isCriCopy(name));
+}
+
+/** `<time> <stream> <text>`: one decoded CRI line as shown to users. */
+function criText(l: DecodedLine): string {
+  return l.stream === 'unknown' ? l.text : `${l.time} ${l.stream} ${l.text}`;
+}
+
+/** CRI records merged into lines (partials joined); each keeps the offset of its first record. */
+function decodeLines(lines: Line[]): Line[] {
+  return decodeCri(lines.map((l) => ({ text: l.text, offset: l.offset }))).map((d) => ({
+    offset: d.offset ?? 0,
+    text: criText(d),
+    truncated: Boolean(d.truncated),
+    bytes: 0,
+    ...(d.partial ? { partial: true } : {}),
+  }));
+}
+
+/** The whole CRI copy decoded to text (no ranges: decoded offsets differ from the file's). */
+async function sendDecodedCri(reader: LogReader, res: Response, deps: AppDeps): Promise<void> {
+  res.type('text/plain; charset=utf-8');
+  const body = reader.range(0);
+  body.on('data', (chunk: Buffer) => deps.metrics.bytesServed.inc(chunk.length));
+  await pipeline(body, criDecodeStream({ format: criText }), res).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
   });
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { diagnose, summarize, type DiagnosisSummary } from '../../diagnose/index.ts';
 import type { DiagnoseInput } from '../../diagnose/types.ts';
 import type { Catalog } from '../../store/catalog.ts';
@@ -10,6 +10,8 @@ export interface ProblemsDeps {
   /** Every pod generation the cluster link has a record for. */
   recordKeys: () => { namespace: string; name: string; uid: string }[];
   getPodInput: (ns: string, pod: string, uid?: string) => Promise<DiagnoseInput | undefined>;
+  /** Keeps only the namespaces the caller may list (auth); default: all. */
+  listFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
 }
 
 /**
@@ -25,8 +27,10 @@ export function problemsRouter(deps: ProblemsDeps): Router {
     for (const k of [...deps.recordKeys(), ...deps.catalog.pods()]) {
       if (!namespace || k.namespace === namespace) keys.set(k.uid, { namespace: k.namespace, name: k.name, uid: k.uid });
     }
+    const allowed = deps.listFilter ? await deps.listFilter(req, [...keys.values()].map((k) => k.namespace)) : () => true;
     const items: (DiagnosisSummary & { uid: string })[] = [];
     for (const k of keys.values()) {
+      if (!allowed(k.namespace)) continue;
       const input = await deps.getPodInput(k.namespace, k.name, k.uid);
       if (!input) continue;
       const s = summarize(diagnose(input));

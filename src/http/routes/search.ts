@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { jobFromPodName } from '../../kube/flink-names.ts';
 import { assertCan, namespaceFilter } from '../../auth/middleware.ts';
 import pLimit from 'p-limit';
 import { compileMatcher } from '../../logfile/search.ts';
@@ -8,7 +9,7 @@ import type { PodEntry } from '../../store/types.ts';
 import { queryBool, queryInt, queryString } from '../params.ts';
 
 /**
- * `GET /search?q=&regex=true|false&case=true|false&namespace=&pod=&uid=&container=&file=&limit=` →
+ * `GET /search?q=&regex=true|false&case=true|false&namespace=&job=&pod=&uid=&container=&file=&limit=` →
  * `application/x-ndjson`: one {@link SearchHit} per line as found, then one summary line
  * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`.
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
@@ -26,13 +27,16 @@ export function searchRoutes(deps: AppDeps): Router {
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
     const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
+    const job = queryString(req.query.job) || undefined;
+    const jobIdOf = (p: PodEntry) => (deps.recordOf?.(p)?.job as string | undefined) ?? jobFromPodName(p.name)?.clusterId;
     const scope = {
       namespace: queryString(req.query.namespace) || undefined,
       pod: queryString(req.query.pod) || undefined,
       uid: queryString(req.query.uid) || undefined,
       container: queryString(req.query.container) || undefined,
       file: queryString(req.query.file) || undefined,
-      podFilter: (p: PodEntry) => readable(p.namespace), // only namespaces the caller may read (get pods/log)
+      // only namespaces the caller may read (get pods/log); `job` = a Flink cluster-id (record label, else pod naming)
+      podFilter: (p: PodEntry) => readable(p.namespace) && (!job || jobIdOf(p) === job),
     };
     if (scope.namespace) await assertCan(req, 'read', scope.namespace);
     const controller = new AbortController();

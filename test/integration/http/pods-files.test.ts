@@ -28,6 +28,8 @@ describe('pods and files API', () => {
     const old = root.file('flink-jobs', 'orders-enrich-6d5f7b9c8-x2kqp', uid(0), 'flink-main-container', 'jobmanager.log', 'first generation\n');
     utimesSync(old, new Date('2026-01-01'), new Date('2026-01-01'));
     root.file('other', 'web-0', uid(2), 'nginx', 'access.log', 'GET /\n');
+    // a copy of the kubelet's CRI log: a line split into a partial (P) and a final (F) record
+    root.file('other', 'web-0', uid(2), 'nginx', 'stdio-0.cri.log', '2026-11-20T10:00:00.000000001Z stdout P hello \n2026-11-20T10:00:00.000000002Z stdout F world\n2026-11-20T10:00:01.000000000Z stderr F oops\n');
     t = await buildTestApp(root);
   });
   after(async () => {
@@ -47,6 +49,7 @@ describe('pods and files API', () => {
       ['jobmanager.log.2.gz', false, 'compressed'],
     ]);
     assert.equal(files[0].size, Buffer.byteLength(TEXT));
+    assert.ok(Date.parse(gens[0].createdAt) > 0, 'createdAt from the pod folder');
     assert.equal(typeof files[0].mtime, 'number');
     const ns = await request(t.app).get('/api/v1/pods?namespace=other').expect(200);
     assert.deepEqual(ns.body.items.map((p: { name: string }) => p.name), ['web-0']);
@@ -114,6 +117,23 @@ describe('pods and files API', () => {
     assert.deepEqual(win.body.lines.map((l: { text: string }) => l.text), ['gz line 1', 'gz line 2']);
     const dl = await request(t.app).get(`${base}/jobmanager.log.2.gz?download=1`).expect(200);
     assert.match(dl.headers['content-disposition'] ?? '', /filename="?jobmanager.log.2"?$/);
+  });
+
+  test('copies of container stdout/stderr (CRI format) are decoded when viewed, raw on request', async () => {
+    const cri = '/api/v1/namespaces/other/pods/web-0/containers/nginx/files/stdio-0.cri.log';
+    const text = await request(t.app).get(cri).expect(200);
+    assert.equal(text.text, '2026-11-20T10:00:00.000000001Z stdout hello world\n2026-11-20T10:00:01.000000000Z stderr oops\n');
+    const tail = await request(t.app).get(`${cri}?tail=1`).expect(200);
+    assert.equal(tail.text, '2026-11-20T10:00:01.000000000Z stderr oops\n');
+    const win = await request(t.app).get(`${cri}/lines?from=0&count=10`).expect(200);
+    assert.deepEqual(win.body.lines.map((l: { text: string; offset: number }) => [l.offset, l.text]), [
+      [0, '2026-11-20T10:00:00.000000001Z stdout hello world'],
+      [93, '2026-11-20T10:00:01.000000000Z stderr oops'],
+    ]);
+    const raw = await request(t.app).get(`${cri}?decode=raw&tail=1`).expect(200);
+    assert.match(raw.text, / stderr F oops/);
+    const pod = await request(t.app).get('/api/v1/namespaces/other/pods/web-0').expect(200);
+    assert.equal(pod.body.containers[0].files.find((f: { name: string }) => f.name === 'stdio-0.cri.log').stdio, true);
   });
 
   test('unknown routes and files answer 404 in the JSON error shape', async () => {

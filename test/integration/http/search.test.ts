@@ -58,6 +58,14 @@ describe('GET /api/v1/search', () => {
     assert.equal(ci.filter((r) => !r.done).length, 1);
   });
 
+  test('job scope: a Flink cluster-id from the pod names', async () => {
+    const rows = ndjson((await request(t.app).get('/api/v1/search?q=RuntimeException&job=orders').expect(200)).text);
+    const pods = new Set(rows.filter((r) => !r.done).map((r) => r.pod));
+    assert.deepEqual([...pods], ['orders-taskmanager-1-1']);
+    const none = ndjson((await request(t.app).get('/api/v1/search?q=RuntimeException&job=other-job').expect(200)).text);
+    assert.equal(none.filter((r) => !r.done).length, 0);
+  });
+
   test('limit stops the search and says so', async () => {
     const rows = ndjson((await request(t.app).get('/api/v1/search?q=RuntimeException&limit=1').expect(200)).text);
     assert.equal(rows.filter((r) => !r.done).length, 1);
