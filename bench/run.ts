@@ -1,0 +1,43 @@
+/**
+ * `npm run bench`: every benchmark, one child process each (so one's memory and files never touch the
+ * next's), each printing its figures beside a named peer measured in the same run on the same machine:
+ *   catalog   startup scan of 1,000 pods × 10 files, RSS            peer: find
+ *   logfile   tail 1,000 lines of 1 GiB vs 10 MiB; search 1 GiB     peer: tail, grep -F -c, grep -E -c
+ *   follow    append → SSE event latency p50/p99                     peer: tail -F
+ *   retention one pass over 100,000 files                            peer: du -s
+ *   ship      1 GiB Flink log into a test server and Elasticsearch   peer: rsyslog omelasticsearch
+ *   web       navigation → last line of 1 GiB visible; page memory   peer: tail -n
+ * Usage: npm run bench [-- --only catalog,follow] [-- --quick]   (--quick: 128 MiB inputs instead of 1 GiB)
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const quick = values.quick ?? false;
+const node = process.execPath;
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+/** Each benchmark: its script and arguments. */
+const BENCHES: Record<string, string[]> = {
+  catalog: [here('./catalog.ts')],
+  logfile: [here('./logfile.ts'), '--size', String((quick ? 128 : 1024) * 1024 * 1024)],
+  follow: [here('./follow.ts')],
+  retention: [here('./retention.ts')],
+  ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],
+  web: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', here('./web.ts'), '--gib', quick ? '0.125' : '1', '--runs', quick ? '3' : '5'],
+};
+
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+console.log(`podlog benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (quick sizes)' : ''}`);
+let failed = 0;
+for (const [name, args] of Object.entries(BENCHES)) {
+  if (only && !only.has(name)) continue;
+  console.log(`\n== ${name} ==`);
+  const t0 = Date.now();
+  const r = spawnSync(node, args, { stdio: 'inherit' });
+  console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s, exit ${r.status})`);
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
