@@ -14,6 +14,17 @@ const NEEDLE_AREA = 64 * 1024;
 /** Finds one needle: first match at or after `from` whose end is ≤ `to`, or -1. */
 export type Finder = (from: number, to: number) => number;
 
+/**
+ * A finder that also counts newlines on its way (one pass instead of two): after each `find`,
+ * `newlines` is the number of `\n` bytes in `[from, scanned)`, with `scanned` ≤ the match (or
+ * ≤ `to` when there is none); the bytes from `scanned` on are not counted.
+ */
+export interface CountingFinder {
+  find(from: number, to: number): number;
+  scanned: number;
+  newlines: number;
+}
+
 /** A scan buffer plus kernels over it. */
 export interface ScanBuffer {
   /** The buffer file reads go into (`capacity` bytes). */
@@ -29,6 +40,8 @@ export interface ScanBuffer {
    * sample of the data) picks the two rarest needle bytes for the SIMD filter.
    */
   finder(needle: Buffer, inFolded: boolean, freq: ArrayLike<number>): Finder;
+  /** A {@link CountingFinder} for `needle` (arguments as {@link finder}). */
+  countingFinder(needle: Buffer, inFolded: boolean, freq: ArrayLike<number>): CountingFinder;
   /** True when the WebAssembly SIMD kernels are in use. */
   readonly simd: boolean;
 }
@@ -58,6 +71,21 @@ function indexOfFinder(hay: Buffer, needle: Buffer): Finder {
   };
 }
 
+/** Counting finder made of a finder and a separate count (fallback). */
+function twoPassCounting(find: Finder, count: (s: number, e: number) => number): CountingFinder {
+  const cf: CountingFinder = {
+    scanned: 0,
+    newlines: 0,
+    find(from, to) {
+      const p = find(from, to);
+      cf.scanned = p < 0 ? to : p;
+      cf.newlines = count(from, cf.scanned);
+      return p;
+    },
+  };
+  return cf;
+}
+
 /** Offsets of the two rarest bytes of `needle` by `freq` (the same offset twice for a 1-byte needle). */
 export function rareOffsets(needle: Buffer, freq: ArrayLike<number>): [number, number] {
   const idx = [...needle.keys()].sort((a, b) => (freq[needle[a]!] ?? 0) - (freq[needle[b]!] ?? 0) || a - b);
@@ -75,8 +103,9 @@ let simdWorks: boolean | undefined;
  */
 export function createScanBuffer(capacity: number, withFold = true): ScanBuffer {
   const half = Math.ceil(capacity / WASM_PAGE) * WASM_PAGE;
-  const needleAt = (withFold ? 2 : 1) * half;
-  const pages = (needleAt + NEEDLE_AREA) / WASM_PAGE + 1;
+  const slot = (withFold ? 2 : 1) * half; // 8 bytes where findCount leaves (scanned, newlines)
+  const needleAt = slot + 16;
+  const pages = Math.ceil((needleAt + NEEDLE_AREA) / WASM_PAGE) + 1;
   let k: Kernels | undefined;
   if (simdWorks !== false) {
     try {
@@ -95,6 +124,7 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
       count: (s, e) => countWithIndexOf(buf, s, e),
       lower: (s, e) => lowerWithLoop(buf, folded, s, e),
       finder: (needle, inFolded) => indexOfFinder(inFolded ? folded : buf, needle),
+      countingFinder: (needle, inFolded) => twoPassCounting(indexOfFinder(inFolded ? folded : buf, needle), (s, e) => countWithIndexOf(buf, s, e)),
       simd: false,
     };
   }
@@ -102,12 +132,20 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
   const mem = Buffer.from(kernels.mem.buffer);
   const buf = mem.subarray(0, capacity);
   const folded = withFold ? mem.subarray(half, half + capacity) : Buffer.alloc(0);
+  const slotView = new Int32Array(kernels.mem.buffer, slot, 2);
   let needleUsed = 0;
-  return {
+  const place = (needle: Buffer): number => {
+    const np = needleAt + needleUsed;
+    needle.copy(mem, np);
+    needleUsed += needle.length;
+    return np;
+  };
+  const count = (s: number, e: number) => (e > s ? kernels.count(s, e) : 0);
+  const sb: ScanBuffer = {
     buf,
     folded,
     simd: true,
-    count: (s, e) => (e > s ? kernels.count(s, e) : 0),
+    count,
     lower: (s, e) => {
       if (!withFold) throw new Error('scan buffer made without a folded copy');
       if (e > s) kernels.lower(s, half + s, e - s);
@@ -115,9 +153,7 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
     finder(needle, inFolded, freq) {
       const hay = inFolded ? folded : buf;
       if (needle.length < 2 || needleUsed + needle.length > NEEDLE_AREA) return indexOfFinder(hay, needle);
-      const np = needleAt + needleUsed;
-      needle.copy(mem, np);
-      needleUsed += needle.length;
+      const np = place(needle);
       const [o1, o2] = rareOffsets(needle, freq);
       const base = inFolded ? half : 0;
       return (from, to) => {
@@ -126,5 +162,29 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
         return i < 0 ? -1 : i - base;
       };
     },
+    countingFinder(needle, inFolded, freq) {
+      // folding leaves newlines where they are, so counting in the folded copy is as good
+      if (needle.length < 2 || needleUsed + needle.length > NEEDLE_AREA) return twoPassCounting(sb.finder(needle, inFolded, freq), count);
+      const np = place(needle);
+      const [o1, o2] = rareOffsets(needle, freq);
+      const base = inFolded ? half : 0;
+      const cf: CountingFinder = {
+        scanned: 0,
+        newlines: 0,
+        find(from, to) {
+          if (to - from < needle.length) {
+            cf.scanned = from;
+            cf.newlines = 0;
+            return -1;
+          }
+          const i = kernels.findCount(base + from, base + to, np, needle.length, o1, o2, slot);
+          cf.scanned = slotView[0]! - base;
+          cf.newlines = slotView[1]!;
+          return i < 0 ? -1 : i - base;
+        },
+      };
+      return cf;
+    },
   };
+  return sb;
 }

@@ -4,7 +4,7 @@ import type { SafeFile } from '../store/safe-open.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
 import { MAX_LINE_BYTES, decodeLine } from './line.ts';
 import type { Matcher } from './matcher.ts';
-import { createScanBuffer, type Finder, type ScanBuffer } from './newlines.ts';
+import { createScanBuffer, type CountingFinder, type Finder, type ScanBuffer } from './newlines.ts';
 
 export { compileMatcher, MAX_QUERY_CHARS, type Matcher } from './matcher.ts';
 
@@ -160,6 +160,7 @@ class Scanner {
   /** Needles in use; chosen among `needleChoices` on the first region. */
   private needles: readonly Buffer[] | null;
   private finders: Finder[] | undefined;
+  private counting: CountingFinder | undefined;
   private readonly sb: ScanBuffer;
   private readonly matcher: Matcher;
   private readonly opts: SearchOptions;
@@ -275,6 +276,10 @@ class Scanner {
     if (fold) this.sb.lower(a, b);
     const hay = (fold ? this.sb.folded : buf).subarray(0, b);
     if (!this.finders) this.choose(hay, a, b);
+    if (this.counting) {
+      this.single(a, b, headOnly);
+      return;
+    }
     const finders = this.finders!;
     const next = finders.map((f) => f(a, b));
     for (;;) {
@@ -316,6 +321,37 @@ class Scanner {
     const end = Math.min(b, a + 65536);
     for (let i = a; i < end; i++) freq[hay[i]!]!++;
     this.finders = this.needles!.map((n) => this.sb.finder(n, this.matcher.fold, freq));
+    if (this.needles!.length === 1) this.counting = this.sb.countingFinder(this.needles![0]!, this.matcher.fold, freq);
+  }
+
+  /**
+   * {@link candidates} for a single needle with a finder that counts newlines as it goes (one
+   * pass over the data instead of find + count). Invariant: `lineNo` is counted up to `counted`.
+   */
+  private single(a: number, b: number, headOnly: boolean): void {
+    const cf = this.counting!;
+    const re = this.matcher.re;
+    const buf = this.sb.buf;
+    const hay = (this.matcher.fold ? this.sb.folded : buf).subarray(0, b);
+    let from = a;
+    for (;;) {
+      const p = cf.find(from, b);
+      this.lineNo += cf.newlines;
+      this.counted = cf.scanned;
+      if (p < 0) return;
+      const ls = p > a ? hay.lastIndexOf(10, p - 1) + 1 : a;
+      let le = hay.indexOf(10, p);
+      if (le < 0 || le > b) le = b;
+      if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {
+        if (!this.report(Math.max(ls, a), le, headOnly)) return;
+      }
+      if (le >= b) return;
+      from = le + 1;
+      if (this.counted < from) {
+        this.lineNo += this.sb.count(this.counted, from);
+        this.counted = from;
+      }
+    }
   }
 
   /** Lines of `buf[a..b)` matching `re`, for regexes without required literals: DFA bisection. */

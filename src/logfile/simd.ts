@@ -57,6 +57,7 @@ const op = {
   sub: [0x6b],
   and: [0x71],
   load8: [0x2d, 0, 0],
+  store32: (offset = 0) => [0x36, 0, ...uleb(offset)],
   store8: [0x3a, 0, 0],
   vload: (offset = 0) => [0xfd, 0x00, 0, ...uleb(offset)],
   vstore: [0xfd, 0x0b, 0, 0],
@@ -227,6 +228,67 @@ const FIND = {
   ),
 };
 
+/**
+ * findCount(start, end, np, nlen, o1, o2, slot): like find, and also counts newlines on the way, so
+ * one pass gives both the match and the line number. Before returning it stores at `slot` the
+ * position `i` up to which it counted and at `slot + 4` the number of 0x0A bytes in [start, i).
+ * `i` ≤ the returned match position; newlines between `i` and the match are the caller's to count.
+ *   (find's SIMD loop, with, for each 16-byte block passed without a match:
+ *    c += popcnt(bitmask(eq(load i, splat 10))))
+ * params 0 start, 1 end, 2 np, 3 nlen, 4 o1, 5 o2, 6 slot;
+ * locals 7 i, 8 m, 9 pos, 10 j, 11 c (i32), 12 b1, 13 b2, 14 nl (v128)
+ */
+const FIND_COUNT = {
+  locals: [[5, I32], [3, V128]] as const,
+  body: code(
+    op.get(2), op.get(4), op.add, op.load8, op.splat8, op.set(12),
+    op.get(2), op.get(5), op.add, op.load8, op.splat8, op.set(13),
+    op.i32(10), op.splat8, op.set(14),
+    op.get(0), op.set(7),
+    op.block, op.loop, // B1 L1
+      op.get(7), op.get(3), op.add, op.i32(15), op.add, op.get(1), op.gtU, op.brIf(1),
+      op.get(7), op.get(4), op.add, op.vload(0), op.get(12), op.eq8,
+      op.get(7), op.get(5), op.add, op.vload(0), op.get(13), op.eq8,
+      op.vand, op.bitmask8, op.set(8),
+      op.block, op.loop, // B2 L2
+        op.get(8), op.eqz, op.brIf(1),
+        op.get(7), op.get(8), op.ctz, op.add, op.set(9),
+        op.i32(0), op.set(10),
+        op.block, op.block, op.loop, // Mismatch, Match, L3
+          op.get(10), op.get(3), op.geU, op.brIf(1),
+          op.get(9), op.get(10), op.add, op.load8, op.get(2), op.get(10), op.add, op.load8, op.ne, op.brIf(2),
+          op.get(10), op.i32(1), op.add, op.set(10),
+          op.br(0),
+        op.end, op.end,
+        op.get(6), op.get(7), op.store32(0), op.get(6), op.get(11), op.store32(4),
+        op.get(9), op.ret,
+        op.end,
+        op.get(8), op.get(8), op.i32(1), op.sub, op.and, op.set(8),
+        op.br(0),
+      op.end, op.end,
+      op.get(11), op.get(7), op.vload(0), op.get(14), op.eq8, op.bitmask8, op.popcnt, op.add, op.set(11),
+      op.get(7), op.i32(16), op.add, op.set(7),
+      op.br(0),
+    op.end, op.end,
+    op.get(6), op.get(7), op.store32(0), op.get(6), op.get(11), op.store32(4),
+    op.block, op.loop, // the last positions, one by one (not counted)
+      op.get(7), op.get(3), op.add, op.get(1), op.gtU, op.brIf(1),
+      op.i32(0), op.set(10),
+      op.block, op.block, op.loop,
+        op.get(10), op.get(3), op.geU, op.brIf(1),
+        op.get(7), op.get(10), op.add, op.load8, op.get(2), op.get(10), op.add, op.load8, op.ne, op.brIf(2),
+        op.get(10), op.i32(1), op.add, op.set(10),
+        op.br(0),
+      op.end, op.end,
+      op.get(7), op.ret,
+      op.end,
+      op.get(7), op.i32(1), op.add, op.set(7),
+      op.br(0),
+    op.end, op.end,
+    op.i32(-1),
+  ),
+};
+
 interface Kernel {
   locals: readonly (readonly [number, number])[];
   body: number[];
@@ -241,16 +303,16 @@ const funcBody = (k: Kernel): number[] => {
 
 /**
  * The module's bytes: memory "mem" of `pages` 64 KiB pages; functions
- * "count" (i32 i32 → i32), "lower" (i32 i32 i32 → ()), "find" (6 × i32 → i32).
+ * "count" (i32 i32 → i32), "lower" (i32 i32 i32 → ()), "find" (6 × i32 → i32), "findCount" (7 × i32 → i32).
  */
 export function kernelModule(pages: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [3, 0x60, 2, I32, I32, 1, I32, 0x60, 3, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32]),
-    ...section(3, [3, 0, 1, 2]),
+    ...section(1, [4, 0x60, 2, I32, I32, 1, I32, 0x60, 3, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32]),
+    ...section(3, [4, 0, 1, 2, 3]),
     ...section(5, [1, 0, ...uleb(pages)]),
-    ...section(7, [4, ...str('mem'), 2, 0, ...str('count'), 0, 0, ...str('lower'), 0, 1, ...str('find'), 0, 2]),
-    ...section(10, [3, ...funcBody(COUNT), ...funcBody(LOWER), ...funcBody(FIND)]),
+    ...section(7, [5, ...str('mem'), 2, 0, ...str('count'), 0, 0, ...str('lower'), 0, 1, ...str('find'), 0, 2, ...str('findCount'), 0, 3]),
+    ...section(10, [4, ...funcBody(COUNT), ...funcBody(LOWER), ...funcBody(FIND), ...funcBody(FIND_COUNT)]),
   ]);
 }
 
@@ -260,6 +322,7 @@ export interface Kernels {
   count(p: number, end: number): number;
   lower(src: number, dst: number, len: number): void;
   find(start: number, end: number, needlePtr: number, needleLen: number, o1: number, o2: number): number;
+  findCount(start: number, end: number, needlePtr: number, needleLen: number, o1: number, o2: number, slot: number): number;
 }
 
 /** Instantiate the kernels with `pages` of memory; throws when WebAssembly SIMD is unavailable. */

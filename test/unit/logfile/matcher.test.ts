@@ -70,3 +70,28 @@ test('SIMD finder agrees with Buffer#indexOf (plain and folded, all start offset
     assert.equal(g(3, text.length), foldedText.indexOf(lowerNeedle, 3), `folded ${n}`);
   }
 });
+
+test('counting finder: match positions and newline counts agree with indexOf and a byte loop', () => {
+  const sb = createScanBuffer(16384);
+  const text = Buffer.from(Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? `line ${i} has ERROR in it` : `line ${i} Error free`)).join('\n') + '\nlast ERROR');
+  text.copy(sb.buf, 0);
+  sb.lower(0, text.length);
+  const freq = new Uint32Array(256);
+  for (const b of text) freq[b]!++;
+  for (const [needle, folded] of [['ERROR', false], ['error', true], ['line 29', false]] as const) {
+    const cf = sb.countingFinder(Buffer.from(needle), folded, freq);
+    const hay = folded ? Buffer.from(text.toString('latin1').toLowerCase(), 'latin1') : text;
+    let from = 0;
+    for (;;) {
+      const p = cf.find(from, text.length);
+      const want = hay.indexOf(needle, from);
+      assert.equal(p, want, `${needle} from ${from}`);
+      assert.ok(cf.scanned >= from && (p < 0 ? cf.scanned <= text.length : cf.scanned <= p));
+      let nl = 0;
+      for (let i = from; i < cf.scanned; i++) if (text[i] === 10) nl++;
+      assert.equal(cf.newlines, nl, `${needle} newlines from ${from}`);
+      if (p < 0) break;
+      from = p + 1;
+    }
+  }
+});
