@@ -62,6 +62,20 @@ function compile(pattern: string, flags: number): RE2JS {
   return re;
 }
 
+/** RE2 metacharacters; a pattern without them (besides `|`) is a set of literal alternatives. */
+const META = /[\\^$.|?*+()[\]{}]/;
+
+/**
+ * The alternatives of a pattern made only of plain literals joined by `|` (e.g. `ERROR|WARN`),
+ * else null. Case-insensitive alternatives must be ASCII (they are looked for in folded data).
+ */
+function literalAlternatives(q: string, ci: boolean): string[] | null {
+  const alts = q.split('|');
+  if (alts.length > MAX_NEEDLES) return null;
+  for (const a of alts) if (a.length === 0 || META.test(a) || (ci && !isAscii(a))) return null;
+  return alts;
+}
+
 interface PrefilterNode {
   type?: unknown;
   str?: unknown;
@@ -150,6 +164,11 @@ export function compileMatcher(q: string, opts: { regex: boolean; caseInsensitiv
     return { ...base, needles: run ? [Buffer.from(run, 'latin1')] : null, fold: true, re };
   }
   const re = compile(q, RE2JS.MULTILINE | (ci ? RE2JS.CASE_INSENSITIVE : 0));
+  const alts = literalAlternatives(q, ci);
+  if (alts) {
+    // `a|b|c` of plain literals: containing one of them is matching; no engine needed per line
+    return { ...base, needles: alts.map((a) => Buffer.from(ci ? a.toLowerCase() : a, ci ? 'latin1' : 'utf8')), fold: ci, re: null };
+  }
   const lits = requiredLiterals(ci ? compile(q, RE2JS.MULTILINE) : re, ci);
   const bytes = (set: string[]) => set.map((s) => Buffer.from(s, ci ? 'latin1' : 'utf8'));
   if (!lits) return { ...base, needles: null, fold: ci, re };

@@ -93,6 +93,10 @@ test('many chunks: counts and line numbers match a naive scan', async () => {
   assert.deepEqual(triples(lit.hits), expected);
   const re = await run(f, compileMatcher('ERROR +org', { regex: true }));
   assert.deepEqual(triples(re.hits), expected);
+  const alt = await run(f, compileMatcher('ERROR|record 1234', { regex: true }));
+  assert.deepEqual(triples(alt.hits), naive(content, (l) => l.includes('ERROR') || l.includes('record 1234')));
+  const altCi = await run(f, compileMatcher('error|RECORD 1234', { regex: true, caseInsensitive: true }));
+  assert.deepEqual(triples(altCi.hits), triples(alt.hits));
   const re2 = await run(f, compileMatcher('record [0-9]*00 ü$', { regex: true }));
   assert.deepEqual(triples(re2.hits), naive(content, (l) => /record [0-9]*00 ü$/.test(l)));
 });
