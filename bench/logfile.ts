@@ -164,8 +164,9 @@ export async function benchLogfile(size = 1024 * 1024 * 1024, runs = 3): Promise
   try {
     const big = join(dir, 'taskmanager.log');
     const small = join(dir, 'small.log');
-    await generateFlinkLog(big, size);
     await generateFlinkLog(small, 10 * 1024 * 1024);
+    await generateFlinkLog(big, size);
+    execFileSync('sync'); // let writeback of the fresh GiB finish before timing anything
     const rows: BenchRow[] = [];
     const tBig = await timeTail(dir, big);
     const tSmall = await timeTail(dir, small);

@@ -167,6 +167,7 @@ class Follower {
       this.splitter = this.newSplitter(0);
       this.emit('truncated');
     }
+    if (size === this.pos) return; // nothing new: one fstat per wake-up is all a quiet file costs
     for (;;) {
       if (this.o.signal.aborted) return;
       const { bytesRead } = await this.file.handle.read(this.buf, 0, READ_BYTES, this.pos);

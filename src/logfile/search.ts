@@ -6,6 +6,7 @@ import { MAX_LINE_BYTES, decodeLine } from './line.ts';
 import type { Matcher } from './matcher.ts';
 import { createScanBuffer, type CountingFinder, type Finder, type ScanBuffer } from './newlines.ts';
 
+/** Query compilation lives in matcher.ts; re-exported so callers import search from one place. */
 export { compileMatcher, MAX_QUERY_CHARS, type Matcher } from './matcher.ts';
 
 /**
