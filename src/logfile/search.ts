@@ -141,13 +141,15 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const scanner = new Scanner(sb, matcher, opts, maxLine);
   let stoppedBy: StopReason | undefined;
   let scanned = 0;
+  let finished = false;
   try {
     stoppedBy = await scanner.run(src, chunk, (n) => {
       scanned += n;
       opts.byteBudget.remaining -= n;
     });
+    finished = stoppedBy === undefined;
   } finally {
-    if (isStream && stoppedBy !== undefined) (source as Readable).destroy();
+    if (isStream && !finished) (source as Readable).destroy(); // stopped early or failed: release the decompressor
   }
   return stoppedBy ? { bytesScanned: scanned, stoppedBy } : { bytesScanned: scanned };
 }

@@ -155,3 +155,22 @@ test('searching a decompressed .gz stream', async () => {
   assert.deepEqual(triples(hits), naive(content, (l) => l.includes('needle')));
   assert.equal(res.bytesScanned, content.length);
 });
+
+test('search through a searchSource() (the reader facade): gz stream, early stop and corrupt data', async () => {
+  const content = Array.from({ length: 20_000 }, (_, i) => `row ${i} needle\n`).join('');
+  const f = await root.file('y.log.2.gz', gzipSync(content));
+  let stream: Readable | undefined;
+  const reader = { searchSource: () => (stream = openDecompressed(f)) };
+  const hits: SearchMatch[] = [];
+  const r = await searchFile(reader, compileMatcher('needle', { regex: false }), {
+    signal: new AbortController().signal,
+    byteBudget: { remaining: 1e9 },
+    deadline: Date.now() + 60_000,
+    onMatch: (h) => { hits.push(h); return hits.length < 5; },
+  });
+  assert.equal(r.stoppedBy, 'limit');
+  assert.deepEqual(hits.map((h) => h.lineNumber), [1, 2, 3, 4, 5]);
+  assert.equal(stream?.destroyed, true);
+  const bad = await root.file('z.log.gz', Buffer.from('\x1f\x8b\x08\x00garbage that is not deflate'));
+  await assert.rejects(run(openDecompressed(bad), compileMatcher('x', { regex: false })), { code: 'PODLOG_E_BAD_PARAM' });
+});
