@@ -1,8 +1,10 @@
 /**
  * Client of the agent's HTTP API (`/api/v1`, src/http). Every call returns parsed JSON or throws
  * {@link ApiError} carrying the server's `{"error":{"code","message"}}` (or a network failure, code
- * `NETWORK`). Paths are built from encoded segments only.
+ * `NETWORK`). Paths are built from encoded segments only. Every call goes through {@link request},
+ * which adds the bearer token of `auth.ts` and reports a 401 to it.
  */
+import { authHeaders, blocked, needToken, type WhoAmI } from './auth.ts';
 
 /** One file of a container, as listed by `GET /api/v1/pods`. `size` in bytes, `mtime` ms since epoch. */
 export interface ApiFile {
@@ -32,6 +34,8 @@ export interface ApiPod {
   uid: string;
   lastActivity: number;
   containers: ApiContainer[];
+  /** The node holding the pod, in a cluster-wide listing. */
+  node?: string;
   job?: string;
   component?: string;
   priority?: string | number;
@@ -77,6 +81,8 @@ export interface SearchHit {
   offset: number;
   line_number?: number;
   line: string;
+  /** The node that found it, in a cluster-wide search. */
+  node?: string;
 }
 
 /** The final NDJSON line of a search. */
@@ -84,14 +90,42 @@ export interface SearchDone {
   done: true;
   bytes_scanned?: number;
   stopped_by?: string;
+  /** Cluster-wide search: some nodes did not answer (`failed_nodes`). */
+  partial?: boolean;
+  failed_nodes?: string[];
+}
+
+/** `GET /api/v1/pods`: the items, and in a cluster-wide listing the nodes that did not answer. */
+export interface PodListing {
+  items: ApiPod[];
+  partial: boolean;
+  failed_nodes: string[];
 }
 
 /** A failed call: `status` 0 and code `NETWORK` when the server could not be reached. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  readonly status: number;
+  readonly code: string;
+  /** 429/503: how long the agent asks to wait (ms, from `Retry-After` or the `RateLimit` header), if it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, code: string, message: string, retryAfterMs?: number) {
     super(message);
     this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/**
+ * Wait asked for by a 429/503 answer, in ms: `Retry-After` seconds (RFC 9110 §10.2.3), else the `t=`
+ * of `RateLimit` (draft-ietf-httpapi-ratelimit-headers-08, sent by express-rate-limit). Undefined when neither.
+ */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const ra = headers.get('retry-after');
+  if (ra && /^\d+$/.test(ra.trim())) return Number(ra.trim()) * 1000;
+  const m = /(?:^|[;,\s])t=(\d+)/.exec(headers.get('ratelimit') ?? '');
+  return m ? Number(m[1]) * 1000 : undefined;
 }
 
 /** Identity of one log file. */
@@ -128,20 +162,50 @@ async function toError(res: Response): Promise<ApiError> {
   } catch {
     /* not JSON */
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, res.status === 429 || res.status === 503 ? retryAfterMs(res.headers) : undefined);
 }
 
-/** Fetch and throw {@link ApiError} on network failure or non-2xx. */
-export async function request(url: string, init?: RequestInit): Promise<Response> {
+/** The error of a call not sent because the page waits for a token. */
+function waitingForToken(): ApiError {
+  return new ApiError(401, 'PODLOG_E_UNAUTHENTICATED', 'Sign in with a bearer token to continue.');
+}
+
+/**
+ * The page's only fetch: adds `Authorization: Bearer <token>` when a token is set, throws
+ * {@link ApiError} on network failure or non-2xx. A 401 asks `auth.ts` for a token; while it waits,
+ * calls fail at once with a 401 {@link ApiError} without reaching the agent.
+ */
+export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  if (blocked()) throw waitingForToken();
+  const headers = new Headers(init.headers);
+  for (const [k, v] of Object.entries(authHeaders())) headers.set(k, v);
   let res: Response;
   try {
-    res = await fetch(url, init);
+    res = await fetch(url, { ...init, headers });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'NETWORK', 'The agent cannot be reached.');
   }
-  if (!res.ok) throw await toError(res);
+  if (!res.ok) {
+    const err = await toError(res);
+    if (err.status === 401) needToken(err.message);
+    throw err;
+  }
   return res;
+}
+
+/** `GET /api/v1/auth/whoami` (does not report a 401 to `auth.ts`: the caller decides). */
+export async function whoami(token?: string): Promise<WhoAmI> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}/auth/whoami`, { headers, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The agent cannot be reached.');
+  }
+  if (!res.ok) throw await toError(res);
+  return (await res.json()) as WhoAmI;
 }
 
 /** GET JSON. */
@@ -150,10 +214,10 @@ export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> 
   return (await res.json()) as T;
 }
 
-/** `GET /api/v1/pods?state=all`. */
-export async function listPods(signal?: AbortSignal): Promise<ApiPod[]> {
-  const body = await getJson<{ items: ApiPod[] }>(`${BASE}/pods?state=all`, signal);
-  return body.items ?? [];
+/** `GET /api/v1/pods?state=all` (`partial`/`failed_nodes` default to complete when absent). */
+export async function listPods(signal?: AbortSignal): Promise<PodListing> {
+  const body = await getJson<Partial<PodListing>>(`${BASE}/pods?state=all`, signal);
+  return { items: body.items ?? [], partial: !!body.partial, failed_nodes: body.failed_nodes ?? [] };
 }
 
 /** `GET /api/v1/namespaces/{ns}/pods/{pod}?uid=` (newest generation when uid is empty). */

@@ -134,6 +134,7 @@ export class Browser {
         toggle,
         h('a', { class: 'pod-name', href: formatRoute({ kind: 'pod', namespace: p.namespace, pod: p.name, uid: p.uid }), 'aria-current': isCur ? 'page' : false, title: `${p.name} (uid ${p.uid})` }, p.name),
         v.component ? h('span', { class: 'comp' }, v.component === 'jobmanager' ? 'JM' : v.component === 'taskmanager' ? 'TM' : v.component) : null,
+        p.node ? h('span', { class: 'badge node', title: `On node ${p.node}` }, p.node) : null,
       ),
       podBadges(v, now),
       open ? this.containers(p, cur) : null,

@@ -10,6 +10,9 @@ import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
 import { findFile, findPod, refresh, retryDelayMs, subscribe } from './store.ts';
 import { initTheme, themeButton } from './theme.ts';
+import { authControl, startAuth } from './auth-ui.ts';
+import { installDownloads } from './download.ts';
+import { explain, incompleteText } from './messages.ts';
 import { Viewer } from './viewer/viewer.ts';
 import type { FileRef } from './api.ts';
 
@@ -28,6 +31,7 @@ const topbar = h(
   h('nav', { class: 'topnav', 'aria-label': 'Pages' }, h('a', { href: '#/' }, 'Pods'), h('a', { href: '#/search', 'aria-keyshortcuts': '/' }, 'Search')),
   h('span', { class: 'spacer-flex' }),
   h('span', { class: 'keys-hint muted' }, '/ search · g G start/end · f follow'),
+  authControl(),
   themeButton(),
 );
 const shell = h('div', { class: 'shell' }, browser.el, main);
@@ -35,7 +39,13 @@ const shell = h('div', { class: 'shell' }, browser.el, main);
 const note = h('div', { class: 'note', role: 'status' });
 subscribe((s) => {
   const e = s.error;
-  note.textContent = !e ? '' : e.status === 0 ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…` : `Could not list pods: ${e.message}`;
+  note.textContent = !e
+    ? incompleteText(s.failedNodes)
+    : e.status === 0
+      ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…`
+      : e.status === 401
+        ? 'Sign in with a bearer token to see the pods.'
+        : `Could not list pods: ${explain(e, s.retryInMs)}`;
 });
 sideToggle.addEventListener('click', () => {
   const hidden = shell.classList.toggle('no-side');
@@ -130,5 +140,15 @@ document.addEventListener('keydown', (e) => {
 
 initTheme();
 document.getElementById('app')!.append(topbar, note, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
-show(route);
-void refresh();
+installDownloads();
+void startAuth((first) => {
+  if (!first) {
+    // Signed in again (token expired, revoked or forgotten): reload the list and the page shown.
+    const r = route;
+    route = { kind: 'home' };
+    viewer?.destroy();
+    viewer = null;
+    show(r);
+  } else show(route);
+  void refresh();
+});

@@ -3,7 +3,8 @@
  * generations of the same name, and the optional panels other units add later (`/diagnosis`,
  * `/events`): each panel appears only when its endpoint answers (404/503 hide it).
  */
-import { getPod, optional, podUrl, type ApiPod } from './api.ts';
+import { ApiError, getPod, optional, podUrl, type ApiPod } from './api.ts';
+import { explain } from './messages.ts';
 import { h, replace } from './dom.ts';
 import { fmtBytes, fmtTime } from './format.ts';
 import { currentFile, sortFiles, viewPods } from './model.ts';
@@ -42,7 +43,8 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
       p = await getPod(namespace, pod, uid, signal);
     } catch (e) {
       if ((e as Error).name === 'AbortError') return;
-      replace(body, h('div', { class: 'banner error', role: 'alert' }, `This pod is not on the node: ${(e as Error).message}`), h('p', null, h('a', { href: '#/' }, 'Back to all pods')));
+      const why = e instanceof ApiError && e.status !== 404 && e.status !== 410 ? explain(e) : `This pod is not on the node: ${(e as Error).message}`;
+      replace(body, h('div', { class: 'banner error', role: 'alert' }, why), h('p', null, h('a', { href: '#/' }, 'Back to all pods')));
       return;
     }
     const now = Date.now();
@@ -54,7 +56,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
     const events = h('div', { class: 'panel-slot' });
     replace(
       body,
-      h('header', { class: 'pod-head' }, h('div', { class: 'crumbs' }, namespace, ' / ', job, ' / '), h('h1', null, p.name), podBadges(listed ?? v, now), h('div', { class: 'uid' }, `uid ${p.uid}`)),
+      h('header', { class: 'pod-head' }, h('div', { class: 'crumbs' }, namespace, ' / ', job, ' / '), h('h1', null, p.name), podBadges(listed ?? v, now), h('div', { class: 'uid' }, `uid ${p.uid}`, p.node ? ` · node ${p.node}` : '')),
       diag,
       p.containers.map((c) =>
         h(

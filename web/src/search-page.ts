@@ -11,6 +11,7 @@ import { snapshot, subscribe, whenLoaded } from './store.ts';
 import { findRegExp } from './viewer/find.ts';
 import { markText } from './viewer/row.ts';
 import { esResults } from './es-results.ts';
+import { explain, incompleteText } from './messages.ts';
 
 /** Most hits shown per search. */
 export const HIT_LIMIT = 1000;
@@ -109,6 +110,7 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
   let hits = 0;
   let scanned = 0;
   const stops = new Set<string>();
+  const failed = new Set<string>();
   const re = highlighter(r);
   let pending: HTMLElement[] = [];
   let frame = 0;
@@ -131,6 +133,8 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
             if (d.done) {
               scanned += d.bytes_scanned ?? 0;
               if (d.stopped_by && d.stopped_by !== 'done') stops.add(d.stopped_by);
+              for (const n of d.failed_nodes ?? []) failed.add(n);
+              if (d.partial && !d.failed_nodes?.length) failed.add('some nodes');
               show();
               return;
             }
@@ -146,10 +150,11 @@ async function run(r: SearchRoute, status: HTMLElement, results: HTMLElement, si
     );
     flush();
     status.textContent = `${hits} match${hits === 1 ? '' : 'es'}${hits === 0 ? '' : ''}, ${fmtBytes(scanned)} scanned.${stops.size ? ` Stopped early (${[...stops].map((x) => STOP_WORDS[x] ?? x).join(', ')}); narrow the search to see more.` : ''}`;
+    if (failed.size) status.appendChild(h('strong', { class: 'incomplete' }, ` ${incompleteText([...failed].sort())}`));
     if (hits === 0) results.appendChild(h('li', { class: 'muted' }, 'No matches.'));
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
-    const msg = e instanceof ApiError ? (e.status === 0 ? 'Lost connection to the agent; search again when it is back.' : `${e.message} (${e.code})`) : String(e);
+    const msg = e instanceof ApiError ? (e.status === 0 ? 'Lost connection to the agent; search again when it is back.' : explain(e)) : String(e);
     replace(status, h('span', { class: 'error' }, msg));
   }
 }
@@ -162,6 +167,7 @@ function hitItem(hit: SearchHit, re: RegExp | null): HTMLElement {
     'li',
     { class: 'hit' },
     h('a', { href: formatRoute(route), class: 'hit-where' }, `${hit.namespace} / ${hit.pod} / ${hit.container} / ${hit.file}`, hit.line_number !== undefined ? `:${hit.line_number}` : ` @${hit.offset}`),
+    hit.node ? h('span', { class: 'badge node', title: 'Node' }, hit.node) : null,
     text,
   );
 }

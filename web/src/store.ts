@@ -18,11 +18,15 @@ export interface PodStore {
   error: ApiError | null;
   /** ms of the last successful poll. */
   updatedAt: number;
+  /** Nodes that did not answer the last cluster-wide listing (empty when complete). */
+  failedNodes: string[];
+  /** ms until the next try after a failure (for the outage note). */
+  retryInMs: number;
 }
 
 type Listener = (s: PodStore) => void;
 
-const state: PodStore = { pods: null, views: [], error: null, updatedAt: 0 };
+const state: PodStore = { pods: null, views: [], error: null, updatedAt: 0, failedNodes: [], retryInMs: 0 };
 const listeners = new Set<Listener>();
 let timer: ReturnType<typeof setTimeout> | null = null;
 let failures = 0;
@@ -42,22 +46,30 @@ function emit(): void {
   for (const fn of listeners) fn(state);
 }
 
-/** Fetch now, then keep polling. */
+/**
+ * Fetch now, then keep polling. A 401 stops polling (the page asks for a token and calls `refresh`
+ * again once signed in); a 429 waits as long as the agent asks (at least {@link POLL_MS}).
+ */
 export async function refresh(): Promise<void> {
   if (timer) clearTimeout(timer);
+  timer = null;
+  let delay = POLL_MS;
   try {
-    const pods = await listPods();
-    state.pods = pods;
-    state.views = viewPods(pods, Date.now());
+    const listing = await listPods();
+    state.pods = listing.items;
+    state.views = viewPods(listing.items, Date.now());
+    state.failedNodes = listing.failed_nodes;
     state.error = null;
     state.updatedAt = Date.now();
     failures = 0;
   } catch (e) {
     state.error = e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e));
     failures++;
+    delay = state.error.status === 429 ? Math.max(POLL_MS, state.error.retryAfterMs ?? 0, retryDelayMs() * 4) : retryDelayMs();
   }
+  state.retryInMs = state.error ? delay : 0;
   emit();
-  const delay = failures === 0 ? POLL_MS : retryDelayMs();
+  if (state.error?.status === 401) return;
   timer = setTimeout(() => void refresh(), delay);
 }
 

@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../api.ts';
 import { announce, h, replace } from '../dom.ts';
+import { explain } from '../messages.ts';
 
 /** How bad a message is (its colour). `info` messages stay until replaced. */
 export type BannerLevel = 'warn' | 'error' | 'info';
@@ -27,7 +28,11 @@ export function describeFailure(e: unknown): FailureView {
     return { text: `This file is no longer on the node (deleted or rotated away). ${err.message}`, level: 'error', backToPod: true, then: null };
   if (err.status === 415) return { text: 'This file is binary and cannot be shown as lines. Use Download to get it.', level: 'error', backToPod: false, then: null };
   if (err.status === 416) return { text: 'That position is past the end of the file. Showing the end instead.', level: 'warn', backToPod: false, then: 'end' };
-  if (err.status === 429 || err.status === 503) return { text: `${err.message} Retrying…`, level: 'warn', backToPod: false, then: 'retry' };
+  if (err.status === 401) return { text: 'Sign in with a bearer token to see this file.', level: 'warn', backToPod: false, then: 'retry' };
+  if (err.status === 403) return { text: explain(err), level: 'error', backToPod: false, then: null };
+  if (err.status === 429) return { text: `${explain(err)} Retrying…`, level: 'warn', backToPod: false, then: 'retry' };
+  if (err.status === 503) return { text: `${err.message} Retrying…`, level: 'warn', backToPod: false, then: 'retry' };
+  if (err.status === 502) return { text: explain(err), level: 'error', backToPod: false, then: null };
   return { text: `${err.message} (${err.code})`, level: 'error', backToPod: false, then: null };
 }
 
@@ -35,8 +40,12 @@ export function describeFailure(e: unknown): FailureView {
 export class Banner {
   readonly el = h('div', { class: 'banner', role: 'alert', hidden: true });
 
+  private readonly podHref: string;
+
   /** `podHref`: where "Back to the pod" leads. */
-  constructor(private readonly podHref: string) {}
+  constructor(podHref: string) {
+    this.podHref = podHref;
+  }
 
   /** Show a message (and announce it to screen readers). */
   show(text: string, level: BannerLevel, backToPod = false): void {

@@ -3,9 +3,14 @@
  * `{"lines":[{"offset","text"}]}`; `rotated`, `truncated`, `gone` report file changes; comments are
  * heartbeats. The browser's own EventSource retry would resume at the original offset, so this class
  * closes the stream on error and reconnects itself, with backoff, from the last offset received.
+ * With a bearer token set (`auth.ts`) the stream is read with `fetch()` through `api.ts` (EventSource
+ * cannot send `Authorization`) and parsed by `sse.ts`; `Last-Event-ID` carries the offset too.
  */
-import type { ApiLine } from '../api.ts';
+import { ApiError, request, type ApiLine } from '../api.ts';
+import { getToken } from '../auth.ts';
 import { announce } from '../dom.ts';
+import { explain } from '../messages.ts';
+import { readEventStream, type SseEvent } from '../sse.ts';
 import type { Banner } from './banner.ts';
 import type { LineBlock } from './block.ts';
 import type { LinePane } from './pane.ts';
@@ -15,55 +20,103 @@ export interface FollowHandlers {
   lines(lines: ApiLine[], next: number): void;
   /** The file was rotated/truncated/deleted. Following stops on `gone`. */
   change(kind: 'rotated' | 'truncated' | 'gone'): void;
-  /** Connection state for the status line: `live`, or `reconnecting` with the delay in ms. */
-  status(s: 'live' | 'reconnecting', retryInMs?: number): void;
+  /** Connection state for the status line: `live`, or `reconnecting` with the delay in ms and why (an explained error, if any). */
+  status(s: 'live' | 'reconnecting', retryInMs?: number, why?: ApiError): void;
 }
 
 /** An SSE subscription that reconnects from where it stopped. */
 export class Follower {
   private es: EventSource | null = null;
+  private ctrl: AbortController | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
   private stopped = false;
+  private readonly urlFor: (offset: number) => string;
+  private offset: number;
+  private readonly on: FollowHandlers;
 
   /** `urlFor(offset)` builds the follow URL; `offset` is where to start (bytes). */
-  constructor(private readonly urlFor: (offset: number) => string, private offset: number, private readonly on: FollowHandlers) {
+  constructor(urlFor: (offset: number) => string, offset: number, on: FollowHandlers) {
+    this.urlFor = urlFor;
+    this.offset = offset;
+    this.on = on;
     this.connect();
   }
 
   private connect(): void {
     if (this.stopped) return;
+    if (getToken()) void this.connectFetch();
+    else this.connectEventSource();
+  }
+
+  /** One event of either transport. `lastEventId` is the stream's last `id:` ('' when none). */
+  private event(type: string, data: string, lastEventId: string): void {
+    if (this.stopped) return;
+    if (type === 'lines') {
+      const parsed = JSON.parse(data) as { lines: ApiLine[] };
+      const last = parsed.lines[parsed.lines.length - 1];
+      // The event id is the offset to resume from (just past the last line sent).
+      const id = Number(lastEventId);
+      const next = lastEventId !== '' && Number.isSafeInteger(id) ? id : last ? last.offset + utf8Length(last.text) + 1 : this.offset;
+      this.offset = next;
+      this.attempt = 0;
+      this.on.lines(parsed.lines, next);
+    } else if (type === 'rotated' || type === 'truncated' || type === 'gone') {
+      if (type !== 'gone') this.offset = 0;
+      this.on.change(type);
+      if (type === 'gone') this.stop();
+    }
+  }
+
+  private retry(why?: ApiError): void {
+    if (this.stopped) return;
+    let delay = Math.min(10_000, 500 * 2 ** this.attempt++);
+    if (why?.status === 429) delay = Math.max(delay, why.retryAfterMs ?? 5000);
+    this.on.status('reconnecting', delay, why);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  private connectEventSource(): void {
     const es = new EventSource(this.urlFor(this.offset));
     this.es = es;
     es.onopen = () => {
       this.attempt = 0;
       this.on.status('live');
     };
-    es.addEventListener('lines', (ev) => {
-      const msg = ev as MessageEvent<string>;
-      const data = JSON.parse(msg.data) as { lines: ApiLine[] };
-      const last = data.lines[data.lines.length - 1];
-      // The event id is the offset to resume from (just past the last line sent).
-      const id = Number(msg.lastEventId);
-      const next = msg.lastEventId !== '' && Number.isSafeInteger(id) ? id : last ? last.offset + utf8Length(last.text) + 1 : this.offset;
-      this.offset = next;
-      this.attempt = 0;
-      this.on.lines(data.lines, next);
-    });
-    for (const kind of ['rotated', 'truncated', 'gone'] as const) {
-      es.addEventListener(kind, () => {
-        if (kind !== 'gone') this.offset = 0;
-        this.on.change(kind);
-        if (kind === 'gone') this.stop();
+    for (const kind of ['lines', 'rotated', 'truncated', 'gone'] as const) {
+      es.addEventListener(kind, (ev) => {
+        const msg = ev as MessageEvent<string>;
+        this.event(kind, msg.data, msg.lastEventId);
       });
     }
     es.onerror = () => {
-      if (this.stopped) return;
       es.close();
-      const delay = Math.min(10_000, 500 * 2 ** this.attempt++);
-      this.on.status('reconnecting', delay);
-      this.timer = setTimeout(() => this.connect(), delay);
+      this.es = null;
+      this.retry();
     };
+  }
+
+  private async connectFetch(): Promise<void> {
+    const ctrl = new AbortController();
+    this.ctrl = ctrl;
+    try {
+      const res = await request(this.urlFor(this.offset), {
+        signal: ctrl.signal,
+        cache: 'no-store',
+        headers: { accept: 'text/event-stream', 'last-event-id': String(this.offset) },
+      });
+      if (!res.body) throw new ApiError(0, 'NETWORK', 'The follow stream has no body.');
+      this.attempt = 0;
+      this.on.status('live');
+      await readEventStream(res.body, (ev: SseEvent) => this.event(ev.type, ev.data, ev.lastEventId));
+      // The agent ended the stream (restart, shutdown): reconnect from the last offset.
+      if (!ctrl.signal.aborted) this.retry();
+    } catch (e) {
+      if (ctrl.signal.aborted || this.stopped) return;
+      this.retry(e instanceof ApiError ? e : new ApiError(0, 'NETWORK', 'Lost the follow connection.'));
+    } finally {
+      if (this.ctrl === ctrl) this.ctrl = null;
+    }
   }
 
   /** Close the stream; no more callbacks. */
@@ -72,9 +125,10 @@ export class Follower {
     if (this.timer) clearTimeout(this.timer);
     this.es?.close();
     this.es = null;
+    this.ctrl?.abort();
+    this.ctrl = null;
   }
 }
-
 
 /** Byte length of `s` in UTF-8. */
 export function utf8Length(s: string): number {
@@ -116,8 +170,11 @@ export class FollowMode {
   paused = false;
   connection: 'live' | 'reconnecting' | '' = '';
   private follower: Follower | null = null;
+  private readonly host: FollowHost;
 
-  constructor(private readonly host: FollowHost) {}
+  constructor(host: FollowHost) {
+    this.host = host;
+  }
 
   /** Go to the end and follow from there. */
   async start(): Promise<void> {
@@ -144,9 +201,12 @@ export class FollowMode {
           pane.changed();
         }
       },
-      status: (s, ms) => {
+      status: (s, ms, why) => {
         this.connection = s;
-        if (s === 'reconnecting') banner.show(`Lost the follow connection. Reconnecting in ${Math.ceil((ms ?? 0) / 1000)} s…`, 'warn');
+        if (s === 'reconnecting') {
+          const secs = Math.ceil((ms ?? 0) / 1000);
+          banner.show(why && why.status !== 0 ? `Follow interrupted: ${explain(why)} Reconnecting in ${secs} s…` : `Lost the follow connection. Reconnecting in ${secs} s…`, 'warn');
+        }
         else banner.clear();
         this.host.changed();
       },

@@ -3,7 +3,7 @@
  * copy link), the windowed {@link LinePane}, a status line, and the glue: follow over SSE, permalinks
  * (the hash always names the file and the highlighted line or the first line on screen), error states.
  */
-import { fileUrl, linesBefore, linesFrom, linesTail, type FileRef } from '../api.ts';
+import { ApiError, fileUrl, linesBefore, linesFrom, linesTail, type FileRef } from '../api.ts';
 import { h, replace } from '../dom.ts';
 import { fmtBytes, fmtTime } from '../format.ts';
 import { formatRoute, type Route } from '../route.ts';
@@ -241,7 +241,9 @@ export class Viewer {
     this.banner.show(f.text, f.level, f.backToPod);
     if (f.then === 'retry') {
       if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.lastAction && void this.run(this.lastAction), 2000);
+      // 429: wait as long as the agent asks (at least 5 s) instead of the usual 2 s.
+      const wait = e instanceof ApiError && e.status === 429 ? Math.max(5000, e.retryAfterMs ?? 0) : 2000;
+      this.retryTimer = setTimeout(() => this.lastAction && void this.run(this.lastAction), wait);
     } else if (f.then === 'end') void this.jump('end');
   }
 
