@@ -44,6 +44,35 @@ export interface ScanBuffer {
   countingFinder(needle: Buffer, inFolded: boolean, freq: ArrayLike<number>): CountingFinder;
   /** True when the WebAssembly SIMD kernels are in use. */
   readonly simd: boolean;
+  /** Forget the needles placed so far (before reuse from the pool). */
+  reset(): void;
+}
+
+/** Idle scan buffers by size, reused across searches (allocating a fresh WebAssembly memory per file is slow). */
+const pool = new Map<string, ScanBuffer[]>();
+/** Idle buffers kept per size. */
+const POOL_MAX = 4;
+
+/**
+ * A scan buffer from the pool (or a new one); give it back with {@link releaseScanBuffer} once the
+ * search is over. Arguments as {@link createScanBuffer}.
+ */
+export function acquireScanBuffer(capacity: number, withFold: boolean): ScanBuffer {
+  const idle = pool.get(`${capacity}/${withFold}`);
+  const sb = idle?.pop();
+  if (sb) {
+    sb.reset();
+    return sb;
+  }
+  return createScanBuffer(capacity, withFold);
+}
+
+/** Return a buffer from {@link acquireScanBuffer}; it must no longer be used by the caller. */
+export function releaseScanBuffer(sb: ScanBuffer, capacity: number, withFold: boolean): void {
+  const key = `${capacity}/${withFold}`;
+  const idle = pool.get(key) ?? [];
+  if (idle.length < POOL_MAX) idle.push(sb);
+  pool.set(key, idle);
 }
 
 function lowerWithLoop(src: Buffer, dst: Buffer, start: number, end: number): void {
@@ -126,6 +155,7 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
       finder: (needle, inFolded) => indexOfFinder(inFolded ? folded : buf, needle),
       countingFinder: (needle, inFolded) => twoPassCounting(indexOfFinder(inFolded ? folded : buf, needle), (s, e) => countWithIndexOf(buf, s, e)),
       simd: false,
+      reset: () => {},
     };
   }
   const kernels = k;
@@ -145,6 +175,9 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
     buf,
     folded,
     simd: true,
+    reset: () => {
+      needleUsed = 0;
+    },
     count,
     lower: (s, e) => {
       if (!withFold) throw new Error('scan buffer made without a folded copy');

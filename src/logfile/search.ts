@@ -4,7 +4,7 @@ import type { SafeFile } from '../store/safe-open.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
 import { MAX_LINE_BYTES, decodeLine } from './line.ts';
 import type { Matcher } from './matcher.ts';
-import { createScanBuffer, type CountingFinder, type Finder, type ScanBuffer } from './newlines.ts';
+import { acquireScanBuffer, releaseScanBuffer, type CountingFinder, type Finder, type ScanBuffer } from './newlines.ts';
 
 /** Query compilation lives in matcher.ts; re-exported so callers import search from one place. */
 export { compileMatcher, MAX_QUERY_CHARS, type Matcher } from './matcher.ts';
@@ -137,7 +137,8 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const chunk = !matcher.needles ? REGEX_CHUNK : matcher.re ? VERIFY_CHUNK : LITERAL_CHUNK;
-  const sb = createScanBuffer(2 * (chunk + maxLine) + 16, matcher.fold);
+  const capacity = 2 * (chunk + maxLine) + 16;
+  const sb = acquireScanBuffer(capacity, matcher.fold);
   const scanner = new Scanner(sb, matcher, opts, maxLine);
   let stoppedBy: StopReason | undefined;
   let scanned = 0;
@@ -150,6 +151,7 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
     finished = stoppedBy === undefined;
   } finally {
     if (isStream && !finished) (source as Readable).destroy(); // stopped early or failed: release the decompressor
+    releaseScanBuffer(sb, capacity, matcher.fold); // run() has awaited its last read into sb
   }
   return stoppedBy ? { bytesScanned: scanned, stoppedBy } : { bytesScanned: scanned };
 }
@@ -289,7 +291,7 @@ class Scanner {
       let p = -1;
       for (const q of next) if (q >= 0 && (p < 0 || q < p)) p = q;
       if (p < 0) return;
-      const ls = p > a ? hay.lastIndexOf(10, p - 1) + 1 : a;
+      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data // never before a: what precedes a is another line or stale data
       let le = hay.indexOf(10, p);
       if (le < 0) le = b;
       if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {
@@ -342,7 +344,7 @@ class Scanner {
       this.lineNo += cf.newlines;
       this.counted = cf.scanned;
       if (p < 0) return;
-      const ls = p > a ? hay.lastIndexOf(10, p - 1) + 1 : a;
+      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data // never before a: what precedes a is another line or stale data
       let le = hay.indexOf(10, p);
       if (le < 0 || le > b) le = b;
       if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {

@@ -325,8 +325,14 @@ export interface Kernels {
   findCount(start: number, end: number, needlePtr: number, needleLen: number, o1: number, o2: number, slot: number): number;
 }
 
-/** Instantiate the kernels with `pages` of memory; throws when WebAssembly SIMD is unavailable. */
+const modules = new Map<number, WebAssembly.Module>();
+
+/** Instantiate the kernels with `pages` of memory (modules are compiled once per size); throws when WebAssembly SIMD is unavailable. */
 export function instantiateKernels(pages: number): Kernels {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(kernelModule(pages)));
-  return inst.exports as unknown as Kernels;
+  let mod = modules.get(pages);
+  if (!mod) {
+    mod = new WebAssembly.Module(kernelModule(pages));
+    modules.set(pages, mod);
+  }
+  return new WebAssembly.Instance(mod).exports as unknown as Kernels;
 }

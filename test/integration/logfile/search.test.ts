@@ -174,3 +174,13 @@ test('search through a searchSource() (the reader facade): gz stream, early stop
   const bad = await root.file('z.log.gz', Buffer.from('\x1f\x8b\x08\x00garbage that is not deflate'));
   await assert.rejects(run(openDecompressed(bad), compileMatcher('x', { regex: false })), { code: 'PODLOG_E_BAD_PARAM' });
 });
+
+test('a candidate line is verified alone, never with bytes that precede it in the buffer', async () => {
+  // "Zzz…" lines without the needle and "needle" lines without a Z: `Z.*needle` matches no line,
+  // but would if a line were checked together with the tail of an earlier, carried-over line
+  const path = root.path('stale.log');
+  await writeStreamed(path, 60_000, (i) => (i % 3 === 0 ? 'a needle here\n' : `Z${'z'.repeat(50 + (i % 17))}\n`));
+  const f = await root.open('stale.log');
+  const { hits } = await run(f, compileMatcher('Z.*needle', { regex: true }));
+  assert.equal(hits.length, 0);
+});
