@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { RESULTS, buildWeb, launchChromium, startAgent, tempDirs, webIsFresh, type AgentProcess } from './harness.ts';
@@ -50,6 +50,10 @@ describe('web page with --auth token', { timeout: 120_000 }, () => {
     page.setDefaultTimeout(15_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
     });
@@ -99,6 +103,12 @@ describe('web page with --auth token', { timeout: 120_000 }, () => {
     assert.ok(followAuth.every((a) => a === `Bearer ${TOKEN}`), `follow requests carry the token: ${JSON.stringify(followAuth)}`);
     await page.screenshot({ path: join(RESULTS, 'auth-follow.png') });
 
+    // Download goes through fetch with the token and a Blob URL.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: `Download ${ALLOWED.f}` }).click()]);
+    assert.equal(download.suggestedFilename(), ALLOWED.f);
+    assert.match(download.url(), /^blob:/);
+    assert.match(await readFile((await download.path())!, 'utf8'), /APPENDED-WITH-TOKEN/);
+
     // A namespace the token may not read is refused with a plain message.
     await page.goto(`${agent.url}/#/ns/${HIDDEN.ns}/pod/${HIDDEN.pod}/${HIDDEN.uid}`);
     await page.getByText(`No access to namespace ${HIDDEN.ns}.`).waitFor();
@@ -106,6 +116,7 @@ describe('web page with --auth token', { timeout: 120_000 }, () => {
     // "Forget token" brings the prompt back and removes the token.
     await page.getByRole('button', { name: 'Forget token' }).click();
     await dialog.waitFor();
+    assert.equal(await page.locator('.pod-name').count(), 0, 'nothing read with the token stays on the page');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('podlog.token')), null);
     await page.screenshot({ path: join(RESULTS, 'auth-prompt.png') });
     assert.deepEqual(errors, []);

@@ -100,8 +100,10 @@ form.addEventListener('submit', (e) => {
 // The page is of no use without a token: Escape does not dismiss the dialog (the Sign in button reopens it anyway).
 dialog.addEventListener('cancel', (e) => e.preventDefault());
 forget.addEventListener('click', () => {
+  // Reload so nothing read with the token (pod list, lines on screen) stays in the page; the same
+  // address opens again once a new token is given.
   forgetToken();
-  announce('Token forgotten');
+  location.reload();
 });
 signIn.addEventListener('click', () => openDialog(authState().reason));
 onAuth(render);

@@ -33,7 +33,10 @@ export class Browser {
   private stateFilter: StateFilter = 'all';
   private readonly expanded = new Set<string>();
 
-  constructor(private readonly current: () => Route) {
+  private readonly current: () => Route;
+
+  constructor(current: () => Route) {
+    this.current = current;
     this.filter = h('input', { type: 'search', class: 'filter', placeholder: 'Filter pods, jobs, files', 'aria-label': 'Filter pods, jobs and files' });
     this.filter.addEventListener('input', () => this.render());
     const seg = h('div', { class: 'seg', role: 'radiogroup', 'aria-label': 'Pod state' });

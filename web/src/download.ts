@@ -30,7 +30,10 @@ export function installDownloads(): void {
   document.addEventListener('click', (e) => {
     if (e.defaultPrevented || e.button !== 0 || !getToken()) return;
     const a = (e.target as Element | null)?.closest?.('a[download]') as HTMLAnchorElement | null;
-    if (!a || new URL(a.href, location.href).origin !== location.origin) return;
+    if (!a) return;
+    const target = new URL(a.href, location.href);
+    // Only the agent's own files: not the Blob URL clicked below (same origin too), not other sites.
+    if (target.origin !== location.origin || !/^https?:$/.test(target.protocol)) return;
     e.preventDefault();
     const name = a.getAttribute('download') || 'podlog-download.log';
     announce(`Downloading ${name}…`);

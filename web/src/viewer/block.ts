@@ -62,7 +62,17 @@ export class LineBlock {
    * @param window lines per fetch
    * @param maxChars most characters held (UTF-16 code units, ~2 bytes each), at least one window kept
    */
-  constructor(private readonly src: WindowSource, readonly maxLines = 6000, readonly window = 400, readonly maxChars = 8_000_000) {}
+  private readonly src: WindowSource;
+  readonly maxLines: number;
+  readonly window: number;
+  readonly maxChars: number;
+
+  constructor(src: WindowSource, maxLines = 6000, window = 400, maxChars = 8_000_000) {
+    this.src = src;
+    this.maxLines = maxLines;
+    this.window = window;
+    this.maxChars = maxChars;
+  }
 
   /** True when the first line of the file is held. */
   get atStart(): boolean {

@@ -31,7 +31,13 @@ export class Finder {
   private partial = false;
   private ctrl: AbortController | null = null;
 
-  constructor(private readonly ref: FileRef, private readonly block: LineBlock) {}
+  private readonly ref: FileRef;
+  private readonly block: LineBlock;
+
+  constructor(ref: FileRef, block: LineBlock) {
+    this.ref = ref;
+    this.block = block;
+  }
 
   /** Forget cached server hits (query or file changed). */
   reset(): void {

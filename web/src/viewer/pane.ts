@@ -59,7 +59,12 @@ export class LinePane {
   /** Keep the last line at the bottom edge through resizes and appends (set by {@link toBottom}). */
   stickBottom = false;
 
-  constructor(readonly block: LineBlock, private readonly ev: PaneEvents, label: string) {
+  readonly block: LineBlock;
+  private readonly ev: PaneEvents;
+
+  constructor(block: LineBlock, ev: PaneEvents, label: string) {
+    this.block = block;
+    this.ev = ev;
     this.canvas = h('div', { class: 'canvas' });
     this.viewport = h('div', { class: 'viewport', tabindex: '0', role: 'log', 'aria-label': label, 'aria-live': 'off' }, this.canvas);
     this.bar = new PositionBar({ moving: (f) => this.barMoving(f), settled: (f) => this.barSettled(f) });

@@ -24,7 +24,10 @@ export class PositionBar {
     this.down = false;
   };
 
-  constructor(private readonly ev: PositionBarEvents) {
+  private readonly ev: PositionBarEvents;
+
+  constructor(ev: PositionBarEvents) {
+    this.ev = ev;
     this.spacer = h('div', { class: 'spacer' });
     this.el = h('div', { class: 'vbar', 'aria-hidden': 'true' }, this.spacer);
     this.el.addEventListener('scroll', () => this.onScroll());

@@ -54,7 +54,10 @@ export class Viewer {
   /** A window was read at least once (so an empty block means an empty file). */
   private loaded = false;
 
-  constructor(route: FileRoute, private readonly ctx: ViewerContext) {
+  private readonly ctx: ViewerContext;
+
+  constructor(route: FileRoute, ctx: ViewerContext) {
+    this.ctx = ctx;
     this.ref = route.ref;
     const ref = this.ref;
     this.block = new LineBlock(
