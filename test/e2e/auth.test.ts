@@ -113,6 +113,18 @@ describe('web page with --auth token', { timeout: 120_000 }, () => {
     await page.goto(`${agent.url}/#/ns/${HIDDEN.ns}/pod/${HIDDEN.pod}/${HIDDEN.uid}`);
     await page.getByText(`No access to namespace ${HIDDEN.ns}.`).waitFor();
 
+    // A later 401 (token revoked or expired) asks again; the new token reloads the page shown.
+    await page.evaluate(() => sessionStorage.setItem('podlog.token', 'revoked-token-0123456789'));
+    await page.evaluate((hash) => {
+      location.hash = hash;
+    }, `#/ns/${ALLOWED.ns}/pod/${ALLOWED.pod}/${ALLOWED.uid}`);
+    await dialog.waitFor();
+    await dialog.getByText(/The agent said: the bearer token is not valid/).waitFor();
+    await input.fill(TOKEN);
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('heading', { level: 1, name: ALLOWED.pod }).waitFor();
+
     // "Forget token" brings the prompt back and removes the token.
     await page.getByRole('button', { name: 'Forget token' }).click();
     await dialog.waitFor();
