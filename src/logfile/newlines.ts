@@ -48,18 +48,24 @@ export interface ScanBuffer {
   reset(): void;
 }
 
-/** Idle scan buffers by size, reused across searches (allocating a fresh WebAssembly memory per file is slow). */
+/**
+ * Idle scan buffers by size, reused across searches (a fresh WebAssembly memory per file costs
+ * ~5 ms). At most {@link POOL_MAX} per size are kept, and all are dropped after
+ * {@link POOL_IDLE_MS} without a search, so an idle agent does not hold their memory.
+ */
 const pool = new Map<string, ScanBuffer[]>();
 /** Idle buffers kept per size. */
-const POOL_MAX = 4;
+const POOL_MAX = 2;
+/** Drop the pool after this long without a release, in ms. */
+const POOL_IDLE_MS = 30_000;
+let poolTimer: NodeJS.Timeout | undefined;
 
 /**
  * A scan buffer from the pool (or a new one); give it back with {@link releaseScanBuffer} once the
  * search is over. Arguments as {@link createScanBuffer}.
  */
 export function acquireScanBuffer(capacity: number, withFold: boolean): ScanBuffer {
-  const idle = pool.get(`${capacity}/${withFold}`);
-  const sb = idle?.pop();
+  const sb = pool.get(`${capacity}/${withFold}`)?.pop();
   if (sb) {
     sb.reset();
     return sb;
@@ -73,6 +79,14 @@ export function releaseScanBuffer(sb: ScanBuffer, capacity: number, withFold: bo
   const idle = pool.get(key) ?? [];
   if (idle.length < POOL_MAX) idle.push(sb);
   pool.set(key, idle);
+  if (poolTimer) poolTimer.refresh();
+  else {
+    poolTimer = setTimeout(() => {
+      pool.clear();
+      poolTimer = undefined;
+    }, POOL_IDLE_MS);
+    poolTimer.unref();
+  }
 }
 
 function lowerWithLoop(src: Buffer, dst: Buffer, start: number, end: number): void {
