@@ -19,9 +19,20 @@ import { Registry } from 'prom-client';
 import pino from 'pino';
 import type { CatalogView, PodEntry } from '../src/store/types.ts';
 import { statSync } from 'node:fs';
+import v8 from 'node:v8';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NODE = process.execPath;
+
+/**
+ * V8 flags of the podlog process: env `PODLOG_BENCH_NODE_FLAGS` (space-separated), default
+ * `--max-semi-space-size=16`: on a large machine V8 grows the young generation to 128 MiB, which
+ * is most of the RSS; 16 MiB semi-spaces keep RSS near 220 MiB at the same throughput. The agent's
+ * launch should use the same flag (NODE_OPTIONS).
+ */
+export function nodeFlags(): string[] {
+  return (process.env.PODLOG_BENCH_NODE_FLAGS ?? '--max-semi-space-size=16').split(' ').filter(Boolean);
+}
 
 /** One measured run. */
 export interface ShipRun {
@@ -133,6 +144,15 @@ async function child(root: string, state: string, url: string, ns: string, dir: 
     stateDir: state, logger: pino({ level: 'warn' }), metrics: new Registry(), hostName: 'bench-node',
   });
   await shipper.start(new AbortController().signal);
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, rss: 0 };
+  let spaces = '';
+  const mem = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], Math.round(m[k] / 1048576));
+    if (process.env.PODLOG_BENCH_MEM === 'spaces' && m.heapUsed / 1048576 >= peak.heapUsed - 1) {
+      spaces = v8.getHeapSpaceStatistics().map((x) => `${x.space_name}=${Math.round(x.space_used_size / 1048576)}/${Math.round(x.space_size / 1048576)}`).join(' ');
+    }
+  }, 200);
   await new Promise<void>((r) => {
     const t = setInterval(() => {
       if (shipper.caughtUp() && shipper.status().files.length > 0) {
@@ -142,6 +162,8 @@ async function child(root: string, state: string, url: string, ns: string, dir: 
     }, 50);
   });
   const wallS = (performance.now() - started) / 1000;
+  clearInterval(mem);
+  if (process.env.PODLOG_BENCH_MEM) process.stderr.write(`memory peaks (MiB): ${JSON.stringify(peak)} ${spaces}\n`);
   await shipper.stop();
   const cpu = process.cpuUsage();
   const cpuS = (cpu.user + cpu.system) / 1e6; // whole process life: start-up (tsx) included
@@ -154,7 +176,7 @@ async function runPodlog(root: string, url: string, ns: string, dir: string, fil
   const state = mkdtempSync(join(tmpdir(), 'podlog-bench-ship-state-'));
   try {
     const prof = process.env.PODLOG_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PODLOG_BENCH_CPU_PROF}`] : [];
-    const c = spawn(NODE, [...prof, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', root, state, url, ns, dir, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(NODE, [...nodeFlags(), ...prof, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', root, state, url, ns, dir, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
@@ -253,8 +275,14 @@ export async function runShipBench(opts: ShipBenchOptions = {}): Promise<ShipRun
       if (m) res(Number(m[1]));
     }));
     try {
-      rows.push(await runPodlog(root, `http://127.0.0.1:${port}`, ns, dir, file, input, 'test-server'));
+      const fakeUrl = `http://127.0.0.1:${port}`;
+      rows.push(await runPodlog(root, fakeUrl, ns, dir, file, input, 'test-server'));
       log(JSON.stringify(rows[rows.length - 1]));
+      if (rsyslogOk) {
+        const before = await countDocs(fakeUrl, '_all');
+        rows.push(await runRsyslog(path, port, 'rsyslog-bench', input, 'test-server', async () => (await countDocs(fakeUrl, '_all')) - before >= input.records));
+        log(JSON.stringify(rows[rows.length - 1]));
+      }
     } finally {
       fakeProc.kill('SIGTERM');
     }

@@ -50,7 +50,7 @@ export const shipConfigSchema = z
     maxRecordBytes: z.number().int().positive().default(256 * 1024).describe('Longest record shipped; longer ones are cut (the offsets still cover every byte).'),
     flushBytes: z.number().int().positive().default(2 * 1024 * 1024).describe('Send a bulk request when this many NDJSON bytes are pending.'),
     flushIntervalMs: z.number().int().positive().default(1000).describe('Send a partial bulk request after this long.'),
-    maxInFlightBytes: z.number().int().positive().default(32 * 1024 * 1024).describe('Bound on document bytes held in memory (queued + in flight).'),
+    maxInFlightBytes: z.number().int().positive().default(8 * 1024 * 1024).describe('Bound on document bytes held in memory (queued + in flight).'),
     concurrency: z.number().int().positive().max(16).default(2).describe('Bulk requests in flight at once.'),
     requestTimeoutMs: z.number().int().positive().default(60_000).describe('Timeout of one bulk request.'),
     backoffInitialMs: z.number().int().positive().default(500).describe('First retry delay after a failed request.'),

@@ -134,7 +134,7 @@ export class Harvester {
     }
     const doc = buildDoc(parsed, rec.offset, this.lastTimeMs ?? this.deps.opts.now(), this.pathJson, this.fixed);
     const token = this.tracker.add(rec.end);
-    await this.deps.sink.add({ id, index: this.index, ndjson: `${this.actionHead}${id}"}}\n${doc}`, path: this.path, offset: rec.offset, owner: this, token });
+    await this.deps.sink.add({ ndjson: `${this.actionHead}${id}"}}\n${doc}`, owner: this, token });
   }
 
   /** Sink callback: the record with `token` is settled; advance the checkpoint if contiguous. */
@@ -216,15 +216,19 @@ export class Harvester {
 
   private async runPlain(): Promise<HarvestEnd> {
     const { opts } = this.deps;
-    const buf = Buffer.allocUnsafe(opts.chunkBytes);
+    // one buffer for the whole life of the harvester: the partial line (`carry`, < maxRecordBytes) is
+    // moved to its front and the next chunk read behind it, so reading allocates nothing per chunk
+    const buf = Buffer.allocUnsafe(opts.chunkBytes + opts.maxRecordBytes);
     let pos = this.cp.offset; // file position of the first byte of `carry`
     let carry: Buffer | undefined;
     let lastDataMs = opts.now();
     while (!this.stopped) {
       const at = pos + (carry?.length ?? 0);
-      const { bytesRead } = await this.handle.read(buf, 0, buf.length, at);
+      const carryLen = carry?.length ?? 0;
+      if (carry) carry.copy(buf, 0);
+      const { bytesRead } = await this.handle.read(buf, carryLen, opts.chunkBytes, at);
       if (bytesRead > 0) {
-        const data = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+        const data = buf.subarray(0, carryLen + bytesRead);
         const rest = await this.feed(data, pos, false);
         pos += data.length - (rest?.length ?? 0);
         carry = rest;

@@ -143,7 +143,7 @@ class ShipperImpl implements Shipper {
       ...(this.d.sleep ? { sleep: this.d.sleep } : {}), ...(this.d.random ? { random: this.d.random } : {}),
     });
     this.hopts = {
-      chunkBytes: 256 * 1024, maxRecordBytes: this.cfg.maxRecordBytes, multilineTimeoutMs: this.cfg.multilineTimeoutMs,
+      chunkBytes: 64 * 1024 /* below V8 large-object size: chunk strings die young */, maxRecordBytes: this.cfg.maxRecordBytes, multilineTimeoutMs: this.cfg.multilineTimeoutMs,
       pollMs: this.cfg.pollMs, isStart: startTest(this.cfg.multilineStart), clock: zoneClock(this.cfg.timeZone), now: this.now,
     };
     this.unsubscribe = this.d.catalog.onChange((c) => {

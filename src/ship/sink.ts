@@ -17,18 +17,17 @@ import type { ShipMetrics } from './metrics.ts';
 
 /** One document ready to send. */
 export interface SinkDoc {
-  /** `_id` (file identity + offset). */
-  id: string;
-  /** Target data stream. */
-  index: string;
-  /** Action line and source line joined by `\n` (no trailing newline). */
+  /** Action line (`{"create":{"_index":…,"_id":"<identity>:<offset>"}}`) and source line joined by `\n`. */
   ndjson: string;
-  /** The source file path and record offset (for dead letters). */
-  path: string;
-  offset: number;
-  /** Told once, with `token`, when the document is settled (stored, duplicate or dead-lettered). */
-  owner: { settled(token: number): void };
+  /** The harvester: told once, with `token`, when the document is settled (stored, duplicate or dead-lettered); its `path` goes into dead letters. */
+  owner: SinkOwner;
   token: number;
+}
+
+/** Who a document belongs to. */
+export interface SinkOwner {
+  settled(token: number): void;
+  readonly path: string;
 }
 
 /** The outcome of one item in a `_bulk` response, in request order. */
@@ -45,17 +44,54 @@ export interface ItemResult {
  */
 export type BulkSend = (body: Buffer, count: number, signal: AbortSignal) => Promise<ItemResult[]>;
 
-/** Encode documents as one NDJSON body (each `ndjson` plus `\n`), in a single allocation. */
-export function ndjsonBody(docs: readonly SinkDoc[]): Buffer {
-  let chars = 0;
-  for (const d of docs) chars += d.ndjson.length + 1;
-  const buf = Buffer.allocUnsafe(chars * 3);
+/**
+ * A queued document: its bytes live in a batch buffer, so no document string outlives `add` and the
+ * per-document object stays small (documents in flight survive young-generation GCs).
+ */
+interface Item {
+  owner: SinkOwner;
+  token: number;
+  /** Byte range of its action line, source line and `\n` in the batch body. */
+  start: number;
+  end: number;
+}
+
+/** A batch ready to send: its items and their contiguous NDJSON bytes. */
+interface Batch {
+  items: Item[];
+  body: Buffer;
+  /** The pooled buffer `body` lives in, returned to the pool when the batch no longer needs it. */
+  pooled: Buffer | undefined;
+}
+
+/** `_id` and `_index` from an item's action line (for dead letters). */
+function actionOf(body: Buffer, d: Item): { _id: string; _index: string } {
+  const nl = body.indexOf(10, d.start);
+  const a = JSON.parse(body.toString('utf8', d.start, nl)) as Record<string, { _id?: string; _index?: string }>;
+  const meta = Object.values(a)[0] ?? {};
+  return { _id: meta._id ?? '', _index: meta._index ?? '' };
+}
+
+/** The source line of an item (for dead letters). */
+function docSource(body: Buffer, d: Item): string {
+  const nl = body.indexOf(10, d.start);
+  return body.toString('utf8', nl + 1, d.end - 1);
+}
+
+/** Copy the items' bytes into a new body and update their ranges. */
+function repack(body: Buffer, items: Item[]): Buffer {
+  let n = 0;
+  for (const d of items) n += d.end - d.start;
+  const out = Buffer.allocUnsafe(n);
   let off = 0;
-  for (const d of docs) {
-    off += buf.write(d.ndjson, off);
-    buf[off++] = 10;
+  for (const d of items) {
+    body.copy(out, off, d.start, d.end);
+    const len = d.end - d.start;
+    d.start = off;
+    d.end = off + len;
+    off += len;
   }
-  return buf.subarray(0, off);
+  return out;
 }
 
 /** Tunables of the sink (from ShipConfig). */
@@ -96,11 +132,14 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Batches documents and sends them with retries. */
 export class BulkSink {
-  private batch: SinkDoc[] = [];
-  private batchBytes = 0;
+  private items: Item[] = [];
+  private buf: Buffer | undefined;
+  private bufLen = 0;
+  /** Free batch buffers of `flushBytes` (reused: no external-memory churn for the GC to chase). */
+  private readonly pool: Buffer[] = [];
   private inFlightBytes = 0;
   private active = 0;
-  private readonly queue: SinkDoc[][] = [];
+  private readonly queue: Batch[] = [];
   private readonly spaceWaiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -132,16 +171,23 @@ export class BulkSink {
    * Resolves immediately (without queueing) once the sink is stopped.
    */
   async add(doc: SinkDoc): Promise<void> {
-    const bytes = doc.ndjson.length + 1;
+    const bytes = Buffer.byteLength(doc.ndjson) + 1;
     while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.opts.maxInFlightBytes && !this.ctl.signal.aborted) {
       await new Promise<void>((r) => this.spaceWaiters.push(r));
     }
     if (this.ctl.signal.aborted) return;
     this.inFlightBytes += bytes;
     this.deps.metrics.inFlightBytes.set(this.inFlightBytes);
-    this.batch.push(doc);
-    this.batchBytes += bytes;
-    if (this.batchBytes >= this.opts.flushBytes) this.cut();
+    if (this.buf && this.bufLen + bytes > this.buf.length) this.cut();
+    if (!this.buf) {
+      this.buf = bytes <= this.opts.flushBytes ? (this.pool.pop() ?? Buffer.allocUnsafe(this.opts.flushBytes)) : Buffer.allocUnsafe(bytes);
+      this.bufLen = 0;
+    }
+    const start = this.bufLen;
+    this.bufLen += this.buf.write(doc.ndjson, start);
+    this.buf[this.bufLen++] = 10;
+    this.items.push({ owner: doc.owner, token: doc.token, start, end: this.bufLen });
+    if (this.bufLen >= this.opts.flushBytes) this.cut();
     else this.timer ??= setTimeout(() => this.cut(), this.opts.flushIntervalMs);
   }
 
@@ -169,27 +215,40 @@ export class BulkSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.batch.length === 0) return;
-    this.queue.push(this.batch);
-    this.batch = [];
-    this.batchBytes = 0;
+    if (this.items.length === 0 || !this.buf) return;
+    const pooled = this.buf.length === this.opts.flushBytes ? this.buf : undefined;
+    this.queue.push({ items: this.items, body: this.buf.subarray(0, this.bufLen), pooled });
+    this.items = [];
+    this.buf = undefined;
+    this.bufLen = 0;
     this.pump();
   }
 
   private pump(): void {
     while (this.active < this.opts.concurrency && this.queue.length > 0 && !this.ctl.signal.aborted) {
-      const docs = this.queue.shift()!;
+      const batch = this.queue.shift()!;
       this.active++;
-      void this.run(docs).finally(() => {
+      void this.run(batch).finally(() => {
         this.active--;
         this.pump();
       });
     }
   }
 
-  private settle(doc: SinkDoc): void {
+  private release(batch: Batch): void {
+    if (batch.pooled && this.pool.length < Math.ceil(this.opts.maxInFlightBytes / this.opts.flushBytes) + this.opts.concurrency + 1) {
+      this.pool.push(batch.pooled);
+    }
+    batch.pooled = undefined;
+  }
+
+  /** Mark a document done (call {@link wake} after a run of settles). */
+  private settle(doc: Item): void {
     doc.owner.settled(doc.token);
-    this.inFlightBytes -= doc.ndjson.length + 1;
+    this.inFlightBytes -= doc.end - doc.start;
+  }
+
+  private wake(): void {
     this.deps.metrics.inFlightBytes.set(this.inFlightBytes);
     const w = this.spaceWaiters.splice(0);
     for (const f of w) f();
@@ -202,8 +261,17 @@ export class BulkSink {
   }
 
   /** Send `docs` until every one is settled or the sink stops. */
-  private async run(initial: SinkDoc[]): Promise<void> {
-    let docs = initial;
+  private async run(batch: Batch): Promise<void> {
+    try {
+      await this.runBatch(batch);
+    } finally {
+      this.release(batch);
+    }
+  }
+
+  private async runBatch(batch: Batch): Promise<void> {
+    let docs = batch.items;
+    let body = batch.body;
     let attempt = 0;
     const { metrics, logger } = this.deps;
     const signal = this.ctl.signal;
@@ -211,7 +279,7 @@ export class BulkSink {
       const started = performance.now();
       let results: ItemResult[];
       try {
-        results = await this.deps.send(ndjsonBody(docs), docs.length, signal);
+        results = await this.deps.send(body, docs.length, signal);
         if (results.length !== docs.length) throw new Error(`bulk response has ${results.length} items for ${docs.length} documents`);
       } catch (e) {
         if (signal.aborted) return;
@@ -226,9 +294,9 @@ export class BulkSink {
       metrics.latency.observe((performance.now() - started) / 1000);
       metrics.requests.inc({ outcome: 'ok' });
       this.consecutiveFailures = 0;
-      const retry: SinkDoc[] = [];
+      const retry: Item[] = [];
       const letters: DeadLetter[] = [];
-      const lettered: SinkDoc[] = [];
+      const lettered: Item[] = [];
       let shipped = 0;
       let dup = 0;
       for (let i = 0; i < docs.length; i++) {
@@ -244,14 +312,16 @@ export class BulkSink {
           retry.push(d); // 429, 5xx, and anything unexpected (403 cluster block, 404 while recovering): never dropped
         } else {
           lettered.push(d);
+          const action = actionOf(body, d);
           letters.push({
-            time: new Date().toISOString(), _id: d.id, _index: d.index, status: r.status,
-            type: r.type ?? 'unknown', reason: r.reason ?? '', path: d.path, offset: d.offset,
-            doc: d.ndjson.slice(d.ndjson.indexOf('\n') + 1),
+            time: new Date().toISOString(), _id: action._id, _index: action._index, status: r.status,
+            type: r.type ?? 'unknown', reason: r.reason ?? '', path: d.owner.path, offset: Number(action._id.slice(action._id.lastIndexOf(':') + 1)),
+            doc: docSource(body, d),
           });
           if (!NON_RETRYABLE_LOG.has(r.type ?? '')) logger.warn({ status: r.status, type: r.type, reason: r.reason }, 'document refused; dead-lettered');
         }
       }
+      this.wake();
       if (shipped) metrics.docs.inc({ result: 'shipped' }, shipped);
       if (dup) metrics.docs.inc({ result: 'duplicate' }, dup);
       if (letters.length > 0) {
@@ -260,6 +330,7 @@ export class BulkSink {
           await this.deps.deadLetter(letters);
           metrics.docs.inc({ result: 'dead_lettered' }, letters.length);
           for (const d of lettered) this.settle(d);
+          this.wake();
         } catch (e) {
           // cannot record the failure: keep the documents unacknowledged and try them again later
           logger.error({ err: e }, 'cannot write dead letters; will retry those documents');
@@ -270,6 +341,10 @@ export class BulkSink {
         metrics.docs.inc({ result: 'retried' }, retry.length);
         const wait = this.backoff(attempt++);
         await this.sleep(wait, signal);
+      }
+      if (retry.length > 0) {
+        body = repack(body, retry);
+        this.release(batch);
       }
       docs = retry;
     }

@@ -130,6 +130,10 @@ export async function startFakeEs(opts: FakeEsOptions = {}): Promise<FakeEs> {
     let errors = false;
     let start = 0;
     while (start < body.length) {
+      if (body.charCodeAt(start) === 10 || body.charCodeAt(start) === 13) {
+        start++; // empty lines between items are skipped, as Elasticsearch does
+        continue;
+      }
       const nl1 = body.indexOf('\n', start);
       if (nl1 < 0) break;
       const nl2 = body.indexOf('\n', nl1 + 1);
@@ -140,9 +144,10 @@ export async function startFakeEs(opts: FakeEsOptions = {}): Promise<FakeEs> {
       const op = Object.keys(action)[0] ?? 'create';
       const meta = action[op] ?? {};
       const _index = meta._index ?? pathIndex;
-      const _id = meta._id ?? `auto-${seq}`;
+      const n = seq++;
+      const _id = meta._id ?? `auto-${n}`;
       let item: Record<string, unknown>;
-      const fault = state.itemFault?.({ _index, _id }, sourceLine, seq++);
+      const fault = state.itemFault?.({ _index, _id }, sourceLine, n);
       let source: Record<string, unknown> | undefined;
       let mapErr: ReturnType<typeof mappingError>;
       if (!fault && keep) {
@@ -153,7 +158,7 @@ export async function startFakeEs(opts: FakeEsOptions = {}): Promise<FakeEs> {
       if (err) {
         errors = true;
         item = { _index, _id, status: err.status, error: { type: err.type, reason: err.reason } };
-      } else if (op !== 'create') {
+      } else if (op !== 'create' && _index.startsWith('logs-')) {
         errors = true;
         item = { _index, _id, status: 400, error: { type: 'illegal_argument_exception', reason: 'only write ops with an op_type of create are allowed in data streams' } };
       } else if (ids.has(_id)) {
@@ -222,7 +227,8 @@ export async function startFakeEs(opts: FakeEsOptions = {}): Promise<FakeEs> {
           if (req.method === 'HEAD') return send(res, state.templates.has(parts[1]) ? 200 : 404, '');
         }
         if (last === '_search') return search(res, decodeURIComponent(parts[0] ?? '_all'), body);
-        if (last === '_count') return send(res, 200, { count: state.docs.size, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } });
+        if (last === '_refresh') return send(res, 200, { _shards: { total: 1, successful: 1, failed: 0 } });
+        if (last === '_count') return send(res, 200, { count: keep ? state.docs.size : state.created, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } });
         if (parts.length === 0) return send(res, 200, { name: 'fake', cluster_name: 'fake', version: { number: '9.4.3' }, tagline: 'You Know, for Search' });
         send(res, 404, errorBody(404, 'resource_not_found_exception', `no handler for ${req.method} ${url.pathname}`));
       } catch (e) {
