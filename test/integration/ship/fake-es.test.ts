@@ -226,4 +226,65 @@ describe('ship to the test server', () => {
     env.shipper = again;
     await teardown(env);
   });
+
+  it('a file rotated while the agent was down is resumed where it stopped', async () => {
+    fake.docs.clear();
+    const env = await setup(fake);
+    const live = join(env.dir, 'taskmanager.log');
+    writeFileSync(live, flinkLines(80, { seed: 50 }));
+    await env.shipper.start(env.ctl.signal);
+    await waitFor(() => env.shipper.caughtUp() && docsByMessage(fake).size === 80, 'catch-up');
+    await env.shipper.stop();
+    appendFileSync(live, flinkLines(20, { seed: 51 })); // written before the rotation, never shipped
+    renameSync(live, `${live}.1`);
+    writeFileSync(live, flinkLines(30, { seed: 52 }));
+    const again = createShipper({
+      catalog: dirCatalog(env.root), priorityOf: () => undefined, config: config(fake.url), stateDir: env.state, logger,
+      metrics: new Registry(), hostName: 'node-1',
+    });
+    env.shipper = again;
+    await again.start(new AbortController().signal);
+    await waitFor(() => again.caughtUp() && docsByMessage(fake).size === 130, 'catch-up after restart');
+    for (const [msg, n] of docsByMessage(fake)) assert.equal(n, 1, msg);
+    await teardown(env);
+  });
+
+  it('policy follows label changes without a restart; lag and unshipped bytes are exposed', async () => {
+    fake.docs.clear();
+    const root = mkdtempSync(join(tmpdir(), 'podlog-ship-root-'));
+    const state = mkdtempSync(join(tmpdir(), 'podlog-ship-state-'));
+    const dir = podDir(root, 'jobs', 'tm-1', UID, 'flink-main-container');
+    const file = join(dir, 'taskmanager.log');
+    writeFileSync(file, flinkLines(40, { seed: 60 }));
+    const info: { priority?: 'P0' | 'P1' | 'P2' | 'P3'; labels: Record<string, string>; annotations: Record<string, string> } = { priority: 'P3', labels: {}, annotations: {} };
+    const registry = new Registry();
+    const shipper = createShipper({
+      catalog: dirCatalog(root), priorityOf: () => ({ ...info }), config: config(fake.url, { namespaces: [] }), stateDir: state, logger,
+      metrics: registry, hostName: 'node-1',
+    });
+    try {
+      await shipper.start(new AbortController().signal);
+      await waitFor(() => shipper.status().templateInstalled, 'template');
+      assert.equal(shipper.unshippedBytes(file), 0, 'a P3 pod does not ship');
+      assert.equal(shipper.status().files.length, 0);
+      fake.down = true;
+      info.priority = 'P0';
+      shipper.refresh();
+      await waitFor(() => shipper.status().files.length === 1, 'P0: harvesting starts');
+      assert.equal(shipper.unshippedBytes(file), bytes(file).length, 'nothing acknowledged while Elasticsearch is down');
+      await waitFor(async () => /podlog_ship_lag_bytes\{file="jobs\/tm-1\/flink-main-container\/taskmanager.log"\} [1-9]/.test(await registry.getSingleMetricAsString('podlog_ship_lag_bytes')), 'lag gauge');
+      fake.down = false;
+      await waitFor(() => shipper.caughtUp() && docsByMessage(fake).size === 40, 'shipped');
+      info.annotations = { 'podlog.io/ship': 'false' };
+      shipper.refresh();
+      await waitFor(() => shipper.status().files.length === 0, 'opt-out stops the harvester');
+      await waitFor(async () => !(await registry.getSingleMetricAsString('podlog_ship_lag_bytes')).includes('taskmanager.log'), 'lag series removed');
+      appendFileSync(file, flinkLines(5, { seed: 61 }));
+      assert.equal(shipper.unshippedBytes(file), 0, 'opted-out files are not protected from retention');
+    } finally {
+      await shipper.stop();
+      rmSync(root, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
 });
