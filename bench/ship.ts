@@ -155,10 +155,12 @@ async function child(root: string, state: string, url: string, ns: string, dir: 
   }, 200);
   await new Promise<void>((r) => {
     const t = setInterval(() => {
-      if (shipper.caughtUp() && shipper.status().files.length > 0) {
-        clearInterval(t);
-        r();
-      }
+      void shipper.caughtUp().then((up) => {
+        if (up && shipper.status().files.length > 0) {
+          clearInterval(t);
+          r();
+        }
+      });
     }, 50);
   });
   const wallS = (performance.now() - started) / 1000;

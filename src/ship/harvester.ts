@@ -92,6 +92,21 @@ export class Harvester {
     return this.tracker.outstanding === 0;
   }
 
+  /**
+   * Update {@link size} from fstat (plain files; a `.gz` only knows what it decompressed). Used while
+   * the harvester is held back by the sink, so lag and unshipped bytes count bytes not yet read.
+   */
+  async refreshSize(): Promise<void> {
+    if (this.gz) return;
+    try {
+      const st = await this.handle.stat();
+      if (st.size > this.size) this.size = st.size;
+      this.trackLag();
+    } catch {
+      // closed meanwhile
+    }
+  }
+
   /** Re-check the file now (it changed). */
   wake(): void {
     const w = this.wakeFn;

@@ -80,8 +80,11 @@ export interface Shipper {
    */
   unshippedBytes(path: string): number;
   status(): ShipperStatus;
-  /** Resolves when every harvested file is acknowledged up to its current size (tests, benchmarks). */
-  caughtUp(): boolean;
+  /**
+   * True when every shipping file is acknowledged up to its size on disk (fstat now, not the last
+   * read), so no shipping file has unshipped bytes (tests, benchmarks, status).
+   */
+  caughtUp(): Promise<boolean>;
 }
 
 interface Wanted {
@@ -178,7 +181,10 @@ class ShipperImpl implements Shipper {
 
   private tick(): void {
     this.reconcile();
-    for (const h of this.harvesters.values()) h.wake();
+    for (const h of this.harvesters.values()) {
+      h.wake();
+      void h.refreshSize();
+    }
     this.gc();
   }
 
@@ -342,7 +348,8 @@ class ShipperImpl implements Shipper {
   }
 
   unshippedBytes(path: string): number {
-    for (const h of this.harvesters.values()) if (h.path === path) return Math.max(0, h.size - h.acked);
+    // the larger of the harvester's size (fstat every pollMs) and the catalog's, so bytes not yet read count too
+    for (const h of this.harvesters.values()) if (h.path === path) return Math.max(0, Math.max(h.size, this.wanted.get(path)?.size ?? 0) - h.acked);
     const w = this.wanted.get(path);
     if (!w) return 0;
     const cp: Checkpoint | undefined = this.store.entries().find((e) => e.path === path && e.dev === w.dev && e.ino === w.ino);
@@ -350,7 +357,8 @@ class ShipperImpl implements Shipper {
     return Math.max(0, w.size - (cp?.offset ?? 0));
   }
 
-  caughtUp(): boolean {
+  async caughtUp(): Promise<boolean> {
+    await Promise.all([...this.harvesters.values()].map((h) => h.refreshSize()));
     for (const w of this.wanted.values()) if (this.unshippedBytes(w.path) > 0) return false;
     return true;
   }

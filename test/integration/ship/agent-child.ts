@@ -19,5 +19,5 @@ const shipper = createShipper({
 await shipper.start(new AbortController().signal);
 process.stdout.write('started\n');
 setInterval(() => {
-  if (shipper.caughtUp()) process.stdout.write('caught-up\n');
+  void shipper.caughtUp().then((up) => up && process.stdout.write('caught-up\n'));
 }, 100);

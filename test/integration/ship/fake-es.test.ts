@@ -78,7 +78,7 @@ describe('ship to the test server', () => {
     await env.shipper.start(env.ctl.signal);
     appendFileSync(file, flinkLines(200, { seed: 2 }));
     writeFileSync(join(env.dir, 'gc.log'), '[0.003s][info][gc] Using G1\n');
-    await waitFor(() => env.shipper.caughtUp() && env.shipper.status().files.length === 1, 'catch-up');
+    await waitFor(async () => (await env.shipper.caughtUp()) && env.shipper.status().files.length === 1, 'catch-up');
     const content = bytes(file);
     const want = expectedOffsets(content);
     const docs = [...fake.docs.values()].filter((d) => (d.source.log as { file: { path: string } }).file.path === file);
@@ -190,7 +190,7 @@ describe('ship to the test server', () => {
     truncateSync(live, 0);
     appendFileSync(live, flinkLines(30, { seed: 15 }));
     try {
-      await waitFor(() => env.shipper.caughtUp() && docsByMessage(fake).size >= 390, 'catch-up after copytruncate', 10_000);
+      await waitFor(async () => (await env.shipper.caughtUp()) && docsByMessage(fake).size >= 390, 'catch-up after copytruncate', 10_000);
     } catch (e) {
       console.log(docsByMessage(fake).size, JSON.stringify(env.shipper.status()), readFileSync(join(env.state, 'ship', 'registry.json'), 'utf8'));
       await teardown(env);
@@ -221,7 +221,7 @@ describe('ship to the test server', () => {
       metrics: new Registry(), hostName: 'node-1',
     });
     await again.start(new AbortController().signal);
-    await waitFor(() => again.caughtUp() && docsByMessage(fake).size === 150, 'catch-up after restart');
+    await waitFor(async () => (await again.caughtUp()) && docsByMessage(fake).size === 150, 'catch-up after restart');
     for (const [msg, n] of docsByMessage(fake)) assert.equal(n, 1, msg);
     env.shipper = again;
     await teardown(env);
@@ -233,7 +233,7 @@ describe('ship to the test server', () => {
     const live = join(env.dir, 'taskmanager.log');
     writeFileSync(live, flinkLines(80, { seed: 50 }));
     await env.shipper.start(env.ctl.signal);
-    await waitFor(() => env.shipper.caughtUp() && docsByMessage(fake).size === 80, 'catch-up');
+    await waitFor(async () => (await env.shipper.caughtUp()) && docsByMessage(fake).size === 80, 'catch-up');
     await env.shipper.stop();
     appendFileSync(live, flinkLines(20, { seed: 51 })); // written before the rotation, never shipped
     renameSync(live, `${live}.1`);
@@ -244,7 +244,7 @@ describe('ship to the test server', () => {
     });
     env.shipper = again;
     await again.start(new AbortController().signal);
-    await waitFor(() => again.caughtUp() && docsByMessage(fake).size === 130, 'catch-up after restart');
+    await waitFor(async () => (await again.caughtUp()) && docsByMessage(fake).size === 130, 'catch-up after restart');
     for (const [msg, n] of docsByMessage(fake)) assert.equal(n, 1, msg);
     await teardown(env);
   });
@@ -274,7 +274,7 @@ describe('ship to the test server', () => {
       assert.equal(shipper.unshippedBytes(file), bytes(file).length, 'nothing acknowledged while Elasticsearch is down');
       await waitFor(async () => /podlog_ship_lag_bytes\{file="jobs\/tm-1\/flink-main-container\/taskmanager.log"\} [1-9]/.test(await registry.getSingleMetricAsString('podlog_ship_lag_bytes')), 'lag gauge');
       fake.down = false;
-      await waitFor(() => shipper.caughtUp() && docsByMessage(fake).size === 40, 'shipped');
+      await waitFor(async () => (await shipper.caughtUp()) && docsByMessage(fake).size === 40, 'shipped');
       info.annotations = { 'podlog.io/ship': 'false' };
       shipper.refresh();
       await waitFor(() => shipper.status().files.length === 0, 'opt-out stops the harvester');

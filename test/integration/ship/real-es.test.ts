@@ -159,7 +159,7 @@ describe('ship to a real Elasticsearch', { timeout: 600_000 }, () => {
       await waitFor(() => shipper.status().consecutiveFailures >= 6, 'retries while Elasticsearch is down', 60_000);
       assert.ok(shipper.status().inFlightBytes <= 1024 * 1024 + 64 * 1024, 'memory bounded by in-flight bytes while down');
       assert.ok(Math.max(...waits) <= 1000 && waits.length >= 6, 'capped backoff');
-      assert.ok(!shipper.caughtUp());
+      assert.ok(!(await shipper.caughtUp()));
       await es.start();
       await waitFor(() => shipper.caughtUp(), 'catch-up after restart', 240_000, 200);
       const dl = join(state, 'ship', 'dead-letter.ndjson');
