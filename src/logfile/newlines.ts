@@ -11,6 +11,9 @@ const WASM_PAGE = 65536;
 /** Room for needles in module memory; needles beyond it are searched with `Buffer#indexOf`. */
 const NEEDLE_AREA = 64 * 1024;
 
+/** Most needles one {@link ScanBuffer.anyCountingFinder} looks for at once. */
+export const MAX_ANY = 8;
+
 /** Finds one needle: first match at or after `from` whose end is ≤ `to`, or -1. */
 export type Finder = (from: number, to: number) => number;
 
@@ -42,6 +45,11 @@ export interface ScanBuffer {
   finder(needle: Buffer, inFolded: boolean, freq: ArrayLike<number>): Finder;
   /** A {@link CountingFinder} for `needle` (arguments as {@link finder}). */
   countingFinder(needle: Buffer, inFolded: boolean, freq: ArrayLike<number>): CountingFinder;
+  /**
+   * A {@link CountingFinder} for the first place where any of `needles` (2 to {@link MAX_ANY}) starts,
+   * or undefined when they do not fit the kernel (then use one {@link finder} per needle).
+   */
+  anyCountingFinder(needles: readonly Buffer[], inFolded: boolean, freq: ArrayLike<number>): CountingFinder | undefined;
   /** True when the WebAssembly SIMD kernels are in use. */
   readonly simd: boolean;
   /** Forget the needles placed so far (before reuse from the pool). */
@@ -147,7 +155,9 @@ let simdWorks: boolean | undefined;
 export function createScanBuffer(capacity: number, withFold = true): ScanBuffer {
   const half = Math.ceil(capacity / WASM_PAGE) * WASM_PAGE;
   const slot = (withFold ? 2 : 1) * half; // 8 bytes where findCount leaves (scanned, newlines)
-  const needleAt = slot + 16;
+  const anyTable = slot + 16; // MAX_ANY × 32 bytes of splatted filter bytes, then MAX_ANY × 16 bytes of (address, length, o1, o2)
+  const anyMeta = anyTable + 32 * MAX_ANY;
+  const needleAt = anyMeta + 16 * MAX_ANY;
   const pages = Math.ceil((needleAt + NEEDLE_AREA) / WASM_PAGE) + 1;
   let k: Kernels | undefined;
   if (simdWorks !== false) {
@@ -168,6 +178,7 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
       lower: (s, e) => lowerWithLoop(buf, folded, s, e),
       finder: (needle, inFolded) => indexOfFinder(inFolded ? folded : buf, needle),
       countingFinder: (needle, inFolded) => twoPassCounting(indexOfFinder(inFolded ? folded : buf, needle), (s, e) => countWithIndexOf(buf, s, e)),
+      anyCountingFinder: () => undefined,
       simd: false,
       reset: () => {},
     };
@@ -225,6 +236,33 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
             return -1;
           }
           const i = kernels.findCount(base + from, base + to, np, needle.length, o1, o2, slot);
+          cf.scanned = slotView[0]! - base;
+          cf.newlines = slotView[1]!;
+          return i < 0 ? -1 : i - base;
+        },
+      };
+      return cf;
+    },
+    anyCountingFinder(needles, inFolded, freq) {
+      const total = needles.reduce((n, x) => n + x.length, 0);
+      if (needles.length < 2 || needles.length > MAX_ANY || needleUsed + total > NEEDLE_AREA) return undefined;
+      const meta = new Int32Array(kernels.mem.buffer, anyMeta, 4 * MAX_ANY);
+      let maxLen = 0;
+      needles.forEach((n, i) => {
+        const np = place(n);
+        const [o1, o2] = rareOffsets(n, freq);
+        meta.set([np, n.length, o1, o2], 4 * i);
+        mem.fill(n[o1]!, anyTable + 32 * i, anyTable + 32 * i + 16);
+        mem.fill(n[o2]!, anyTable + 32 * i + 16, anyTable + 32 * i + 32);
+        maxLen = Math.max(maxLen, n.length);
+      });
+      const base = inFolded ? half : 0;
+      const k = needles.length;
+      const cf: CountingFinder = {
+        scanned: 0,
+        newlines: 0,
+        find(from, to) {
+          const i = kernels.findAnyCount(base + from, base + to, anyTable, anyMeta, k, maxLen, slot);
           cf.scanned = slotView[0]! - base;
           cf.newlines = slotView[1]!;
           return i < 0 ? -1 : i - base;

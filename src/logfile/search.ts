@@ -326,12 +326,13 @@ class Scanner {
     const end = Math.min(b, a + 65536);
     for (let i = a; i < end; i++) freq[hay[i]!]!++;
     this.finders = this.needles!.map((n) => this.sb.finder(n, this.matcher.fold, freq));
-    if (this.needles!.length === 1) this.counting = this.sb.countingFinder(this.needles![0]!, this.matcher.fold, freq);
+    const ns = this.needles!;
+    this.counting = ns.length === 1 ? this.sb.countingFinder(ns[0]!, this.matcher.fold, freq) : this.sb.anyCountingFinder(ns, this.matcher.fold, freq);
   }
 
   /**
-   * {@link candidates} for a single needle with a finder that counts newlines as it goes (one
-   * pass over the data instead of find + count). Invariant: `lineNo` is counted up to `counted`.
+   * {@link candidates} with a finder that counts newlines as it goes (one pass over the data
+   * instead of find + count), for one needle or a few. Invariant: `lineNo` is counted up to `counted`.
    */
   private single(a: number, b: number, headOnly: boolean): void {
     const cf = this.counting!;

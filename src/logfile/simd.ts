@@ -58,6 +58,9 @@ const op = {
   and: [0x71],
   load8: [0x2d, 0, 0],
   store32: (offset = 0) => [0x36, 0, ...uleb(offset)],
+  load32: (offset = 0) => [0x28, 0, ...uleb(offset)],
+  or: [0x72],
+  shl: [0x74],
   store8: [0x3a, 0, 0],
   vload: (offset = 0) => [0xfd, 0x00, 0, ...uleb(offset)],
   vstore: [0xfd, 0x0b, 0, 0],
@@ -289,6 +292,79 @@ const FIND_COUNT = {
   ),
 };
 
+/**
+ * findAnyCount(start, end, table, meta, K, maxLen, slot): findCount for K needles at once (the
+ * first position where any of them starts). `meta` holds per needle four i32 (address, length, o1,
+ * o2), `table` per needle two v128 (its bytes at o1 and o2, splatted). `maxLen` is the longest
+ * needle. The filter mask is the OR over needles of (eq(load(i + o1), b1) & eq(load(i + o2), b2)).
+ * params 0 start, 1 end, 2 table, 3 meta, 4 K, 5 maxLen, 6 slot;
+ * locals 7 i, 8 m, 9 pos, 10 j, 11 c, 12 k, 13 np, 14 nlen, 15 t (i32), 16 nl (v128)
+ */
+const verifyAll = (onMatch: number[]): number[] =>
+  code(
+    op.i32(0), op.set(12),
+    op.block, op.loop, // Bk Lk
+      op.get(12), op.get(4), op.geU, op.brIf(1),
+      op.get(3), op.get(12), op.i32(4), op.shl, op.add, op.set(15),
+      op.get(15), op.load32(0), op.set(13), op.get(15), op.load32(4), op.set(14),
+      op.block, // Next
+        op.get(9), op.get(14), op.add, op.get(1), op.gtU, op.brIf(0),
+        op.i32(0), op.set(10),
+        op.block, op.block, op.loop, // Mis Mat L
+          op.get(10), op.get(14), op.geU, op.brIf(1),
+          op.get(9), op.get(10), op.add, op.load8, op.get(13), op.get(10), op.add, op.load8, op.ne, op.brIf(2),
+          op.get(10), op.i32(1), op.add, op.set(10),
+          op.br(0),
+        op.end, op.end,
+        ...onMatch,
+        op.end, // Mis
+      op.end, // Next
+      op.get(12), op.i32(1), op.add, op.set(12),
+      op.br(0),
+    op.end, op.end,
+  );
+
+const FIND_ANY_COUNT = {
+  locals: [[9, I32], [1, V128]] as const,
+  body: code(
+    op.i32(10), op.splat8, op.set(16),
+    op.get(0), op.set(7),
+    op.block, op.loop, // B1 L1
+      op.get(7), op.get(5), op.add, op.i32(15), op.add, op.get(1), op.gtU, op.brIf(1),
+      op.i32(0), op.set(8), op.i32(0), op.set(12),
+      op.block, op.loop, // filter over the needles
+        op.get(12), op.get(4), op.geU, op.brIf(1),
+        op.get(3), op.get(12), op.i32(4), op.shl, op.add, op.set(15),
+        op.get(8),
+        op.get(7), op.get(15), op.load32(8), op.add, op.vload(0), op.get(2), op.get(12), op.i32(5), op.shl, op.add, op.vload(0), op.eq8,
+        op.get(7), op.get(15), op.load32(12), op.add, op.vload(0), op.get(2), op.get(12), op.i32(5), op.shl, op.add, op.vload(16), op.eq8,
+        op.vand, op.bitmask8, op.or, op.set(8),
+        op.get(12), op.i32(1), op.add, op.set(12),
+        op.br(0),
+      op.end, op.end,
+      op.block, op.loop, // B2 L2: candidates
+        op.get(8), op.eqz, op.brIf(1),
+        op.get(7), op.get(8), op.ctz, op.add, op.set(9),
+        ...verifyAll(code(op.get(6), op.get(7), op.store32(0), op.get(6), op.get(11), op.store32(4), op.get(9), op.ret)),
+        op.get(8), op.get(8), op.i32(1), op.sub, op.and, op.set(8),
+        op.br(0),
+      op.end, op.end,
+      op.get(11), op.get(7), op.vload(0), op.get(16), op.eq8, op.bitmask8, op.popcnt, op.add, op.set(11),
+      op.get(7), op.i32(16), op.add, op.set(7),
+      op.br(0),
+    op.end, op.end,
+    op.get(6), op.get(7), op.store32(0), op.get(6), op.get(11), op.store32(4),
+    op.block, op.loop, // the last positions, one by one (not counted)
+      op.get(7), op.get(1), op.geU, op.brIf(1),
+      op.get(7), op.set(9),
+      ...verifyAll(code(op.get(9), op.ret)),
+      op.get(7), op.i32(1), op.add, op.set(7),
+      op.br(0),
+    op.end, op.end,
+    op.i32(-1),
+  ),
+};
+
 interface Kernel {
   locals: readonly (readonly [number, number])[];
   body: number[];
@@ -303,16 +379,17 @@ const funcBody = (k: Kernel): number[] => {
 
 /**
  * The module's bytes: memory "mem" of `pages` 64 KiB pages; functions
- * "count" (i32 i32 → i32), "lower" (i32 i32 i32 → ()), "find" (6 × i32 → i32), "findCount" (7 × i32 → i32).
+ * "count" (i32 i32 → i32), "lower" (i32 i32 i32 → ()), "find" (6 × i32 → i32), "findCount" and
+ * "findAnyCount" (7 × i32 → i32).
  */
 export function kernelModule(pages: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, [4, 0x60, 2, I32, I32, 1, I32, 0x60, 3, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32]),
-    ...section(3, [4, 0, 1, 2, 3]),
+    ...section(3, [5, 0, 1, 2, 3, 3]),
     ...section(5, [1, 0, ...uleb(pages)]),
-    ...section(7, [5, ...str('mem'), 2, 0, ...str('count'), 0, 0, ...str('lower'), 0, 1, ...str('find'), 0, 2, ...str('findCount'), 0, 3]),
-    ...section(10, [4, ...funcBody(COUNT), ...funcBody(LOWER), ...funcBody(FIND), ...funcBody(FIND_COUNT)]),
+    ...section(7, [6, ...str('mem'), 2, 0, ...str('count'), 0, 0, ...str('lower'), 0, 1, ...str('find'), 0, 2, ...str('findCount'), 0, 3, ...str('findAnyCount'), 0, 4]),
+    ...section(10, [5, ...funcBody(COUNT), ...funcBody(LOWER), ...funcBody(FIND), ...funcBody(FIND_COUNT), ...funcBody(FIND_ANY_COUNT)]),
   ]);
 }
 
@@ -323,6 +400,7 @@ export interface Kernels {
   lower(src: number, dst: number, len: number): void;
   find(start: number, end: number, needlePtr: number, needleLen: number, o1: number, o2: number): number;
   findCount(start: number, end: number, needlePtr: number, needleLen: number, o1: number, o2: number, slot: number): number;
+  findAnyCount(start: number, end: number, table: number, meta: number, k: number, maxLen: number, slot: number): number;
 }
 
 const modules = new Map<number, WebAssembly.Module>();

@@ -98,3 +98,26 @@ test('counting finder: match positions and newline counts agree with indexOf and
     }
   }
 });
+
+test('any-of counting finder: leftmost start of any needle, newline counts', () => {
+  const sb = createScanBuffer(16384);
+  const text = Buffer.from(Array.from({ length: 400 }, (_, i) => (i % 11 === 0 ? `l${i} ERROR x` : i % 5 === 0 ? `l${i} WARN y` : `l${i} INFO z`)).join('\n') + '\nWARN');
+  text.copy(sb.buf, 0);
+  const freq = new Uint32Array(256);
+  for (const b of text) freq[b]!++;
+  const needles = ['ERROR', 'WARN', 'x\nl'].map((s) => Buffer.from(s));
+  const cf = sb.anyCountingFinder(needles, false, freq)!;
+  assert.ok(cf);
+  let from = 0;
+  for (;;) {
+    const p = cf.find(from, text.length);
+    const hits = needles.map((n) => text.indexOf(n, from)).filter((i) => i >= 0);
+    assert.equal(p, hits.length ? Math.min(...hits) : -1, `from ${from}`);
+    let nl = 0;
+    for (let i = from; i < cf.scanned; i++) if (text[i] === 10) nl++;
+    assert.equal(cf.newlines, nl);
+    if (p < 0) break;
+    from = p + 1;
+  }
+  assert.equal(sb.anyCountingFinder([Buffer.from('a')], false, freq), undefined, 'one needle: use countingFinder');
+});
