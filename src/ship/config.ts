@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zBool, zList } from '../config/zod-helpers.ts';
 
 /** Pod priorities, P0 highest. */
 export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
@@ -13,8 +14,8 @@ export const DEFAULT_EXCLUDE = ['gc*.log*', '*gc.log*', '*-gc-*.log*'];
 const namespaceRule = z
   .object({
     minPriority: z.enum(PRIORITIES).optional().describe('Ship pods of this namespace at or above this priority (overrides minPriority).'),
-    all: z.boolean().optional().describe('Ship every pod of this namespace.'),
-    never: z.boolean().optional().describe('Never ship pods of this namespace, whatever their priority or annotation.'),
+    all: zBool.optional().describe('Ship every pod of this namespace.'),
+    never: zBool.optional().describe('Never ship pods of this namespace, whatever their priority or annotation.'),
   })
   .strict();
 
@@ -30,12 +31,12 @@ export const shipConfigSchema = z
     username: z.string().optional().describe('Basic-auth user name (with passwordFile or env PODLOG_ES_PASSWORD).'),
     passwordFile: z.string().optional().describe('File holding the basic-auth password.'),
     caFile: z.string().optional().describe('PEM CA bundle to verify the Elasticsearch TLS certificate.'),
-    namespaces: z.array(z.string()).default([]).describe('Ship every pod of these namespaces (flag --ship-namespace, repeatable; env PODLOG_SHIP_NAMESPACES=a,b).'),
+    namespaces: zList(z.string()).default([]).describe('Ship every pod of these namespaces (flag --ship-namespace, repeatable; env PODLOG_SHIP_NAMESPACES=a,b).'),
     namespaceRules: z.record(z.string(), namespaceRule).default({}).describe('Per-namespace overrides: {minPriority}, {all:true} or {never:true}.'),
     minPriority: z.enum(PRIORITIES).default('P1').describe('Ship pods at or above this priority (P0 highest).'),
     annotation: z.string().default('podlog.io/ship').describe('Pod annotation that opts a pod in ("true") or out ("false").'),
-    include: z.array(z.string()).default(DEFAULT_INCLUDE).describe('File name globs to ship.'),
-    exclude: z.array(z.string()).default(DEFAULT_EXCLUDE).describe('File name globs never shipped (wins over include).'),
+    include: zList(z.string()).default(DEFAULT_INCLUDE).describe('File name globs to ship.'),
+    exclude: zList(z.string()).default(DEFAULT_EXCLUDE).describe('File name globs never shipped (wins over include).'),
     dataStream: z
       .string()
       .default('logs-podlog.flink-{namespace}')
@@ -46,18 +47,18 @@ export const shipConfigSchema = z
       .string()
       .optional()
       .describe('Regular expression (JavaScript syntax) a line must match to start a record; default: a log4j date at line start.'),
-    multilineTimeoutMs: z.number().int().positive().default(2000).describe('Emit a pending record after the file has been idle this long.'),
-    maxRecordBytes: z.number().int().positive().default(256 * 1024).describe('Longest record shipped; longer ones are cut (the offsets still cover every byte).'),
-    flushBytes: z.number().int().positive().default(2 * 1024 * 1024).describe('Send a bulk request when this many NDJSON bytes are pending.'),
-    flushIntervalMs: z.number().int().positive().default(1000).describe('Send a partial bulk request after this long.'),
-    maxInFlightBytes: z.number().int().positive().default(8 * 1024 * 1024).describe('Bound on document bytes held in memory (queued + in flight).'),
-    concurrency: z.number().int().positive().max(16).default(2).describe('Bulk requests in flight at once.'),
-    requestTimeoutMs: z.number().int().positive().default(60_000).describe('Timeout of one bulk request.'),
-    backoffInitialMs: z.number().int().positive().default(500).describe('First retry delay after a failed request.'),
-    backoffMaxMs: z.number().int().positive().default(60_000).describe('Cap of the retry delay (exponential, full jitter).'),
-    pollMs: z.number().int().positive().default(1000).describe('How often idle harvesters re-check their file and the policy is re-evaluated.'),
-    checkpointIntervalMs: z.number().int().positive().default(1000).describe('How often acknowledged offsets are persisted.'),
-    forgetAfterMs: z.number().int().positive().default(24 * 3600_000).describe('Drop the checkpoint of a file that has been gone this long.'),
+    multilineTimeoutMs: z.coerce.number().int().positive().default(2000).describe('Emit a pending record after the file has been idle this long.'),
+    maxRecordBytes: z.coerce.number().int().positive().default(256 * 1024).describe('Longest record shipped; longer ones are cut (the offsets still cover every byte).'),
+    flushBytes: z.coerce.number().int().positive().default(2 * 1024 * 1024).describe('Send a bulk request when this many NDJSON bytes are pending.'),
+    flushIntervalMs: z.coerce.number().int().positive().default(1000).describe('Send a partial bulk request after this long.'),
+    maxInFlightBytes: z.coerce.number().int().positive().default(8 * 1024 * 1024).describe('Bound on document bytes held in memory (queued + in flight).'),
+    concurrency: z.coerce.number().int().positive().max(16).default(2).describe('Bulk requests in flight at once.'),
+    requestTimeoutMs: z.coerce.number().int().positive().default(60_000).describe('Timeout of one bulk request.'),
+    backoffInitialMs: z.coerce.number().int().positive().default(500).describe('First retry delay after a failed request.'),
+    backoffMaxMs: z.coerce.number().int().positive().default(60_000).describe('Cap of the retry delay (exponential, full jitter).'),
+    pollMs: z.coerce.number().int().positive().default(1000).describe('How often idle harvesters re-check their file and the policy is re-evaluated.'),
+    checkpointIntervalMs: z.coerce.number().int().positive().default(1000).describe('How often acknowledged offsets are persisted.'),
+    forgetAfterMs: z.coerce.number().int().positive().default(24 * 3600_000).describe('Drop the checkpoint of a file that has been gone this long.'),
   })
   .strict();
 
