@@ -4,6 +4,7 @@ import type { SafeFile } from '../store/safe-open.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from './binary.ts';
 import { MAX_LINE_BYTES, decodeLine } from './line.ts';
 import type { Matcher } from './matcher.ts';
+import { fileSource, streamSource, type ByteSource } from './sources.ts';
 import { acquireScanBuffer, releaseScanBuffer, type CountingFinder, type Finder, type ScanBuffer } from './newlines.ts';
 
 /** Query compilation lives in matcher.ts; re-exported so callers import search from one place. */
@@ -58,54 +59,6 @@ export interface SearchResult {
 
 /** What {@link searchFile} reads. */
 export type SearchInput = SafeFile | Readable | { searchSource(): SafeFile | Readable };
-
-/** A sequential byte source: fills `buf[offset..offset+length)` as far as it can; 0 means end. */
-interface ByteSource {
-  read(buf: Buffer, offset: number, length: number): Promise<number>;
-}
-
-function fileSource(file: SafeFile): ByteSource {
-  let pos = 0;
-  return {
-    async read(buf, offset, length) {
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await file.handle.read(buf, offset + got, length - got, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        got += bytesRead;
-      }
-      return got;
-    },
-  };
-}
-
-function streamSource(stream: Readable): ByteSource {
-  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let left: Buffer | undefined;
-  let done = false;
-  return {
-    async read(buf, offset, length) {
-      let got = 0;
-      while (got < length) {
-        if (!left || left.length === 0) {
-          if (done) break;
-          const r = await it.next();
-          if (r.done) {
-            done = true;
-            break;
-          }
-          left = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-        }
-        const n = Math.min(left.length, length - got);
-        left.copy(buf, offset + got, 0, n);
-        left = left.subarray(n);
-        got += n;
-      }
-      return got;
-    },
-  };
-}
 
 /**
  * Search one file line by line, streaming matches to `onMatch` as they are found.
