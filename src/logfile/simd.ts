@@ -4,80 +4,7 @@
  * pseudo code above its body. Opcodes: WebAssembly core spec §5.4 (binary format) and the
  * fixed-width SIMD extension (prefix 0xFD). Memory: one exported memory, sized by the caller.
  */
-
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-/** Instruction encoders (only those the kernels use). */
-const op = {
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
-  i32: (n: number) => [0x41, ...sleb(n)],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, d],
-  brIf: (d: number) => [0x0d, d],
-  ret: [0x0f],
-  select: [0x1b],
-  eqz: [0x45],
-  eq: [0x46],
-  ne: [0x47],
-  ltU: [0x49],
-  gtU: [0x4b],
-  geU: [0x4f],
-  ctz: [0x68],
-  popcnt: [0x69],
-  add: [0x6a],
-  sub: [0x6b],
-  and: [0x71],
-  load8: [0x2d, 0, 0],
-  store32: (offset = 0) => [0x36, 0, ...uleb(offset)],
-  load32: (offset = 0) => [0x28, 0, ...uleb(offset)],
-  or: [0x72],
-  shl: [0x74],
-  store8: [0x3a, 0, 0],
-  vload: (offset = 0) => [0xfd, 0x00, 0, ...uleb(offset)],
-  vstore: [0xfd, 0x0b, 0, 0],
-  vzero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  splat8: [0xfd, 0x0f],
-  extractLane32: (lane: number) => [0xfd, 0x1b, lane],
-  eq8: [0xfd, 0x23],
-  ltU8: [0xfd, 0x26],
-  vand: [0xfd, 0x4e],
-  bitmask8: [0xfd, 0x64],
-  add8: [0xfd, 0x6e],
-  sub8: [0xfd, 0x71],
-  extaddU8to16: [0xfd, 0x7d],
-  extaddU16to32: [0xfd, 0x7f],
-};
-
-const code = (...parts: (number | number[])[]): number[] => parts.flatMap((p) => (Array.isArray(p) ? p : [p]));
+import { code, funcBody, I32, op, section, str, uleb, V128 } from './wasm-asm.ts';
 
 /**
  * count(p, end) → number of 0x0A bytes in [p, end).
@@ -363,18 +290,6 @@ const FIND_ANY_COUNT = {
     op.end, op.end,
     op.i32(-1),
   ),
-};
-
-interface Kernel {
-  locals: readonly (readonly [number, number])[];
-  body: number[];
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s)];
-const funcBody = (k: Kernel): number[] => {
-  const b = [...uleb(k.locals.length), ...k.locals.flatMap(([n, t]) => [...uleb(n), t]), ...k.body, 0x0b];
-  return [...uleb(b.length), ...b];
 };
 
 /**
