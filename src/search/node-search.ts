@@ -123,12 +123,9 @@ export async function searchNode(
       summary.bytes_scanned += res.bytesScanned;
       if (res.stoppedBy) return { ...summary, stopped_by: res.stoppedBy };
     } catch (e) {
-      if (isPodlogError(e) && (e.code === 'PODLOG_E_BINARY' || e.code === 'PODLOG_E_GONE')) summary.files_skipped++;
-      else if (isPodlogError(e)) throw e;
-      else {
-        logger.warn({ err: e, path: file.path }, 'search failed on a file');
-        summary.files_skipped++;
-      }
+      // one bad file (binary, vanished, a corrupt or oversized .gz) is skipped; the search goes on
+      if (!isPodlogError(e)) logger.warn({ err: e, path: file.path }, 'search failed on a file');
+      summary.files_skipped++;
     } finally {
       await safe.handle.close();
     }

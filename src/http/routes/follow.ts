@@ -13,7 +13,7 @@ import { queryInt } from '../params.ts';
  * - `event: lines`, `data: {"lines":[{"offset","text","truncated"}]}`, `id:` the offset to resume from
  *   (a reconnecting EventSource sends it back as `Last-Event-ID`, which wins over `offset`);
  * - `event: rotated|truncated|gone|back` when the file rotates, is truncated, vanishes or reappears;
- *   after `rotated`/`truncated` offsets restart in the new content;
+ *   after `rotated`, `truncated` and `back` offsets restart at 0 in the new content (`id: 0`);
  * - a `: heartbeat` comment every `follow.heartbeatMs`.
  * @throws PodlogError `PODLOG_E_RATE_LIMITED` past `follow.maxClients`; `PODLOG_E_BAD_PARAM` for `.gz` files.
  */
@@ -62,7 +62,8 @@ export function followRoutes(deps: AppDeps): Router {
           deps.metrics.bytesServed.inc(bytes);
           send('lines', { lines: out }, last.offset + last.bytes);
         },
-        onEvent: (e) => send(e.type, { type: e.type }, e.type === 'rotated' || e.type === 'truncated' ? 0 : undefined),
+        // after these, offsets restart at 0 in the new content (`back` too: follow reads a re-created file from 0)
+        onEvent: (e) => send(e.type, { type: e.type }, e.type === 'gone' ? undefined : 0),
       });
     } finally {
       clearInterval(heartbeat);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { buildTestApp, makeRoot, uid } from '../../helpers/agent.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const TM = [
   '2026-11-20 10:00:00,001 INFO  org.apache.flink.runtime.taskexecutor.TaskExecutor          [] - Receive slot request.',
@@ -72,6 +73,15 @@ describe('GET /api/v1/search', () => {
     assert.equal(rows.at(-1)!.stopped_by, 'limit');
   });
 
+  test('a corrupt .gz is skipped, not fatal', async () => {
+    root.file('broken', 'web-1', uid(4), 'nginx', 'access.log', 'RuntimeException in the live file\n');
+    root.file('broken', 'web-1', uid(4), 'nginx', 'broken.log.1.gz', Buffer.concat([gzipSync('RuntimeException\n').subarray(0, 12), Buffer.from('garbage')]));
+    await waitFor(() => t.catalog.generations('broken', 'web-1')[0]?.containers.get('nginx')?.files.size === 2, { what: 'catalog sees the new pod' });
+    const rows = ndjson((await request(t.app).get('/api/v1/search?q=RuntimeException&namespace=broken').expect(200)).text);
+    assert.equal(rows.filter((r) => !r.done).length, 1);
+    assert.ok((rows.at(-1)!.files_skipped as number) >= 1);
+  });
+
   test('binary files are skipped, not fatal', async () => {
     const rows = ndjson((await request(t.app).get('/api/v1/search?q=ELF&namespace=other').expect(200)).text);
     assert.equal(rows.filter((r) => !r.done).length, 0);
@@ -90,8 +100,11 @@ describe('GET /api/v1/search', () => {
 
   test('a pathological regex finishes in linear time', async () => {
     root.file('flink-jobs', 'orders-taskmanager-1-2', uid(2), 'flink-main-container', 'evil.log', 'a'.repeat(50_000) + '!\n');
+    await waitFor(() => t.catalog.generations('flink-jobs', 'orders-taskmanager-1-2')[0]?.containers.get('flink-main-container')?.files.has('evil.log'));
     const rows = ndjson((await request(t.app).get('/api/v1/search?q=%5E(a%2B)%2B%24&regex=true&file=evil.log').expect(200)).text);
     assert.equal(rows.at(-1)!.stopped_by, 'done');
+    assert.equal(rows.at(-1)!.files_searched, 1);
+    assert.equal(rows.at(-1)!.matches, 0);
   });
 
   test('the byte budget bounds a search', async () => {
