@@ -26,6 +26,8 @@ function agentFlags(o: Record<string, unknown>): RawConfig {
   if (Object.values(retention).some((v) => v !== undefined)) flags.retention = retention;
   const auth = { mode: o.auth, tokenFile: o.authTokenFile, allowNonLoopback: o.allowNonLoopback ? true : undefined };
   if (Object.values(auth).some((v) => v !== undefined)) flags.auth = auth;
+  const ship = { esUrl: o.esUrl, namespaces: o.shipNamespace };
+  if (Object.values(ship).some((v) => v !== undefined)) flags.ship = ship;
   const cluster = { peers: o.peer, peerService: o.peerService };
   if (Object.values(cluster).some((v) => v !== undefined)) flags.cluster = cluster;
   return flags;
@@ -54,11 +56,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--auth <mode>', 'who may read: none (loopback only), token, kubernetes (env PODLOG_AUTH_MODE)').choices(['none', 'token', 'kubernetes']))
     .option('--auth-token-file <file>', 'static bearer tokens and their namespaces (auth token)')
     .option('--allow-non-loopback', 'allow auth none on a non-loopback address (trusted networks only)')
+    .option('--es-url <url>', 'ship high-priority pods to this Elasticsearch (env PODLOG_ES_URL)')
+    .option('--ship-namespace <ns>', 'ship every pod of this namespace, repeatable (env PODLOG_SHIP_NAMESPACES=a,b)', collect)
     .option('--peer <node=url>', 'another agent, repeatable (env PODLOG_CLUSTER_PEERS=a=http://…,b=…)', collect)
     .option('--peer-service <name>', 'headless Service whose EndpointSlices list the other agents')
     .action(async (opts: Record<string, unknown>) => {
       const env = { ...process.env };
       if (!env.PODLOG_KUBE_NODE_NAME && env.NODE_NAME) env.PODLOG_KUBE_NODE_NAME = env.NODE_NAME;
+      if (!env.PODLOG_SHIP_ES_URL && env.PODLOG_ES_URL) env.PODLOG_SHIP_ES_URL = env.PODLOG_ES_URL; // the name the docs use
       let config = loadConfig({ file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG, env, flags: agentFlags(opts) });
       const logger = createLogger(config.logLevel);
       const controller = new AbortController();

@@ -18,6 +18,9 @@ import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './cluster/access.ts';
 import { hardenServer } from './auth/front-door.ts';
 import { startRetention } from './retention/wire.ts';
+import { createPriorityResolver } from './kube/priority.ts';
+import { createShipper } from './ship/index.ts';
+import { esSearchRouter } from './ship/routes.ts';
 import { Catalog } from './store/catalog.ts';
 
 /** A running agent. */
@@ -59,7 +62,14 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   await kube?.start(signal);
   const records = kube?.records;
 
-  const retention = startRetention({ catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records });
+  const shipper = config.ship.esUrl
+    ? createShipper({ catalog, priorityOf: createPriorityResolver(records, kubeConfig), config: config.ship, stateDir: config.stateDir, logger, metrics: metrics.registry, hostName: nodeName })
+    : undefined;
+  await shipper?.start(signal); // resolves once running; an unreachable Elasticsearch is retried in the background
+  const retention = startRetention({
+    catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records,
+    ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
+  });
 
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
@@ -68,6 +78,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     diagnosisRouter({ getPodInput }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
     retention.router,
+    esSearchRouter({ config: config.ship }),
   ];
   const app = createApp({
     config,
@@ -108,6 +119,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
       await done;
       clearTimeout(grace);
       await retention.stop();
+      await shipper?.stop();
       await kube?.stop();
       await catalog.stop();
       logger.info('stopped');

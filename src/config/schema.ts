@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RetentionSchema } from '../retention/config.ts';
 import { AuthSchema, ClusterSchema } from '../auth/config.ts';
 import { kubeConfigSchema } from '../kube/config.ts';
+import { shipConfigSchema } from '../ship/config.ts';
 import { zBool, zList } from './zod-helpers.ts';
 
 export { zBool, zList } from './zod-helpers.ts';
@@ -42,6 +43,7 @@ export const ConfigSchema = z.strictObject({
   search: SearchSchema.prefault({}),
   follow: FollowSchema.prefault({}),
   kube: kubeConfigSchema.prefault({}),
+  ship: shipConfigSchema.prefault({}),
   retention: RetentionSchema.prefault({}),
   auth: AuthSchema.prefault({}),
   cluster: ClusterSchema.prefault({}),
