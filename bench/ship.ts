@@ -4,7 +4,7 @@
  * Elasticsearch, side by side with rsyslog (Debian `rsyslog` + `rsyslog-elasticsearch`: imfile →
  * omelasticsearch, bulk mode) on the same file and the same servers, in the same run.
  *
- * Standalone: `./node_modules/.bin/node --import tsx bench/ship.ts [--mib 1024] [--skip-es] [--skip-rsyslog]`
+ * Standalone: `./node_modules/.bin/node --import tsx bench/ship.ts [--mib 1024] [--skip-es] [--skip-rsyslog] [--skip-test-server]`
  * From bench/run.ts: `import { runShipBench } from './ship.ts'`.
  * The input is generated into a temp dir and deleted afterwards; nothing large is committed.
  * podlog and rsyslog each run as a separate process, so their CPU (user+sys from /proc) and RSS are
@@ -250,6 +250,8 @@ export interface ShipBenchOptions {
   mib?: number;
   skipEs?: boolean;
   skipRsyslog?: boolean;
+  /** Skip the test-server runs (only the real Elasticsearch ones). */
+  skipTestServer?: boolean;
   log?: (line: string) => void;
 }
 
@@ -271,6 +273,8 @@ export async function runShipBench(opts: ShipBenchOptions = {}): Promise<ShipRun
     const input = await generate(path, (opts.mib ?? 1024) * 1048576);
     log(`input: ${input.records} records, ${(input.bytes / 1048576).toFixed(0)} MiB`);
     // 1. the test server, in its own process (so its CPU is not podlog's)
+    if (!opts.skipTestServer) await testServerRuns();
+    async function testServerRuns(): Promise<void> {
     const fakeProc = spawn(NODE, ['--import', 'tsx', join(here, '..', 'test', 'servers', 'fake-es.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((res) => fakeProc.stdout!.on('data', (b: Buffer) => {
       const m = /port=(\d+)/.exec(b.toString());
@@ -287,6 +291,7 @@ export async function runShipBench(opts: ShipBenchOptions = {}): Promise<ShipRun
       }
     } finally {
       fakeProc.kill('SIGTERM');
+    }
     }
     void startFakeEs; // (the in-process fake is used by tests; the bench runs it as a process)
     // 2. real Elasticsearch
@@ -324,7 +329,7 @@ if (process.argv[2] === '--child') {
     const i = process.argv.indexOf(n);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const rows = await runShipBench({ mib: Number(arg('--mib') ?? 1024), skipEs: process.argv.includes('--skip-es'), skipRsyslog: process.argv.includes('--skip-rsyslog') });
+  const rows = await runShipBench({ mib: Number(arg('--mib') ?? 1024), skipEs: process.argv.includes('--skip-es'), skipRsyslog: process.argv.includes('--skip-rsyslog'), skipTestServer: process.argv.includes('--skip-test-server') });
   console.table(rows);
   const pf = rows.find((r) => r.tool === 'podlog' && r.target === 'test-server');
   const pe = rows.find((r) => r.tool === 'podlog' && r.target === 'elasticsearch');

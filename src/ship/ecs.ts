@@ -101,11 +101,12 @@ export function buildDoc(rec: ParsedRecord, offset: number, fallbackMs: number, 
  * template for the pattern with `{namespace}` → `*`, priority 501 so it wins over the built-in
  * `logs-*-*` template (priority 100; PROTOCOLS.md A5).
  */
-export function indexTemplate(pattern: string): Record<string, unknown> {
+export function indexTemplate(pattern: string, analyzer: 'pattern' | 'standard' = 'pattern'): Record<string, unknown> {
   const kw = { type: 'keyword', ignore_above: 1024 };
-  // the built-in `pattern` analyzer splits on non-word characters, so `java.net.UnknownHostException`
-  // is found by `UnknownHostException` (the standard analyzer keeps dotted names as one token)
-  const text = { type: 'text', analyzer: 'pattern' };
+  // the built-in `pattern` analyzer (module analysis-common) splits on non-word characters, so
+  // `java.net.UnknownHostException` is found by `UnknownHostException`; the standard analyzer keeps
+  // dotted names as one token but exists in every distribution (the integ-test-zip has no analysis-common)
+  const text = analyzer === 'pattern' ? { type: 'text', analyzer: 'pattern' } : { type: 'text' };
   return {
     index_patterns: [pattern.replaceAll('{namespace}', '*')],
     data_stream: {},

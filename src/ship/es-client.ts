@@ -59,11 +59,21 @@ export function clientBulkSend(client: Client, requestTimeoutMs: number): BulkSe
 
 /**
  * Install (or overwrite with the same body, so idempotent) the index template for the data stream
- * pattern: `PUT /_index_template/<cfg.templateName>`.
+ * pattern: `PUT /_index_template/<cfg.templateName>`. Text fields use the `pattern` analyzer; when the
+ * server lacks it (400 naming the analyzer: a distribution without the analysis-common module) the
+ * template is installed with the standard analyzer instead.
+ * @returns the analyzer the template uses
  * @throws the client's error when Elasticsearch refuses or is unreachable (the caller retries)
  */
-export async function ensureTemplate(client: Client, cfg: ShipConfig): Promise<void> {
-  await client.indices.putIndexTemplate({ name: cfg.templateName, ...(indexTemplate(cfg.dataStream) as object) });
+export async function ensureTemplate(client: Client, cfg: ShipConfig): Promise<'pattern' | 'standard'> {
+  try {
+    await client.indices.putIndexTemplate({ name: cfg.templateName, ...(indexTemplate(cfg.dataStream, 'pattern') as object) });
+    return 'pattern';
+  } catch (e) {
+    if (!(isResponseError(e) && e.statusCode === 400 && /analyzer/i.test(JSON.stringify(e.body ?? '')))) throw e;
+  }
+  await client.indices.putIndexTemplate({ name: cfg.templateName, ...(indexTemplate(cfg.dataStream, 'standard') as object) });
+  return 'standard';
 }
 
 /** True when the error is a response from Elasticsearch (not a connection failure). */

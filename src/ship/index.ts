@@ -166,9 +166,10 @@ class ShipperImpl implements Shipper {
   private async installTemplate(client: Client): Promise<void> {
     for (let attempt = 0; !this.ctl.signal.aborted; attempt++) {
       try {
-        await ensureTemplate(client, this.cfg);
+        const analyzer = await ensureTemplate(client, this.cfg);
         this.templateInstalled = true;
-        this.d.logger.info({ template: this.cfg.templateName }, 'ship: index template installed');
+        this.d.logger.info({ template: this.cfg.templateName, analyzer }, 'ship: index template installed');
+        if (analyzer !== 'pattern') this.d.logger.warn('ship: Elasticsearch has no "pattern" analyzer (analysis-common module); message text uses the standard analyzer');
         this.reconcile();
         return;
       } catch (e) {
