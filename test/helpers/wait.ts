@@ -5,7 +5,7 @@
 
 /** Options of {@link waitFor}. */
 export interface WaitOptions {
-  /** Give up after this many ms (default 5000). */
+  /** Give up after this many ms (default 15,000: generous for a loaded CI machine; a passing wait returns at once). */
   timeoutMs?: number;
   /** Poll interval in ms (default 10). */
   intervalMs?: number;
@@ -18,7 +18,7 @@ export interface WaitOptions {
  * @throws Error when `timeoutMs` passes first (message names `what` and the last error thrown by `cond`, if any)
  */
 export async function waitFor<T>(cond: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   const interval = opts.intervalMs ?? 10;
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;

@@ -26,8 +26,8 @@ describe('a peer that never answers', () => {
     await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', () => r()));
     const hung = `node-h=http://127.0.0.1:${(blackHole.address() as { port: number }).port}`;
     env = await startAgents([
-      { node: 'node-a', cluster: { peerDeadlineMs: 300 }, config: { search: { deadlineMs: 300 } }, files: (r) => r.file('team-a', 'a-0', uid(1), 'main', 'app.log', 'needle A\n') },
-      { node: 'node-b', cluster: { peerDeadlineMs: 300 }, files: (r) => r.file('team-a', 'b-0', uid(2), 'main', 'app.log', 'needle B\n') },
+      { node: 'node-a', cluster: { peerDeadlineMs: 2000 }, config: { search: { deadlineMs: 2000 } }, files: (r) => r.file('team-a', 'a-0', uid(1), 'main', 'app.log', 'needle A\n') },
+      { node: 'node-b', cluster: { peerDeadlineMs: 2000 }, files: (r) => r.file('team-a', 'b-0', uid(2), 'main', 'app.log', 'needle B\n') },
     ], undefined, { extraPeers: [hung] });
     A = env.byNode('node-a').url;
   });

@@ -151,6 +151,7 @@ export class Viewer {
         this.pane.selected = this.block.lines[this.block.indexOf(o)]?.offset ?? o;
         this.pane.changed();
         this.pane.reveal(o);
+        this.moved(); // name the selection in the URL even when revealing it scrolled nothing
       });
     } else if (r.top !== undefined) {
       const o = r.top;
