@@ -10,14 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** One benchmark figure for the summary table. */
-export interface BenchRow {
-  name: string;
-  value: string;
-  peer?: string;
-  ratio?: string;
-  goal?: string;
-}
+import type { BenchRow } from './row.ts';
 
 /** Build the tree, time the catalog's initial scan in a child process, compare with `find`. */
 export async function benchCatalog(pods = 1000, files = 10): Promise<BenchRow[]> {

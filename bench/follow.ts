@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.ts';
 import { startAgent } from '../src/main.ts';
-import type { BenchRow } from './catalog.ts';
+import type { BenchRow } from './row.ts';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

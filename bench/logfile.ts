@@ -20,14 +20,7 @@ import { compileMatcher, searchFile } from '../src/logfile/search.ts';
 import { tailLines } from '../src/logfile/tail.ts';
 import { openSafe } from '../src/store/safe-open.ts';
 
-/** One benchmark figure for the summary table (same shape as the other bench files). */
-export interface BenchRow {
-  name: string;
-  value: string;
-  peer?: string;
-  ratio?: string;
-  goal?: string;
-}
+import type { BenchRow } from './row.ts';
 
 const LOGGERS = [
   'org.apache.flink.runtime.checkpoint.CheckpointCoordinator',

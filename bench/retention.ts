@@ -18,14 +18,7 @@ import { createRetention } from '../src/retention/index.ts';
 import { retentionDefaults } from '../src/retention/config.ts';
 import { Catalog } from '../src/store/catalog.ts';
 
-/** One benchmark figure for the summary table. */
-export interface BenchRow {
-  name: string;
-  value: string;
-  peer?: string;
-  ratio?: string;
-  goal?: string;
-}
+import type { BenchRow } from './row.ts';
 
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
 

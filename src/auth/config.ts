@@ -1,16 +1,6 @@
 import { z } from 'zod';
+import { zBool as bool, zList as list } from '../config/zod-helpers.ts';
 
-// Local copies of the env-friendly coercions of src/config/schema.ts: importing them from there would make an
-// import cycle (schema.ts imports this file), and ES modules would then see them uninitialized.
-const bool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false;
-  return v;
-}, z.boolean());
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
 /** Service account token path mounted into every pod (Kubernetes docs, "Accessing the API from a Pod"). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zBool } from '../config/zod-helpers.ts';
 import { parseByteLimit, parseDuration, type ByteLimit } from './quantity.ts';
 
 /**
@@ -8,15 +9,6 @@ import { parseByteLimit, parseDuration, type ByteLimit } from './quantity.ts';
  * (`50Gi`, `500M`, `1e9`, plain bytes) or a share of the root's file system (`20%`).
  * Env: `PODLOG_RETENTION_MAX_AGE`, `PODLOG_RETENTION_MAX_BYTES`, ... (see `configKeys`).
  */
-
-/** `true|false|1|0|yes|no|on|off` from env and flags (a copy of the main schema's zBool, kept local to avoid an import cycle). */
-const zBool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(s)) return false;
-  return v;
-}, z.boolean());
 
 const zDuration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 7d, 12h, 30m, 45s or 250ms',
