@@ -66,6 +66,18 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     ? createShipper({ catalog, priorityOf: createPriorityResolver(records, kubeConfig), config: config.ship, stateDir: config.stateDir, logger, metrics: metrics.registry, hostName: nodeName })
     : undefined;
   await shipper?.start(signal); // resolves once running; an unreachable Elasticsearch is retried in the background
+  // label and annotation changes apply within 200 ms (coalesced: records change with every Event)
+  let refreshQueued = false;
+  const stopRefresh = shipper && records
+    ? records.onChange(() => {
+      if (refreshQueued) return;
+      refreshQueued = true;
+      setTimeout(() => {
+        refreshQueued = false;
+        shipper.refresh();
+      }, 200).unref();
+    })
+    : undefined;
   const retention = startRetention({
     catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records,
     ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
@@ -119,6 +131,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
       await done;
       clearTimeout(grace);
       await retention.stop();
+      stopRefresh?.();
       await shipper?.stop();
       await kube?.stop();
       await catalog.stop();
