@@ -5,23 +5,19 @@
  * Run: node bench/catalog.ts [--pods 1000] [--files 10]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BenchRow } from './row.ts';
+import { makePodTree } from './tree.ts';
 
 /** Build the tree, time the catalog's initial scan in a child process, compare with `find`. */
 export async function benchCatalog(pods = 1000, files = 10): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'podlog-bench-catalog-'));
   try {
-    for (let p = 0; p < pods; p++) {
-      const uid = `0b0f3f0e-6f2c-4e3a-9c1d-${String(p).padStart(12, '0')}`;
-      const dir = join(root, `flink-jobs_job${p % 50}-taskmanager-1-${p}_${uid}`, 'flink-main-container');
-      mkdirSync(dir, { recursive: true });
-      for (let f = 0; f < files; f++) writeFileSync(join(dir, f === 0 ? 'taskmanager.log' : `taskmanager.log.${f}`), 'x\n');
-    }
+    makePodTree(root, pods, files);
     const child = spawnSync(process.execPath, [new URL('./catalog-child.ts', import.meta.url).pathname, root], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`catalog child failed: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; rssMB: number; files: number };

@@ -8,7 +8,7 @@
  * Run: node bench/retention.ts [--pods 2000] [--files 50]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { retentionDefaults } from '../src/retention/config.ts';
 import { Catalog } from '../src/store/catalog.ts';
 
 import type { BenchRow } from './row.ts';
+import { makePodTree } from './tree.ts';
 
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
 
@@ -29,12 +30,7 @@ export async function benchRetention(pods = 2000, files = 50): Promise<BenchRow[
   const ctl = new AbortController();
   const catalog = new Catalog({ roots: [root], logger, usePolling: true, rescanMs: 3_600_000 });
   try {
-    for (let p = 0; p < pods; p++) {
-      const uid = `0b0f3f0e-6f2c-4e3a-9c1d-${String(p).padStart(12, '0')}`;
-      const dir = join(root, `flink-jobs_job${p % 50}-taskmanager-1-${p}_${uid}`, 'flink-main-container');
-      mkdirSync(dir, { recursive: true });
-      for (let f = 0; f < files; f++) writeFileSync(join(dir, f === 0 ? 'taskmanager.log' : `taskmanager.log.${f}`), 'x\n');
-    }
+    makePodTree(root, pods, files);
     const total = pods * files;
     let t0 = performance.now();
     await catalog.start(ctl.signal);

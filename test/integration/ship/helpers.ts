@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogChange, CatalogView, ContainerEntry, FileEntry, PodEntry } from '../../../src/store/types.ts';
 import pino from 'pino';
+import { waitFor as pollUntil } from '../../helpers/wait.ts';
 
 /** A silent logger (set PODLOG_TEST_LOG=debug to see the shipper's logs). */
 export const logger = pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
@@ -105,13 +106,9 @@ export function bytes(path: string): Buffer {
   return readFileSync(path);
 }
 
-/** Poll `cond` every `everyMs` (default 20) until true or `ms` passed (then throw with `what`). */
+/** Poll `cond` every `everyMs` (default 20) until true or `ms` passed (then throw with `what`): the shared {@link pollUntil}. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await pollUntil(cond, { what, timeoutMs: ms, intervalMs: everyMs });
 }
 
 /** Size of a file, bytes. */
