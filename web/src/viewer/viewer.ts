@@ -151,7 +151,8 @@ export class Viewer {
         this.pane.selected = this.block.lines[this.block.indexOf(o)]?.offset ?? o;
         this.pane.changed();
         this.pane.reveal(o);
-        this.moved(); // name the selection in the URL even when revealing it scrolled nothing
+        this.moved();
+        this.writeUrl(); // name the selection in the URL now, not after the scroll debounce
       });
     } else if (r.top !== undefined) {
       const o = r.top;
@@ -276,6 +277,7 @@ export class Viewer {
     this.pane.selected = offset;
     this.pane.changed();
     this.moved();
+    this.writeUrl();
   }
 
   /** "Go to" box: a byte offset (`12345`), a percentage (`50%`) or a time. */
