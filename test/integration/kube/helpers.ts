@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { kubeDefaults, type KubeConfigKeys } from '../../../src/kube/config.ts';
 import { createKubeLink, type KubeLink } from '../../../src/kube/index.ts';
 import type { FakeKube } from '../../servers/fake-kube.ts';
+import { waitFor as pollUntil } from '../../helpers/wait.ts';
 
 /** A KubeConfig pointing the real client at the fake server over http (PROTOCOLS.md B3). */
 export function kubeConfigFor(fake: FakeKube): KubeConfig {
@@ -20,14 +21,9 @@ export function kubeConfigFor(fake: FakeKube): KubeConfig {
   return kc;
 }
 
-/** Poll `cond` every 5 ms until true or `ms` pass (then throw with `what`). */
+/** Poll `cond` every 5 ms until true or `ms` pass (then throw with `what`): the shared {@link pollUntil}. */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await pollUntil(cond, { what, timeoutMs: ms, intervalMs: 5 });
 }
 
 /** Fast settings for tests: tiny backoff, a short watchdog, immediate flushes. */
