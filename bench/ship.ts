@@ -137,10 +137,11 @@ function oneFileCatalog(root: string, ns: string, dir: string, file: string): Ca
 async function child(root: string, state: string, url: string, ns: string, dir: string, file: string): Promise<void> {
   const { createShipper } = await import('../src/ship/index.ts');
   const { shipConfigSchema } = await import('../src/ship/config.ts');
+  const { createEsClient } = await import('../src/ship/es-client.ts');
   const started = performance.now();
+  const config = shipConfigSchema.parse({ esUrl: url, namespaces: [ns], pollMs: 100, multilineTimeoutMs: 200 });
   const shipper = createShipper({
-    catalog: oneFileCatalog(root, ns, dir, file), priorityOf: () => undefined,
-    config: shipConfigSchema.parse({ esUrl: url, namespaces: [ns], pollMs: 100, multilineTimeoutMs: 200 }),
+    catalog: oneFileCatalog(root, ns, dir, file), priorityOf: () => undefined, config, client: createEsClient(config, {}),
     stateDir: state, logger: pino({ level: 'warn' }), metrics: new Registry(), hostName: 'bench-node',
   });
   await shipper.start(new AbortController().signal);

@@ -61,9 +61,7 @@ export function buildProgram(): Command {
     .option('--peer <node=url>', 'another agent, repeatable (env PODLOG_CLUSTER_PEERS=a=http://…,b=…)', collect)
     .option('--peer-service <name>', 'headless Service whose EndpointSlices list the other agents')
     .action(async (opts: Record<string, unknown>) => {
-      const env = { ...process.env };
-      if (!env.PODLOG_KUBE_NODE_NAME && env.NODE_NAME) env.PODLOG_KUBE_NODE_NAME = env.NODE_NAME;
-      if (!env.PODLOG_SHIP_ES_URL && env.PODLOG_ES_URL) env.PODLOG_SHIP_ES_URL = env.PODLOG_ES_URL; // the name the docs use
+      const env = process.env;
       let config = loadConfig({ file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG, env, flags: agentFlags(opts) });
       const logger = createLogger(config.logLevel);
       const controller = new AbortController();
@@ -78,7 +76,7 @@ export function buildProgram(): Command {
         await runLiveAppender(root, controller.signal, logger);
         logger.info({ root }, 'demo root ready: real Flink fixtures plus a live pod');
       }
-      const agent = await startAgent(config, logger);
+      const agent = await startAgent(config, logger, env);
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         controller.abort();

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,15 +11,18 @@ import { diagnosisRouter } from './diagnose/routes.ts';
 import { createApp } from './http/app.ts';
 import { diagnosisSource } from './http/diagnosis-source.ts';
 import { problemsRouter } from './http/routes/problems.ts';
-import { createKubeLink, type KubeLink } from './kube/index.ts';
+import type { KubeLink } from './kube/index.ts';
+import { connectCluster } from './kube/connect.ts';
 import { kubeRouter } from './kube/routes.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './cluster/access.ts';
+import { esNodeHint } from './cluster/es-hint.ts';
+import type { Client } from '@elastic/elasticsearch';
 import { hardenServer } from './auth/front-door.ts';
 import { startRetention } from './retention/wire.ts';
 import { createPriorityResolver } from './kube/priority.ts';
-import { createShipper } from './ship/index.ts';
+import { readSecrets, type ShipConfig } from './ship/config.ts';
 import { esSearchRouter } from './ship/routes.ts';
 import { Catalog } from './store/catalog.ts';
 
@@ -39,31 +42,47 @@ export interface RunningAgent {
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /**
- * Build and wire every unit from a validated config and listen. The only place units are constructed.
+ * Build and wire every unit from a validated config and listen. The only place units and clients are
+ * constructed, and (with `cli.ts`, which loads the config) the only reader of the environment. The
+ * Kubernetes and Elasticsearch clients are loaded only when the configuration uses them.
+ * @param env the process environment: `KUBERNETES_SERVICE_HOST`/`KUBECONFIG` (cluster link), `POD_NAME`
+ *   (Lease identity), `PODLOG_ES_API_KEY`/`PODLOG_ES_PASSWORD` (Elasticsearch credentials)
  * @throws PodlogError `PODLOG_E_CONFIG` for unusable roots; listen errors (EADDRINUSE) as thrown by node.
  */
-export async function startAgent(config: Config, logger: Logger): Promise<RunningAgent> {
+export async function startAgent(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningAgent> {
   const controller = new AbortController();
   const signal = controller.signal;
   const metrics = createMetrics();
-  const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
+  const nodeName = config.kube.nodeName ?? hostname();
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
 
+  const link = await connectCluster(config.kube, env, logger);
+  const es = config.ship.esUrl ? await createEsClientFrom(config.ship, env) : undefined;
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
-  const access = createAccess(config, { nodeName, catalog, logger }); // refuses auth none beyond loopback, before any work
+  const hints = es ? [esNodeHint(es, config.ship.dataStream.replaceAll('{namespace}', '*'), config.cluster.peerDeadlineMs)] : [];
+  // refuses auth none beyond loopback, before any work
+  const access = await createAccess(config, { nodeName, catalog, logger, ...(link ? { kubeConfig: link.kc } : {}), hints });
   let ready = false;
   await catalog.start(signal);
   scrapeGauge(metrics, 'podlog_files_tracked', 'Log files in the catalog.', () => catalog.stats().files);
   scrapeGauge(metrics, 'podlog_pods_tracked', 'Pod generations in the catalog.', () => catalog.stats().pods);
   logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
 
-  const kubeConfig = { ...config.kube, nodeName };
-  const kube = await createKubeLink({ config: kubeConfig, stateDir: config.stateDir, logger, metrics: metrics.registry });
+  const kubeKeys = { ...config.kube, nodeName };
+  const kube = link
+    ? await (await import('./kube/index.ts')).createKubeLink({
+      config: kubeKeys, kubeConfig: link.kc, identity: config.kube.identity || env.POD_NAME || hostname(),
+      stateDir: config.stateDir, logger, metrics: metrics.registry,
+    })
+    : undefined;
   await kube?.start(signal);
   const records = kube?.records;
 
-  const shipper = config.ship.esUrl
-    ? createShipper({ catalog, priorityOf: createPriorityResolver(records, kubeConfig), config: config.ship, stateDir: config.stateDir, logger, metrics: metrics.registry, hostName: nodeName })
+  const shipper = es
+    ? (await import('./ship/index.ts')).createShipper({
+      catalog, priorityOf: createPriorityResolver(records, kubeKeys), config: config.ship, client: es, stateDir: config.stateDir,
+      logger, metrics: metrics.registry, hostName: nodeName,
+    })
     : undefined;
   await shipper?.start(signal); // resolves once running; an unreachable Elasticsearch is retried in the background
   // label and annotation changes apply within 200 ms (coalesced: records change with every Event)
@@ -86,11 +105,11 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
   const apiRouters: Router[] = [
-    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig, listFilter }),
+    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter }),
     diagnosisRouter({ getPodInput }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
     retention.router,
-    esSearchRouter({ config: config.ship }),
+    esSearchRouter({ config: config.ship, ...(es ? { client: es } : {}) }),
   ];
   const app = createApp({
     config,
@@ -100,9 +119,9 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     ready: () => ready,
     webDir: WEB_DIST,
     shutdown: signal,
-    recordOf: recordSummaryOf(records, kubeConfig),
+    recordOf: recordSummaryOf(records, kubeKeys),
     recordOnlyPods: () =>
-      (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeConfig), namespace: r.namespace, name: r.name, uid: r.uid })),
+      (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeKeys), namespace: r.namespace, name: r.name, uid: r.uid })),
     apiRouters,
     auth: access.auth,
     cluster: access.cluster,
@@ -134,8 +153,15 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
       stopRefresh?.();
       await shipper?.stop();
       await kube?.stop();
+      await es?.close();
       await catalog.stop();
       logger.info('stopped');
     })());
   return { url, server, catalog, kube, close };
+}
+
+/** The Elasticsearch client of `ship` (credentials from its files or the environment), loaded on demand. */
+async function createEsClientFrom(cfg: ShipConfig, env: NodeJS.ProcessEnv): Promise<Client> {
+  const [{ createEsClient }, secrets] = await Promise.all([import('./ship/es-client.ts'), readSecrets(cfg, env, (p) => readFile(p, 'utf8'))]);
+  return createEsClient(cfg, secrets);
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import { PodlogError } from '../errors.ts';
@@ -47,31 +46,6 @@ export function attributesFor(verb: Verb, namespace: string): ResourceAttributes
   return verb === 'read'
     ? { namespace, verb: 'get', group: '', resource: 'pods', subresource: 'log' }
     : { namespace, verb: 'list', group: '', resource: 'pods' };
-}
-
-/** The review calls through @kubernetes/client-node 2.x (`createTokenReview`, `createSubjectAccessReview`). */
-export function clientReviews(kc: KubeConfig): Reviews {
-  const authn = kc.makeApiClient(AuthenticationV1Api);
-  const authz = kc.makeApiClient(AuthorizationV1Api);
-  return {
-    async tokenReview(token, audiences) {
-      const r = await authn.createTokenReview({
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences.length ? { audiences } : {}) } },
-      });
-      const st = r.status;
-      if (!st?.authenticated || !st.user?.username) return { authenticated: false };
-      return { authenticated: true, user: { username: st.user.username, uid: st.user.uid, groups: st.user.groups ?? [], extra: st.user.extra } };
-    },
-    async accessReview(who, attrs) {
-      const r = await authz.createSubjectAccessReview({
-        body: {
-          apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-          spec: { user: who.user, groups: who.groups, uid: who.uid, extra: who.extra, resourceAttributes: attrs },
-        },
-      });
-      return r.status?.allowed === true && r.status.denied !== true;
-    },
-  };
 }
 
 function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

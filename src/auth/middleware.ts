@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import type { AuthConfig } from './config.ts';
-import { clientReviews, KubernetesAuth, type Reviews } from './kubernetes.ts';
+import { KubernetesAuth, type Reviews } from './kubernetes.ts';
 import { compileTrust, headerValues, proxyUser } from './proxy-headers.ts';
 import { TokenFileAuthenticator } from './token-file.ts';
 import { ALLOW_ALL, PEER_GROUP_HEADER, PEER_USER_HEADER, type Authenticated, type Verb } from './types.ts';
@@ -28,9 +27,7 @@ export interface AuthGate {
 
 /** Dependencies of {@link createAuthGate}. */
 export interface AuthGateDeps {
-  /** Mode kubernetes: the cluster link (in-cluster config or kubeconfig). */
-  kubeConfig?: KubeConfig;
-  /** Mode kubernetes: review calls to use instead of the client's (tests). */
+  /** Mode kubernetes: the TokenReview and SubjectAccessReview calls (`clientReviews` of `kube-reviews.ts` over the cluster link). */
   reviews?: Reviews;
   logger: Logger;
 }
@@ -75,7 +72,7 @@ export function createAuthGate(cfg: AuthConfig, deps: AuthGateDeps): AuthGate {
       },
     };
   }
-  const reviews = deps.reviews ?? (deps.kubeConfig ? clientReviews(deps.kubeConfig) : undefined);
+  const reviews = deps.reviews;
   if (!reviews) throw new PodlogError('PODLOG_E_CONFIG', 'auth.mode kubernetes needs a cluster link (in-cluster config, --kubeconfig or KUBECONFIG)');
   const kube = new KubernetesAuth({ reviews, audiences: cfg.audiences, cacheTtlMs: cfg.cacheTtlMs, cacheMax: cfg.cacheMax, timeoutMs: cfg.reviewTimeoutMs });
   const trust = compileTrust(cfg.trustedProxy.cidrs);

@@ -5,18 +5,15 @@ import type { Logger } from 'pino';
 import type { AuthConfig, ClusterConfig } from '../auth/config.ts';
 import { assertListenAllowed } from '../auth/listen.ts';
 import { createAuthGate, type AuthGate } from '../auth/middleware.ts';
-import { loadKubeConfig } from '../kube/connect.ts';
-import type { KubeConfigKeys } from '../kube/config.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { createClusterRouter, type ClusterRouting } from './index.ts';
 import type { NodeHint } from './locate.ts';
 
-/** The parts of the agent's config issue 8 reads. */
+/** The parts of the agent's config that authentication and cluster routing read. */
 export interface AccessConfig {
   host: string;
   auth: AuthConfig;
   cluster: ClusterConfig;
-  kube: Pick<KubeConfigKeys, 'enabled' | 'kubeconfig'>;
   search: { defaultLimit: number; maxLimit: number; deadlineMs: number };
 }
 
@@ -30,31 +27,35 @@ export interface Access {
 }
 
 /**
- * Build authentication and cluster routing for an agent (issue 8), after refusing an unauthenticated
- * non-loopback listen ({@link assertListenAllowed}). The cluster link is the one `kube` would use
- * (in-cluster config, `kube.kubeconfig`, `KUBECONFIG`) unless `kubeConfig` is given.
+ * Build authentication and cluster routing for an agent, after refusing an unauthenticated non-loopback
+ * listen ({@link assertListenAllowed}). With a cluster link, the Kubernetes-backed parts (TokenReview and
+ * SubjectAccessReview for mode kubernetes, live pods' nodes and peer discovery for the cluster routing)
+ * are loaded here, and only when the configuration uses them.
  * @throws PodlogError `PODLOG_E_CONFIG` (auth none on a non-loopback host; token mode without a readable
  *   token file; kubernetes mode without a cluster link; malformed peers or CIDRs)
  */
-export function createAccess(config: AccessConfig, deps: {
+export async function createAccess(config: AccessConfig, deps: {
   nodeName: string;
   catalog: Pick<Catalog, 'generations'>;
   logger: Logger;
+  /** The cluster link, when the agent has one. */
   kubeConfig?: KubeConfig;
-  env?: NodeJS.ProcessEnv;
   /** Sources of a gone pod's node besides the agents, e.g. {@link esNodeHint} where shipping is on. */
   hints?: NodeHint[];
-}): Access {
+}): Promise<Access> {
   assertListenAllowed(config);
-  const needsKube = config.auth.mode === 'kubernetes' || config.cluster.peers.length > 0 || config.cluster.peerService !== undefined;
-  const kubeConfig = deps.kubeConfig ?? (needsKube && config.kube.enabled !== 'off' ? loadKubeConfig(config.kube, deps.env ?? process.env)?.kc : undefined);
-  const auth = createAuthGate(config.auth, { kubeConfig, logger: deps.logger });
+  const kc = deps.kubeConfig;
+  const reviews = config.auth.mode === 'kubernetes' && kc ? (await import('../auth/kube-reviews.ts')).clientReviews(kc) : undefined;
+  const auth = createAuthGate(config.auth, { reviews, logger: deps.logger });
   let selfUrl: string | undefined;
   const clustered = config.cluster.peers.length > 0 || config.cluster.peerService !== undefined;
+  const sources = clustered && kc ? await import('./kube-sources.ts') : undefined;
+  const c = config.cluster;
   const cluster = clustered
     ? createClusterRouter({
-      config: config.cluster, nodeName: deps.nodeName, selfUrl: () => selfUrl, catalog: deps.catalog, search: config.search,
-      kubeConfig, hints: deps.hints, logger: deps.logger,
+      config: c, nodeName: deps.nodeName, selfUrl: () => selfUrl, catalog: deps.catalog, search: config.search, hints: deps.hints, logger: deps.logger,
+      ...(sources && kc ? { livePod: sources.kubeLivePods(kc) } : {}),
+      ...(sources && kc && c.peerService ? { discover: sources.endpointSliceDiscovery(kc, { namespace: c.peerNamespace, service: c.peerService, scheme: c.peerScheme, port: c.peerPort }) } : {}),
     })
     : undefined;
   return {
@@ -68,5 +69,3 @@ export function createAccess(config: AccessConfig, deps: {
     },
   };
 }
-
-export { esNodeHint } from './es-hint.ts';

@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../auth/config.ts';
@@ -8,8 +7,8 @@ import { checkQuery } from '../search/node-search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { fanoutPods, fanoutSearch } from './fanout.ts';
 import { isLocalOnly, serviceAccountToken } from './forward.ts';
-import { kubeLivePods, Locator, type LivePodLookup, type NodeHint } from './locate.ts';
-import { endpointSliceDiscovery, parseStaticPeers, PeerDirectory } from './peers.ts';
+import { Locator, type LivePodLookup, type NodeHint } from './locate.ts';
+import { parseStaticPeers, PeerDirectory, type Peer } from './peers.ts';
 import { proxyTo } from './proxy.ts';
 
 /** Dependencies of {@link createClusterRouter}. */
@@ -22,10 +21,10 @@ export interface ClusterDeps {
   catalog: Pick<Catalog, 'generations'>;
   /** Search limits: a fan-out stops after `limit` (default `defaultLimit`, at most `maxLimit`) hits. */
   search: { defaultLimit: number; maxLimit: number; deadlineMs: number };
-  /** The cluster link, for live pods' nodes and (with `peerService`) peer discovery. */
-  kubeConfig?: KubeConfig;
-  /** Overrides the API server lookup of live pods (tests). */
+  /** A live pod's node from the API server (`kubeLivePods` of `kube-sources.ts`); none without a cluster link. */
   livePod?: LivePodLookup;
+  /** The agents the peer Service lists (`endpointSliceDiscovery` of `kube-sources.ts`), when `cluster.peerService` is set and there is a cluster link. */
+  discover?: () => Promise<Peer[]>;
   /** Further sources of a gone pod's node, e.g. Elasticsearch (see {@link NodeHint}). */
   hints?: NodeHint[];
   logger: Logger;
@@ -51,15 +50,13 @@ export interface ClusterRouting {
  */
 export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
   const { config, logger } = deps;
-  const discover = config.peerService && deps.kubeConfig
-    ? endpointSliceDiscovery(deps.kubeConfig, { namespace: config.peerNamespace, service: config.peerService, scheme: config.peerScheme, port: config.peerPort })
-    : undefined;
-  if (config.peerService && !deps.kubeConfig) logger.warn({ unit: 'cluster' }, 'cluster.peerService is set but there is no cluster link; using the static peers only');
+  const discover = deps.discover;
+  if (config.peerService && !discover) logger.warn({ unit: 'cluster' }, 'cluster.peerService is set but there is no cluster link; using the static peers only');
   const peers = new PeerDirectory({
     selfNode: deps.nodeName, selfUrl: deps.selfUrl, staticPeers: parseStaticPeers(config.peers), discover, refreshMs: config.peerRefreshMs, logger,
   });
   const saToken = serviceAccountToken(config.tokenFile);
-  const livePod = deps.livePod ?? (deps.kubeConfig ? kubeLivePods(deps.kubeConfig) : undefined);
+  const livePod = deps.livePod;
   const locator = new Locator({ peers, livePod, hints: deps.hints, saToken, deadlineMs: config.peerDeadlineMs, cacheMs: config.locateCacheMs, logger });
   const opts = { selfNode: deps.nodeName, saToken, deadlineMs: config.peerDeadlineMs };
 

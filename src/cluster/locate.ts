@@ -1,4 +1,3 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
@@ -16,21 +15,6 @@ export type LivePodLookup = (namespace: string, name: string) => Promise<LivePod
 
 /** A further source of a gone pod's node (e.g. Elasticsearch when shipping is on): a node name, or undefined. */
 export type NodeHint = (namespace: string, name: string, uid?: string) => Promise<string | undefined>;
-
-/** `readNamespacedPod` through client-node: `spec.nodeName` and `metadata.uid`; 404 → undefined. */
-export function kubeLivePods(kc: KubeConfig): LivePodLookup {
-  const core = kc.makeApiClient(CoreV1Api);
-  return async (namespace, name) => {
-    try {
-      const p = await core.readNamespacedPod({ namespace, name });
-      const node = p.spec?.nodeName;
-      return node ? { node, uid: p.metadata?.uid ?? '' } : undefined;
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 404) return undefined;
-      throw e;
-    }
-  };
-}
 
 /** Options of {@link Locator}. */
 export interface LocatorOptions {

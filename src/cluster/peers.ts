@@ -1,4 +1,4 @@
-import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from '@kubernetes/client-node';
+import type { V1EndpointSlice } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 
@@ -131,13 +131,4 @@ export class PeerDirectory {
   async byNode(node: string): Promise<Peer | undefined> {
     return (await this.all()).find((p) => p.node === node);
   }
-}
-
-/** Discovery through client-node: `listNamespacedEndpointSlice` with `kubernetes.io/service-name=<service>`. */
-export function endpointSliceDiscovery(kc: KubeConfig, o: { namespace: string; service: string; scheme: 'http' | 'https'; port: number }): () => Promise<Peer[]> {
-  const api = kc.makeApiClient(DiscoveryV1Api);
-  return async () => {
-    const r = await api.listNamespacedEndpointSlice({ namespace: o.namespace, labelSelector: `kubernetes.io/service-name=${o.service}` });
-    return peersFromSlices(r.items, o.scheme, o.port);
-  };
 }

@@ -65,13 +65,20 @@ export function mergeRaw(a: RawConfig, b: RawConfig): RawConfig {
 }
 
 /**
- * Read `PODLOG_*` variables that name a config key (see {@link configKeys}). Other variables,
- * such as the `PODLOG_SERVICE_HOST` links Kubernetes injects, are ignored.
+ * Other names accepted for a key's variable when its `PODLOG_*` name is unset: `NODE_NAME`, which the
+ * DaemonSet sets from the downward API (`spec.nodeName`), and `PODLOG_ES_URL`, the name the docs use.
+ */
+export const ENV_ALIASES: Readonly<Record<string, string>> = { 'kube.nodeName': 'NODE_NAME', 'ship.esUrl': 'PODLOG_ES_URL' };
+
+/**
+ * Read `PODLOG_*` variables that name a config key (see {@link configKeys}), and the {@link ENV_ALIASES}.
+ * Other variables, such as the `PODLOG_SERVICE_HOST` links Kubernetes injects, are ignored.
  */
 export function fromEnv(env: NodeJS.ProcessEnv): RawConfig {
   const raw: RawConfig = {};
   for (const key of configKeys()) {
-    const v = env[key.env];
+    const alias = ENV_ALIASES[key.path.join('.')];
+    const v = env[key.env] ?? (alias ? env[alias] : undefined);
     if (v !== undefined) setPath(raw, key.path, v);
   }
   return raw;

@@ -4,7 +4,7 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AuthSchema } from '../auth/config.ts';
 import { clientLimits, frontDoor } from '../auth/front-door.ts';
-import { authenticate, authRoutes, createAuthGate, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
+import { authenticate, authRoutes, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
 import type { ClusterRouting } from '../cluster/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -37,9 +37,9 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** Clock, ms since the epoch (tests pass a fixed one). */
   now?: () => number;
-  /** Authentication (issue 8, `src/auth`); default: built from `config.auth` (modes none and token; kubernetes needs one built with a cluster link). */
-  auth?: AuthGate;
-  /** Cluster routing (issue 8, `src/cluster`): proxy to the agent holding a pod, cluster-wide search and listing. */
+  /** Authentication (`src/auth`), built by `createAccess`. */
+  auth: AuthGate;
+  /** Cluster routing (`src/cluster`): proxy to the agent holding a pod, cluster-wide search and listing. */
   cluster?: ClusterRouting;
 }
 
@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
-  const gate = deps.auth ?? createAuthGate(authConfig, { logger: deps.logger });
+  const gate = deps.auth;
   api.use(authenticate(gate), ...clientLimits(authConfig));
   api.use(authRoutes(gate));
   api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it

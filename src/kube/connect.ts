@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeConfigKeys } from './config.ts';
 
@@ -9,26 +9,31 @@ export type KubeConfigSource = 'in-cluster' | 'kubeconfig';
 /** Service account token path mounted into every pod (Kubernetes docs, "Accessing the API from a Pod"). */
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/** A loaded cluster link. */
+export interface ClusterLink {
+  kc: KubeConfig;
+  source: KubeConfigSource;
+}
+
 /**
- * Pick the cluster link (issue 4 §1): in-cluster config (env `KUBERNETES_SERVICE_HOST` and the service
- * account token), else a kubeconfig (`kube.kubeconfig` / `--kubeconfig`, else env `KUBECONFIG`, a
- * `:`-separated list merged as kubectl does), else none.
+ * Pick the cluster link: in-cluster config (env `KUBERNETES_SERVICE_HOST` and the service account token),
+ * else a kubeconfig (`kube.kubeconfig` / `--kubeconfig`, else env `KUBECONFIG`, a `:`-separated list merged
+ * as kubectl does), else none. @kubernetes/client-node (about 80 MB of RSS) is imported only once a source
+ * is found, so an agent without a cluster never loads it.
  * @returns the loaded KubeConfig and its source, or undefined (no cluster)
  * @throws Error when a named kubeconfig file cannot be read or parsed
  */
-export function loadKubeConfig(cfg: Pick<KubeConfigKeys, 'kubeconfig'>, env: NodeJS.ProcessEnv,
-  tokenPath = SERVICE_ACCOUNT_TOKEN): { kc: KubeConfig; source: KubeConfigSource } | undefined {
+export async function loadKubeConfig(cfg: Pick<KubeConfigKeys, 'kubeconfig'>, env: NodeJS.ProcessEnv,
+  tokenPath = SERVICE_ACCOUNT_TOKEN): Promise<ClusterLink | undefined> {
+  const inCluster = !cfg.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(tokenPath);
+  const files = cfg.kubeconfig ? [cfg.kubeconfig] : (env.KUBECONFIG ?? '').split(':').filter((f) => f !== '' && existsSync(f));
+  if (!inCluster && files.length === 0) return undefined;
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  if (cfg.kubeconfig) {
-    kc.loadFromFile(cfg.kubeconfig);
-    return { kc, source: 'kubeconfig' };
-  }
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(tokenPath)) {
+  if (inCluster) {
     kc.loadFromCluster();
     return { kc, source: 'in-cluster' };
   }
-  const files = (env.KUBECONFIG ?? '').split(':').filter((f) => f !== '' && existsSync(f));
-  if (files.length === 0) return undefined;
   kc.loadFromFile(files[0]!);
   for (const f of files.slice(1)) {
     const more = new KubeConfig();
@@ -39,14 +44,22 @@ export function loadKubeConfig(cfg: Pick<KubeConfigKeys, 'kubeconfig'>, env: Nod
 }
 
 /**
- * The node name (issue 4 §1): `kube.nodeName` (`--node-name`), else env `NODE_NAME` (downward API
- * `spec.nodeName` in the DaemonSet), else undefined.
+ * The cluster link of an agent, per `kube.enabled`: none when 'off'; else {@link loadKubeConfig}. Says once,
+ * at info level, when the agent runs without one and why.
+ * @throws Error when a named kubeconfig file cannot be read or parsed
  */
-export function resolveNodeName(cfg: Pick<KubeConfigKeys, 'nodeName'>, env: NodeJS.ProcessEnv): string | undefined {
-  return cfg.nodeName || env.NODE_NAME || undefined;
+export async function connectCluster(cfg: Pick<KubeConfigKeys, 'enabled' | 'kubeconfig'>, env: NodeJS.ProcessEnv, logger: Logger,
+  tokenPath = SERVICE_ACCOUNT_TOKEN): Promise<ClusterLink | undefined> {
+  if (cfg.enabled === 'off') {
+    logNoCluster(logger, 'kube.enabled is off');
+    return undefined;
+  }
+  const link = await loadKubeConfig(cfg, env, tokenPath);
+  if (!link) logNoCluster(logger, 'not in a cluster and no kubeconfig (--kubeconfig or KUBECONFIG)');
+  return link;
 }
 
 /** Log once that podlog runs without cluster data, and why. */
 export function logNoCluster(logger: Logger, why: string): void {
-  logger.info({ why }, 'no Kubernetes cluster link: running without pod records or Events');
+  logger.info({ unit: 'kube', why }, 'no Kubernetes cluster link: running without pod records or Events');
 }

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 // Not re-exported by the package index in 2.0.x; the package has no `exports` map, so the file is reachable.
@@ -7,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from './backoff.ts';
 import type { KubeConfigKeys } from './config.ts';
-import { loadKubeConfig, logNoCluster, resolveNodeName } from './connect.ts';
+import { logNoCluster } from './connect.ts';
 import type { KubeEvent } from './events.ts';
 import { LeaseElector, type LeaseHolder } from './lease.ts';
 import { createKubeMetrics } from './metrics.ts';
@@ -49,10 +48,10 @@ export interface KubeLinkDeps {
   stateDir: string;
   logger: Logger;
   metrics: Registry;
-  /** Defaults to `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** A ready KubeConfig (tests); skips {@link loadKubeConfig}. */
-  kubeConfig?: KubeConfig;
+  /** The cluster link (`connectCluster` in `connect.ts`). */
+  kubeConfig: KubeConfig;
+  /** This agent's Lease holder identity: `kube.identity`, else the pod's name (env `POD_NAME`), else the host name. */
+  identity: string;
   clock?: Clock;
 }
 
@@ -66,26 +65,15 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * Build the cluster link (issue 4): pod records of this node, their Events, and — while elected by the
- * Lease — pending pods and owners' Events. Records are loaded from disk before this returns.
- * @returns undefined when there is no cluster (kube.enabled 'off', no in-cluster config or kubeconfig, or no
- *   node name); that is logged once here.
- * @throws Error when a named kubeconfig cannot be read
+ * Build the cluster link over a loaded KubeConfig: pod records of this node, their Events, and — while
+ * elected by the Lease — pending pods and owners' Events. Records are loaded from disk before this returns.
+ * @returns undefined when `config.nodeName` is unset (records need the node's name); that is logged once here.
  */
 export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | undefined> {
   const { config, logger: parent } = deps;
   const logger = parent.child({ unit: 'kube' });
-  const env = deps.env ?? process.env;
-  if (config.enabled === 'off') {
-    logNoCluster(logger, 'kube.enabled is off');
-    return undefined;
-  }
-  const kc = deps.kubeConfig ?? loadKubeConfig(config, env)?.kc;
-  if (!kc) {
-    logNoCluster(logger, 'not in a cluster and no kubeconfig (--kubeconfig or KUBECONFIG)');
-    return undefined;
-  }
-  const nodeName = resolveNodeName(config, env);
+  const kc = deps.kubeConfig;
+  const nodeName = config.nodeName;
   if (!nodeName) {
     logNoCluster(logger, 'no node name (--node-name or NODE_NAME from the downward API)');
     return undefined;
@@ -171,7 +159,7 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     void p.finally(() => running.delete(p));
   };
   let leaderLoops: AbortController | undefined;
-  const identity = config.identity || env.POD_NAME || hostname();
+  const identity = deps.identity;
   elector = new LeaseElector({
     api: coordination, namespace: config.leaseNamespace, name: config.leaseName, identity, address: config.peerAddress,
     durationSeconds: config.leaseDurationSeconds, renewMs: config.leaseRenewMs, clock, logger,

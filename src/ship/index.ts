@@ -3,7 +3,6 @@
  * harvester per file, and persists acknowledged offsets. Built by `src/main.ts` with
  * {@link createShipper}; start/stop tie to the agent's root AbortSignal.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
@@ -11,10 +10,10 @@ import type { Registry } from 'prom-client';
 import { openSafe } from '../store/safe-open.ts';
 import type { CatalogView, PodEntry } from '../store/types.ts';
 import { CheckpointStore, type Checkpoint } from './checkpoints.ts';
-import { readSecrets, type ShipConfig } from './config.ts';
+import type { ShipConfig } from './config.ts';
 import { DeadLetterFile } from './dead-letter.ts';
 import { dataStreamName, staticFields } from './ecs.ts';
-import { clientBulkSend, createEsClient, ensureTemplate } from './es-client.ts';
+import { clientBulkSend, ensureTemplate } from './es-client.ts';
 import { Harvester, type HarvesterOptions } from './harvester.ts';
 import { matchCheckpoint } from './identify.ts';
 import { FP_BYTES, readPrefix } from './identity.ts';
@@ -38,13 +37,13 @@ export interface ShipperDeps {
   metrics: Registry;
   /** `host.name` of the documents (the node name). */
   hostName: string;
-  /** Test seams: replace the `_bulk` call / the client, the clock, the backoff sleep and jitter. */
-  send?: BulkSend;
+  /** The Elasticsearch client (built in `main.ts` by `createEsClient`). */
   client?: Client;
+  /** Test seams: replace the `_bulk` call, the clock, the backoff sleep and jitter. */
+  send?: BulkSend;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** One harvested file in {@link ShipperStatus}. */
@@ -130,14 +129,10 @@ class ShipperImpl implements Shipper {
     if (signal.aborted) return;
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     await this.store.load();
-    if (!this.cfg.esUrl && !this.d.send) {
-      this.d.logger.info('ship: no Elasticsearch URL configured; shipping is off');
+    const client = this.d.client;
+    if (!client && !this.d.send) {
+      this.d.logger.info('ship: no Elasticsearch client; shipping is off');
       return;
-    }
-    let client = this.d.client;
-    if (!client && this.cfg.esUrl) {
-      const secrets = await readSecrets(this.cfg, this.d.env ?? process.env, (p) => readFile(p, 'utf8'));
-      client = createEsClient(this.cfg, secrets);
     }
     const send = this.d.send ?? clientBulkSend(client!, this.cfg.requestTimeoutMs);
     const dl = new DeadLetterFile(join(this.d.stateDir, 'ship'));

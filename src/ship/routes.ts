@@ -3,24 +3,21 @@
  * Elasticsearch, across the cluster. Every hit links back to the node-local file at its `log.offset`,
  * so the viewer can open the full context (unshipped neighbours too).
  */
-import { readFile } from 'node:fs/promises';
 import type { Client } from '@elastic/elasticsearch';
 import { Router, type Request } from 'express';
 import { assertCan, namespaceFilter } from '../auth/middleware.ts';
 import { PodlogError } from '../errors.ts';
 import { queryInt, queryString } from '../http/params.ts';
-import { readSecrets, type ShipConfig } from './config.ts';
-import { createEsClient, isResponseError } from './es-client.ts';
+import type { ShipConfig } from './config.ts';
 
 /** What the router needs. */
 export interface EsSearchDeps {
   config: ShipConfig;
-  /** A client to use; by default one is built from `config` (and its secret files) on first use. */
+  /** The agent's Elasticsearch client (built in `main.ts`); undefined when shipping is not configured. */
   client?: Client;
   /** Authorization seams (default: src/auth/middleware.ts `assertCan` / `namespaceFilter` with verb `read`). */
   assertRead?: (req: Request, namespace: string) => Promise<void>;
   readableFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** One search hit as returned by the API. */
@@ -97,15 +94,11 @@ export function esSearchRouter(deps: EsSearchDeps): Router {
   const cfg = deps.config;
   const assertRead = deps.assertRead ?? ((req: Request, ns: string) => assertCan(req, 'read', ns));
   const readable = deps.readableFilter ?? ((req: Request, nss: string[]) => namespaceFilter(req, nss, 'read'));
-  let client: Promise<Client> | undefined = deps.client ? Promise.resolve(deps.client) : undefined;
-  const getClient = (): Promise<Client> => {
-    client ??= readSecrets(cfg, deps.env ?? process.env, (p) => readFile(p, 'utf8')).then((s) => createEsClient(cfg, s));
-    return client;
-  };
   const index = cfg.dataStream.replaceAll('{namespace}', '*');
 
   r.get('/es/search', async (req, res) => {
-    if (!cfg.esUrl && !deps.client) throw new PodlogError('PODLOG_E_UNAVAILABLE', 'Elasticsearch is not configured on this agent (ship.esUrl / --es-url)');
+    const es = deps.client;
+    if (!es) throw new PodlogError('PODLOG_E_UNAVAILABLE', 'Elasticsearch is not configured on this agent (ship.esUrl / --es-url)');
     const q = queryString(req.query.q);
     const job = queryString(req.query.job);
     const namespace = queryString(req.query.namespace);
@@ -123,7 +116,6 @@ export function esSearchRouter(deps: EsSearchDeps): Router {
         throw new PodlogError('PODLOG_E_BAD_PARAM', 'after must be the next cursor of a previous response');
       }
     }
-    const es = await getClient();
     const filter: Record<string, unknown>[] = [];
     if (namespace) {
       await assertRead(req, namespace);
@@ -157,7 +149,9 @@ export function esSearchRouter(deps: EsSearchDeps): Router {
       });
     } catch (e) {
       if (e instanceof PodlogError) throw e;
-      const why = isResponseError(e) ? `Elasticsearch answered ${e.statusCode ?? '?'}` : `Elasticsearch unreachable: ${(e as Error).message}`;
+      // a ResponseError of the client carries the HTTP status; connection errors do not
+      const status = (e as { statusCode?: unknown }).statusCode;
+      const why = typeof status === 'number' ? `Elasticsearch answered ${status}` : `Elasticsearch unreachable: ${(e as Error).message}`;
       throw new PodlogError('PODLOG_E_UPSTREAM', why, { cause: e });
     }
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { createAuthGate } from '../../src/auth/middleware.ts';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { Catalog } from '../../src/store/catalog.ts';
@@ -21,7 +22,8 @@ export async function buildTestApp(root: TestRoot, overrides: Omit<Partial<AppDe
   await catalog.start(controller.signal);
   const metrics = createMetrics();
   const { config: _flags, ...rest } = overrides;
-  const app = createApp({ config, catalog, metrics, logger, ready: () => true, shutdown: controller.signal, ...rest });
+  const auth = createAuthGate(config.auth, { logger });
+  const app = createApp({ config, catalog, metrics, logger, ready: () => true, shutdown: controller.signal, auth, ...rest });
   return {
     app,
     catalog,

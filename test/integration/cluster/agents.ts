@@ -13,6 +13,8 @@ import { pino, type Logger } from 'pino';
 import { AuthSchema } from '../../../src/auth/config.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createAuthGate } from '../../../src/auth/middleware.ts';
+import { clientReviews } from '../../../src/auth/kube-reviews.ts';
+import { kubeLivePods } from '../../../src/cluster/kube-sources.ts';
 import { createClusterRouter, type ClusterRouting } from '../../../src/cluster/index.ts';
 import type { LivePodLookup } from '../../../src/cluster/locate.ts';
 import type { Config } from '../../../src/config/schema.ts';
@@ -63,7 +65,7 @@ export interface TestAgent {
 }
 
 /**
- * Like the lead's `buildTestApp`, from an already loaded config (its `overrides.config` would also replace
+ * Like `buildTestApp` of `test/helpers/agent.ts`, from an already loaded config (its `overrides.config` would also replace
  * the loaded config in the app's deps).
  */
 async function buildApp(config: Config, deps: Pick<AppDeps, 'auth' | 'cluster' | 'logger'>) {
@@ -115,14 +117,14 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
     spec.files?.(root);
     const clusterCfg = { peers: opts.clustered === false ? [] : peers, tokenFile: saFile, peerDeadlineMs: 2000, locateCacheMs: 600_000, ...spec.cluster };
     const authCfg = AuthSchema.parse({ mode: 'none', ...spec.auth });
-    const auth = createAuthGate(authCfg, { kubeConfig: kc, logger });
+    const auth = createAuthGate(authCfg, { ...(kc ? { reviews: clientReviews(kc) } : {}), logger });
     let catalog: { generations: (ns: string, pod: string) => Array<{ uid: string }> } | undefined;
     const config = { ...spec.config, kube: { enabled: 'off', nodeName: spec.node }, auth: spec.auth ?? {}, cluster: clusterCfg };
     const stateDir = mkdtempSync(join(tmpdir(), 'podlog-state-'));
     const loaded = loadConfig({ flags: { roots: [root.dir], stateDir, ...config } });
     const cluster = createClusterRouter({
-      config: loaded.cluster, nodeName: spec.node, selfUrl: () => urls[i], search: loaded.search, kubeConfig: kc,
-      livePod: opts.livePod, logger, catalog: { generations: (ns, pod) => catalog!.generations(ns, pod) as never },
+      config: loaded.cluster, nodeName: spec.node, selfUrl: () => urls[i], search: loaded.search,
+      livePod: opts.livePod ?? (kc ? kubeLivePods(kc) : undefined), logger, catalog: { generations: (ns, pod) => catalog!.generations(ns, pod) as never },
     });
     const t = await buildApp(loaded, { auth, cluster, logger });
     catalog = t.catalog;

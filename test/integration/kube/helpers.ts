@@ -40,7 +40,8 @@ export interface Agent { link: KubeLink; registry: Registry; ac: AbortController
 /** Build and start an agent against `fake` with its state in `stateDir`. */
 export async function startAgent(fake: FakeKube, stateDir: string, over: Partial<KubeConfigKeys> = {}): Promise<Agent> {
   const registry = new Registry();
-  const link = await createKubeLink({ config: testConfig(over), stateDir, logger: pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' }), metrics: registry, kubeConfig: kubeConfigFor(fake), env: {} });
+  const config = testConfig(over);
+  const link = await createKubeLink({ config, stateDir, logger: pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' }), metrics: registry, kubeConfig: kubeConfigFor(fake), identity: config.identity! });
   if (!link) throw new Error('no link');
   const ac = new AbortController();
   await link.start(ac.signal);

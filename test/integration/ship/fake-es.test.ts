@@ -11,10 +11,16 @@ import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { shipConfigSchema, type ShipConfigInput } from '../../../src/ship/config.ts';
 import { createShipper, type Shipper } from '../../../src/ship/index.ts';
+import { createEsClient } from '../../../src/ship/es-client.ts';
 import { startFakeEs, type FakeEs } from '../../servers/fake-es.ts';
 import { bytes, dirCatalog, expectedOffsets, flinkLines, logger, podDir, waitFor } from './helpers.ts';
 
 const UID = '1f0e8c7a-0000-4000-8000-000000000001';
+
+/** The client `main.ts` would build for `url` (no credentials). */
+function esClient(url: string) {
+  return createEsClient(config(url), {});
+}
 
 function config(url: string, extra: Partial<ShipConfigInput> = {}) {
   return shipConfigSchema.parse({
@@ -39,7 +45,7 @@ async function setup(fake: FakeEs, extra: Partial<ShipConfigInput> = {}, ns = 'f
   const registry = new Registry();
   const shipper = createShipper({
     catalog: dirCatalog(root), priorityOf: () => ({ labels: { app: 'wordcount', 'app.kubernetes.io/name': 'flink' }, annotations: {}, jobId: 'a1b2' }),
-    config: config(fake.url, extra), stateDir: state, logger, metrics: registry, hostName: 'node-1',
+    config: config(fake.url, extra), client: esClient(fake.url), stateDir: state, logger, metrics: registry, hostName: 'node-1',
   });
   const ctl = new AbortController();
   return { root, state, dir, shipper, registry, ctl };
@@ -217,7 +223,7 @@ describe('ship to the test server', () => {
     await env.shipper.stop();
     appendFileSync(file, flinkLines(50, { seed: 21 }));
     const again = createShipper({
-      catalog: dirCatalog(env.root), priorityOf: () => undefined, config: config(fake.url), stateDir: env.state, logger,
+      catalog: dirCatalog(env.root), priorityOf: () => undefined, config: config(fake.url), client: esClient(fake.url), stateDir: env.state, logger,
       metrics: new Registry(), hostName: 'node-1',
     });
     await again.start(new AbortController().signal);
@@ -239,7 +245,7 @@ describe('ship to the test server', () => {
     renameSync(live, `${live}.1`);
     writeFileSync(live, flinkLines(30, { seed: 52 }));
     const again = createShipper({
-      catalog: dirCatalog(env.root), priorityOf: () => undefined, config: config(fake.url), stateDir: env.state, logger,
+      catalog: dirCatalog(env.root), priorityOf: () => undefined, config: config(fake.url), client: esClient(fake.url), stateDir: env.state, logger,
       metrics: new Registry(), hostName: 'node-1',
     });
     env.shipper = again;
@@ -259,7 +265,7 @@ describe('ship to the test server', () => {
     const info: { priority?: 'P0' | 'P1' | 'P2' | 'P3'; labels: Record<string, string>; annotations: Record<string, string> } = { priority: 'P3', labels: {}, annotations: {} };
     const registry = new Registry();
     const shipper = createShipper({
-      catalog: dirCatalog(root), priorityOf: () => ({ ...info }), config: config(fake.url, { namespaces: [] }), stateDir: state, logger,
+      catalog: dirCatalog(root), priorityOf: () => ({ ...info }), config: config(fake.url, { namespaces: [] }), client: esClient(fake.url), stateDir: state, logger,
       metrics: registry, hostName: 'node-1',
     });
     try {

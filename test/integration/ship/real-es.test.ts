@@ -14,6 +14,7 @@ import { Client } from '@elastic/elasticsearch';
 import { Registry } from 'prom-client';
 import { shipConfigSchema } from '../../../src/ship/config.ts';
 import { createShipper } from '../../../src/ship/index.ts';
+import { createEsClient } from '../../../src/ship/es-client.ts';
 import { esSearchRouter } from '../../../src/ship/routes.ts';
 import express from 'express';
 import request from 'supertest';
@@ -134,13 +135,13 @@ describe('ship to a real Elasticsearch', { timeout: 600_000 }, () => {
     const file = join(dir, 'jobmanager.log');
     const index = 'logs-podlog.flink-flink_down';
     const waits: number[] = [];
+    const config = shipConfigSchema.parse({
+      esUrl: es.url, namespaces: ['flink-down'], pollMs: 50, checkpointIntervalMs: 50, multilineTimeoutMs: 100,
+      flushBytes: 128 * 1024, flushIntervalMs: 20, concurrency: 2, backoffInitialMs: 50, backoffMaxMs: 1000, requestTimeoutMs: 10_000,
+      maxInFlightBytes: 1024 * 1024,
+    });
     const shipper = createShipper({
-      catalog: dirCatalog(root), priorityOf: () => undefined,
-      config: shipConfigSchema.parse({
-        esUrl: es.url, namespaces: ['flink-down'], pollMs: 50, checkpointIntervalMs: 50, multilineTimeoutMs: 100,
-        flushBytes: 128 * 1024, flushIntervalMs: 20, concurrency: 2, backoffInitialMs: 50, backoffMaxMs: 1000, requestTimeoutMs: 10_000,
-        maxInFlightBytes: 1024 * 1024,
-      }),
+      catalog: dirCatalog(root), priorityOf: () => undefined, config, client: createEsClient(config, {}),
       stateDir: state, logger, metrics: new Registry(), hostName: 'node-1',
       sleep: (ms, signal) => {
         waits.push(ms);
