@@ -4,7 +4,7 @@ import { CoordinationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernete
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { systemClock, type Clock } from './backoff.ts';
+import { systemClock, type Clock } from '../retry/backoff.ts';
 import type { KubeConfigKeys } from './config.ts';
 import { logNoCluster } from './connect.ts';
 import type { KubeEvent } from './events.ts';

@@ -1,6 +1,6 @@
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { sleep, type Clock } from './backoff.ts';
+import { sleep, type Clock } from '../retry/backoff.ts';
 
 /** Lease annotation holding the holder's base URL, so any agent can ask the elected one about gone pods. */
 export const ADDRESS_ANNOTATION = 'podlog.io/address';

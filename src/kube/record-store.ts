@@ -1,7 +1,8 @@
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from './backoff.ts';
+import type { Clock } from '../retry/backoff.ts';
+import { syncDirectory, writeAtomic } from '../state/atomic-write.ts';
 import type { BaseRecord, RecordChange } from './records.ts';
 
 /** Namespace and name: DNS-1123 subdomain characters only (never `_`, `/`), so file names split unambiguously. */
@@ -26,7 +27,7 @@ export interface RecordStoreOptions {
 
 /**
  * Records held in memory and mirrored to one JSON file per generation:
- * `<dir>/<namespace>_<name>_<uid>.json`, written tmp + fsync + rename (as Promtail's positions file and
+ * `<dir>/<namespace>_<name>_<uid>.json`, written atomically (`state/atomic-write.ts`, as Promtail's positions file and
  * Vector's checkpointer do), so a crash leaves either the old or the new file. Unreadable or corrupt files
  * are logged and skipped at load, never fatal.
  */
@@ -162,7 +163,7 @@ export class RecordStore<T extends BaseRecord> {
     }
   }
 
-  /** Write every pending change now (tmp + fsync + rename; unlink for removals). Safe to call concurrently. */
+  /** Write every pending change now (atomic writes, unlink for removals, then one fsync of the folder). Safe to call concurrently. */
   async flush(): Promise<void> {
     this.o.clock.clearTimeout(this.timer);
     this.timer = undefined;
@@ -185,13 +186,14 @@ export class RecordStore<T extends BaseRecord> {
       if (!rec) continue;
       const file = join(this.o.dir, RecordStore.fileName(rec.namespace, rec.name, rec.uid)!);
       try {
-        await writeAtomic(file, JSON.stringify(rec));
+        await writeAtomic(file, JSON.stringify(rec), { mode: 0o640, syncDir: false });
       } catch (err) {
         this.o.logger.error({ file, err: String(err) }, 'writing pod record failed; will retry');
         this.dirty.add(uid);
       }
     }
     for (const f of removed) await unlink(join(this.o.dir, f)).catch(() => undefined);
+    await syncDirectory(this.o.dir).catch((err: unknown) => this.o.logger.warn({ dir: this.o.dir, err: String(err) }, 'fsync of the records folder failed'));
     if (this.dirty.size > 0) this.schedule();
   }
 
@@ -220,17 +222,4 @@ export class RecordStore<T extends BaseRecord> {
       }
     }
   }
-}
-
-/** Write `data` to `file` atomically: `<file>.tmp`, fsync, rename over `file`. */
-export async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w', 0o640);
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from './backoff.ts';
+import type { Clock } from '../retry/backoff.ts';
 import { isKubeEvent, mergeEvents, slimObject, type KubeEvent } from './events.ts';
 import type { RecordStore } from './record-store.ts';
 import type { OwnerRecord, PodRecord } from './records.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { backoffDelay, sleep, type BackoffParams, type Clock } from './backoff.ts';
+import { backoffDelay, sleep, type BackoffParams, type Clock } from '../retry/backoff.ts';
 
 /** A Kubernetes object as plain JSON (timestamps are strings). */
 export type KubeObject = { metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };

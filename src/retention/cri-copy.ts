@@ -20,7 +20,7 @@ import { lstat, mkdir, open, readdir, readFile, realpath, rename, type FileHandl
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import { writeAtomic } from '../kube/record-store.ts';
+import { writeAtomic } from '../state/atomic-write.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
 import { openSafe } from '../store/safe-open.ts';
 import { criCopyName } from './cri.ts';

@@ -1,13 +1,14 @@
 /**
  * The shipping registry: one checkpoint per file identity, persisted as versioned JSON in
- * `<stateDir>/ship/registry.json` by tmp + fsync + rename + directory fsync, so a crash leaves
+ * `<stateDir>/ship/registry.json` atomically and durably (`state/atomic-write.ts`), so a crash leaves
  * either the old or the new file. A corrupt registry is moved aside to `registry.json.corrupt-<ms>`
  * with a warning and shipping starts over (duplicates are then absorbed by the deterministic `_id`s).
  * Models: Promtail `positions`, Vector `checkpointer.rs`.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { writeAtomic } from '../state/atomic-write.ts';
 
 /** One file's shipping state. */
 export interface Checkpoint {
@@ -110,8 +111,7 @@ export class CheckpointStore {
   }
 
   /**
-   * Persist when dirty: write `registry.json.tmp`, fsync, rename over `registry.json`, fsync the
-   * directory. Concurrent calls coalesce; the returned promise covers the state at call time.
+   * Persist when dirty, atomically and durably (`state/atomic-write.ts`). Concurrent calls coalesce; the returned promise covers the state at call time.
    */
   async save(): Promise<void> {
     while (this.saving) await this.saving.catch(() => undefined);
@@ -130,20 +130,6 @@ export class CheckpointStore {
   private async write(): Promise<void> {
     this.dirty = false;
     const body: RegistryFileV1 = { version: REGISTRY_VERSION, entries: this.entries() };
-    const tmp = `${this.file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(body));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.file);
-    const dh = await open(this.dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await writeAtomic(this.file, JSON.stringify(body));
   }
 }

@@ -22,6 +22,7 @@ import { shipMetrics, type ShipMetrics } from './metrics.ts';
 import { startTest } from './multiline.ts';
 import { decidePod, fileFilter, type PriorityOf } from './policy.ts';
 import { abortableSleep, BulkSink, type BulkSend } from './sink.ts';
+import { backoffDelay } from '../retry/backoff.ts';
 
 export type { ShipConfig } from './config.ts';
 export type { PodInfo, PriorityOf } from './policy.ts';
@@ -168,7 +169,7 @@ class ShipperImpl implements Shipper {
         this.reconcile();
         return;
       } catch (e) {
-        const wait = Math.floor(Math.random() * Math.min(this.cfg.backoffMaxMs, this.cfg.backoffInitialMs * 2 ** Math.min(attempt, 30)));
+        const wait = backoffDelay(attempt + 1, { initialMs: this.cfg.backoffInitialMs, maxMs: this.cfg.backoffMaxMs }, (this.d.random ?? Math.random)());
         this.d.logger.warn({ err: (e as Error).message, waitMs: wait }, 'ship: cannot install index template; retrying');
         await (this.d.sleep ?? abortableSleep)(wait, this.ctl.signal);
       }

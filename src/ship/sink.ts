@@ -2,7 +2,7 @@
  * The bulk sink: batches documents into `_bulk` requests and owns the retry loop, because the
  * client's `helpers.bulk` aborts on a whole-request failure (PROTOCOLS.md A4).
  * - whole-request failures (connection error, timeout, 429, 5xx) are retried with capped exponential
- *   backoff and full jitter, indefinitely, until the sink is stopped;
+ *   backoff and jitter (`retry/backoff.ts`), indefinitely, until the sink is stopped;
  * - 409 (`create` of an existing `_id`, a replay) counts as success; 400 item errors
  *   (`document_parsing_exception`, `mapper_parsing_exception`, `illegal_argument_exception`) are final:
  *   they go to the dead-letter file with the reason and count as done; every other item error (429,
@@ -12,6 +12,7 @@
  * Each document names its owner (the file's harvester) and a token, told once it is settled.
  */
 import type { Logger } from 'pino';
+import { backoffDelay, sleep, systemClock } from '../retry/backoff.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import type { ShipMetrics } from './metrics.ts';
 
@@ -116,18 +117,9 @@ export interface SinkDeps {
 
 const NON_RETRYABLE_LOG = new Set(['document_parsing_exception', 'mapper_parsing_exception']);
 
-/** Abortable sleep; resolves early (without throwing) when aborted. */
+/** The sink's default sleep: {@link sleep} on the system clock; resolves early (without throwing) when aborted. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return sleep(systemClock, ms, signal).then(() => undefined);
 }
 
 /** Batches documents and sends them with retries. */
@@ -256,8 +248,7 @@ export class BulkSink {
   }
 
   private backoff(attempt: number): number {
-    const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** Math.min(attempt, 30));
-    return Math.max(1, Math.floor(this.random() * cap));
+    return Math.max(1, backoffDelay(attempt + 1, { initialMs: this.opts.backoffInitialMs, maxMs: this.opts.backoffMaxMs }, this.random()));
   }
 
   /** Send `docs` until every one is settled or the sink stops. */

@@ -3,7 +3,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import type { Clock } from '../../../src/kube/backoff.ts';
+import type { Clock } from '../../../src/retry/backoff.ts';
 import { RecordStore } from '../../../src/kube/record-store.ts';
 import type { PodRecord } from '../../../src/kube/records.ts';
 import { tempDir } from './helpers.ts';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { V1Lease } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { Clock } from '../../../src/kube/backoff.ts';
+import type { Clock } from '../../../src/retry/backoff.ts';
 import { LeaseElector, microTime } from '../../../src/kube/lease.ts';
 
 /** An in-memory Lease API with resourceVersion checks, like the API server's optimistic concurrency. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import type { Clock } from '../../../src/kube/backoff.ts';
+import type { Clock } from '../../../src/retry/backoff.ts';
 import { Reflector, type KubeObject, type ListPage, type WatchLike } from '../../../src/kube/reflector.ts';
 
 /** A clock whose sleeps finish at once but are recorded; watchdog timers never fire unless told. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { backoffDelay, sleep, systemClock } from '../../../src/kube/backoff.ts';
+import { backoffDelay, sleep, systemClock } from '../../../src/retry/backoff.ts';
 
 test('backoffDelay doubles per failure, caps, and jitters within [cap/2, cap)', () => {
   const p = { initialMs: 1000, maxMs: 30_000 };

@@ -1,6 +1,7 @@
 /**
- * Timers and randomness that the watch loops use, injectable so tests can run them fast and
- * deterministically (DESIGN.md: no sleeps in tests).
+ * The one retry policy of the agent (watches, the Lease, the bulk sink, the index template, the kubelet-log
+ * copier): capped exponential backoff with jitter, slept on an injectable clock so tests run retry loops
+ * fast and deterministically, without real sleeps.
  */
 export interface Clock {
   /** Wall-clock time in ms since the epoch. */
