@@ -1,18 +1,29 @@
 /**
- * Unit tests of the SSE-over-fetch parser (`web/src/sse.ts`) against the WHATWG HTML §9.2.6 rules and
- * podlog's follow stream (src/http/routes/follow.ts), and of the auth/cluster messages (`messages.ts`).
+ * Unit tests of the SSE-over-fetch reader (`web/src/sse.ts`) on podlog's follow stream
+ * (src/http/routes/follow.ts), and of the auth/cluster messages (`messages.ts`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseParser, readEventStream, type SseEvent } from '../src/sse.ts';
+import { readEventStream, type SseEvent } from '../src/sse.ts';
 import { explain, forbiddenNamespace, incompleteText, upstreamNode } from '../src/messages.ts';
 import { ApiError, retryAfterMs } from '../src/api.ts';
 
-/** Feed `chunks` and collect every event, including those flushed at the end. */
-function parseAll(chunks: string[]): SseEvent[] {
-  const p = new SseParser();
-  const out = chunks.flatMap((c) => p.push(c));
-  return [...out, ...p.end()];
+/** A response body that delivers `text` in chunks of `size` bytes. */
+function bodyOf(text: string, size = 1 << 20): ReadableStream<Uint8Array<ArrayBuffer>> {
+  const bytes = new TextEncoder().encode(text);
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += size) c.enqueue(bytes.slice(i, i + size));
+      c.close();
+    },
+  });
+}
+
+/** Every event of `text` read through {@link readEventStream}. */
+async function readAll(text: string, size?: number): Promise<SseEvent[]> {
+  const got: SseEvent[] = [];
+  await readEventStream(bodyOf(text, size), (e) => got.push(e));
+  return got;
 }
 
 /** podlog's follow stream as the agent writes it. */
@@ -23,55 +34,26 @@ const FOLLOW =
   'event: rotated\nid: 0\ndata: {"type":"rotated"}\n\n' +
   'event: lines\nid: 7\ndata: {"lines":[{"offset":0,"text":"new"}]}\n\n';
 
-test('parses the follow stream: events, ids, retry; heartbeats and the retry block are not events', () => {
-  const p = new SseParser();
-  const evs = p.push(FOLLOW);
-  assert.deepEqual(
-    evs.map((e) => [e.type, e.lastEventId]),
-    [['lines', '42'], ['rotated', '0'], ['lines', '7']],
-  );
+test('reads the follow stream: events and ids; heartbeats and the retry block are not events', async () => {
+  const evs = await readAll(FOLLOW);
+  assert.deepEqual(evs.map((e) => [e.type, e.lastEventId]), [['lines', '42'], ['rotated', '0'], ['lines', '7']]);
   assert.deepEqual(JSON.parse(evs[0]!.data), { lines: [{ offset: 0, text: 'a' }, { offset: 2, text: 'b' }] });
-  assert.equal(p.retryMs, 2000);
-  assert.equal(p.lastEventId, '7');
 });
 
-test('gives the same events whatever the chunking (down to one character, split CRLF)', () => {
-  const whole = parseAll([FOLLOW]);
-  const crlf = FOLLOW.replace(/\n/g, '\r\n');
-  for (const text of [FOLLOW, crlf, FOLLOW.replace(/\n/g, '\r')]) {
-    for (const size of [1, 2, 3, 7, 64]) {
-      const chunks: string[] = [];
-      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
-      assert.deepEqual(parseAll(chunks), whole, `chunk size ${size}`);
-    }
+test('gives the same events whatever the chunking and line endings (down to one byte, split CRLF)', async () => {
+  const whole = await readAll(FOLLOW);
+  for (const text of [FOLLOW, FOLLOW.replace(/\n/g, '\r\n'), FOLLOW.replace(/\n/g, '\r')]) {
+    for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(await readAll(text, size), whole, `chunk size ${size}`);
   }
 });
 
-test('follows the standard: multi-line data, default type, no-space values, unknown fields, BOM', () => {
-  const evs = parseAll(['\uFEFFdata: one\ndata:two\ndata\nfoo: bar\n\n', 'event:custom\ndata:  x \n\n']);
+test('the last event ID carries over events without one; an empty id resets it; an unfinished event is dropped', async () => {
+  const evs = await readAll('id: 5\ndata: a\n\ndata: b\n\nid\ndata: c\n\nevent: lines\ndata: {"lines":[]}\n');
   assert.deepEqual(evs, [
-    { type: 'message', data: 'one\ntwo\n', lastEventId: '' },
-    { type: 'custom', data: ' x ', lastEventId: '' },
+    { type: 'message', data: 'a', lastEventId: '5' },
+    { type: 'message', data: 'b', lastEventId: '5' },
+    { type: 'message', data: 'c', lastEventId: '' },
   ]);
-});
-
-test('an event without data is not dispatched, but its id is kept; an id with NUL is ignored', () => {
-  const p = new SseParser();
-  assert.deepEqual(p.push('id: 5\nevent: lines\n\n'), []);
-  assert.equal(p.lastEventId, '5');
-  assert.deepEqual(p.push('id: 6\u0000\ndata: x\n\n'), [{ type: 'message', data: 'x', lastEventId: '5' }]);
-  assert.deepEqual(p.push('id\ndata: y\n\n'), [{ type: 'message', data: 'y', lastEventId: '' }]);
-});
-
-test('retry accepts digits only', () => {
-  const p = new SseParser();
-  p.push('retry: 15x\n\nretry: 300\n\nretry: -1\n\n');
-  assert.equal(p.retryMs, 300);
-});
-
-test('an unfinished event at the end of the stream is dropped; a trailing CR still ends a line', () => {
-  assert.deepEqual(parseAll(['event: lines\ndata: {"lines":[]}\n']), []);
-  assert.deepEqual(parseAll(['data: a\r\r']), [{ type: 'message', data: 'a', lastEventId: '' }]);
 });
 
 test('readEventStream decodes UTF-8 split across chunks and reports every event', async () => {
