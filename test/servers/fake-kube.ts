@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
 
 type Obj = { metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: any };
 type Kind = 'pods' | 'events' | 'leases';
@@ -411,4 +412,19 @@ export class FakeKube {
       }
     }
   }
+}
+
+/**
+ * A KubeConfig pointing @kubernetes/client-node at `fake` over http (an `http:` server needs
+ * `skipTLSVerify`, PROTOCOLS.md B3), presenting `token` as its bearer token.
+ */
+export function kubeConfigFor(fake: FakeKube, token = 'test-token'): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: fake.url(), skipTLSVerify: true }],
+    users: [{ name: 'u', token }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
 }

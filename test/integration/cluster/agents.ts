@@ -8,7 +8,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AuthSchema } from '../../../src/auth/config.ts';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -22,19 +21,7 @@ import { createApp, type AppDeps } from '../../../src/http/app.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { Catalog } from '../../../src/store/catalog.ts';
 import { makeRoot, type TestRoot } from '../../helpers/agent.ts';
-import type { FakeKube } from '../../servers/fake-kube.ts';
-
-/** A KubeConfig pointing client-node at the fake server over http (PROTOCOLS.md B3). */
-export function kubeConfigFor(fake: FakeKube): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: fake.url(), skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'agent-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+import { kubeConfigFor, type FakeKube } from '../../servers/fake-kube.ts';
 
 /** The service account token every test agent presents to its peers, and the user TokenReview maps it to. */
 export const AGENT_SA_TOKEN = 'sa-token-of-the-podlog-agents';
@@ -102,7 +89,7 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
   const servers = specs.map(() => createServer());
   const urls = await Promise.all(servers.map(listen));
   const peers = [...specs.map((s, i) => `${s.node}=${urls[i]}`), ...(opts.extraPeers ?? [])];
-  const kc = fake ? kubeConfigFor(fake) : undefined;
+  const kc = fake ? kubeConfigFor(fake, 'agent-token') : undefined;
   const logger = opts.logger ?? pino({ level: process.env.PODLOG_TEST_LOG ?? 'silent' });
   const agents: TestAgent[] = [];
   const closers: Array<() => Promise<void>> = [];

@@ -1,25 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { kubeDefaults, type KubeConfigKeys } from '../../../src/kube/config.ts';
 import { createKubeLink, type KubeLink } from '../../../src/kube/index.ts';
-import type { FakeKube } from '../../servers/fake-kube.ts';
-import { waitFor as pollUntil } from '../../helpers/wait.ts';
+import { kubeConfigFor, type FakeKube } from '../../servers/fake-kube.ts';
 
-/** A KubeConfig pointing the real client at the fake server over http (PROTOCOLS.md B3). */
-export function kubeConfigFor(fake: FakeKube): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: fake.url(), skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'test-token' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
+export { kubeConfigFor };
+import { waitFor as pollUntil } from '../../helpers/wait.ts';
 
 /** Poll `cond` every 5 ms until true or `ms` pass (then throw with `what`): the shared {@link pollUntil}. */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
