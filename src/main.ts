@@ -7,13 +7,13 @@ import type { Request, Router } from 'express';
 import { namespaceFilter } from './auth/middleware.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
-import { diagnosisRouter } from './diagnose/routes.ts';
+import { diagnosisRouter } from './http/routes/diagnosis.ts';
 import { createApp } from './http/app.ts';
 import { diagnosisSource } from './http/diagnosis-source.ts';
 import { problemsRouter } from './http/routes/problems.ts';
 import type { KubeLink } from './kube/index.ts';
 import { connectCluster } from './kube/connect.ts';
-import { kubeRouter } from './kube/routes.ts';
+import { kubeRouter } from './http/routes/events-jobs.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './cluster/access.ts';
@@ -23,7 +23,8 @@ import { hardenServer } from './auth/front-door.ts';
 import { startRetention } from './retention/wire.ts';
 import { createPriorityResolver } from './kube/priority.ts';
 import { readSecrets, type ShipConfig } from './ship/config.ts';
-import { esSearchRouter } from './ship/routes.ts';
+import { esSearchRouter } from './http/routes/es-search.ts';
+import { nodeRouter } from './http/routes/node.ts';
 import { Catalog } from './store/catalog.ts';
 
 /** A running agent. */
@@ -98,7 +99,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     })
     : undefined;
   const retention = startRetention({
-    catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records,
+    catalog, roots: catalog.roots, config, logger, registry: metrics.registry, signal, records,
     ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
   });
 
@@ -108,7 +109,10 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter }),
     diagnosisRouter({ getPodInput }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
-    retention.router,
+    nodeRouter({
+      retention: retention.retention, catalog, config: config.retention, nodeName, runningWindowMs: config.runningWindowMs,
+      ...(retention.lifecycleOf ? { lifecycleOf: retention.lifecycleOf } : {}),
+    }),
     esSearchRouter({ config: config.ship, ...(es ? { client: es } : {}) }),
   ];
   const app = createApp({

@@ -3,11 +3,8 @@ import { zBool as bool, zList as list } from '../config/zod-helpers.ts';
 
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
-/** Service account token path mounted into every pod (Kubernetes docs, "Accessing the API from a Pod"). */
-export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
 /**
- * The `auth` section (issue 8 §1, §3): who may call the API, and per-client limits.
+ * The `auth` section: who may call the API, and per-client limits.
  * Durations in ms, sizes in bytes, rates in requests per minute.
  */
 export const AuthSchema = z.strictObject({
@@ -43,22 +40,3 @@ export const AuthSchema = z.strictObject({
 /** Parsed `auth` section. */
 export type AuthConfig = z.output<typeof AuthSchema>;
 
-/**
- * The `cluster` section (issue 8 §2): how an agent finds the other agents and talks to them.
- */
-export const ClusterSchema = z.strictObject({
-  peers: list(z.string().min(1)).default([])
-    .describe('Static peer agents, each `node=http://host:port` or a bare URL (tests, or clusters without the headless Service)'),
-  peerService: z.string().optional().describe('Headless Service selecting the agents; its EndpointSlices list the peers'),
-  peerNamespace: z.string().default('podlog').describe('Namespace of peerService'),
-  peerPort: z.coerce.number().int().min(1).max(65535).default(8080).describe('Agent port when the EndpointSlice names none'),
-  peerScheme: z.enum(['http', 'https']).default('http').describe('Scheme used to reach peers'),
-  peerRefreshMs: ms(10_000).describe('How long a discovered peer list is reused (ms)'),
-  peerDeadlineMs: ms(3_000).describe('Deadline for a peer to answer a locate or to start answering a proxied request or fan-out (ms)'),
-  locateCacheMs: ms(15_000).describe('How long a located pod→node answer is reused (ms)'),
-  tokenFile: z.string().default(SERVICE_ACCOUNT_TOKEN_PATH)
-    .describe("This agent's service account token, sent to peers when it acts for a user who came through the trusted proxy"),
-});
-
-/** Parsed `cluster` section. */
-export type ClusterConfig = z.output<typeof ClusterSchema>;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import type { ClusterConfig } from '../auth/config.ts';
+import type { ClusterConfig } from './config.ts';
 import { queryBool, queryInt, queryString } from '../http/params.ts';
 import { compileMatcher } from '../logfile/search.ts';
 import { checkQuery } from '../search/node-search.ts';

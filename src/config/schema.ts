@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RetentionSchema } from '../retention/config.ts';
-import { AuthSchema, ClusterSchema } from '../auth/config.ts';
+import { AuthSchema } from '../auth/config.ts';
+import { ClusterSchema } from '../cluster/config.ts';
 import { kubeConfigSchema } from '../kube/config.ts';
 import { shipConfigSchema } from '../ship/config.ts';
 import { zBool, zList } from './zod-helpers.ts';

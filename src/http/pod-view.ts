@@ -1,4 +1,4 @@
-import { isCriCopy } from '../retention/cri.ts';
+import { isCriCopy } from '../logfile/cri.ts';
 import type { PodEntry } from '../store/types.ts';
 
 /** Pod fields the Kubernetes link adds when it has a record (see `src/kube`); all optional. */

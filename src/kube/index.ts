@@ -226,7 +226,6 @@ export type { KubeConfigKeys } from './config.ts';
 export { kubeConfigSchema, kubeDefaults } from './config.ts';
 export type { PodRecord, PodRecords, OwnerRecord } from './records.ts';
 export type { KubeEvent } from './events.ts';
-export { kubeRouter, type KubeRouterDeps } from './routes.ts';
 export { podRecordSummary, recordSummaryOf, type PodRecordSummary } from './summary.ts';
 export { createPriorityResolver, priorityOf, type PodPriorityInfo } from './priority.ts';
 export { jobOf } from './jobs.ts';

@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import { writeAtomic } from '../state/atomic-write.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
 import { openSafe } from '../store/safe-open.ts';
-import { criCopyName } from './cri.ts';
+import { criCopyName } from '../logfile/cri.ts';
 import { dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
 
 /** Options of {@link CriCopier}. */

@@ -4,7 +4,7 @@
  */
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { openSafe } from '../store/safe-open.ts';
-import { criCopyName } from './cri.ts';
+import { criCopyName } from '../logfile/cri.ts';
 
 /** True when the regular file at `path` starts with `head` (opened no-follow). */
 export async function startsWith(path: string, root: string, head: Buffer): Promise<boolean> {

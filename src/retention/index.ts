@@ -19,9 +19,9 @@ import { parseByteLimit, resolveLimit } from './quantity.ts';
 
 export type { RetentionConfig } from './config.ts';
 export { CriCopier, type CriCopyOptions } from './cri-copy.ts';
-export { decodeCri, decodeCriText, isCriCopy, CriDecoder, type DecodedLine } from './cri.ts';
-export { criDecodeStream } from './cri-stream.ts';
-export { nodeRouter, type NodeView } from './routes.ts';
+export { decodeCri, decodeCriText, isCriCopy, CriDecoder, type DecodedLine } from '../logfile/cri.ts';
+export { criDecodeStream } from '../logfile/cri-stream.ts';
+export { nodeRouter, type NodeView } from '../http/routes/node.ts';
 export { RetentionSchema, policyOf, retentionDefaults } from './config.ts';
 export { lifecycleFromRecords, type LifecycleOf, type PodLifecycle } from './pod-state.ts';
 

@@ -2,11 +2,11 @@
  * Retention's human-friendly amounts: durations (`7d`, `12h`, `90m`) and byte limits given either
  * absolutely (Kubernetes quantities `50Gi`, `500M`, `1e9`) or as a share of the file system (`20%`).
  * Durations are parsed by the `ms` package (vercel/ms: `7d`, `12h`, `30m`, `45s`, `500ms`, `1.5h`);
- * quantities by `parseQuantity` of `src/diagnose/quantity.ts` (k8s.io/apimachinery `resource.Quantity`
+ * quantities by `parseQuantity` of `src/kube/quantity.ts` (k8s.io/apimachinery `resource.Quantity`
  * syntax), reused rather than duplicated.
  */
 import ms from 'ms';
-import { formatBytes, parseQuantity } from '../diagnose/quantity.ts';
+import { formatBytes, parseQuantity } from '../kube/quantity.ts';
 
 /** A byte limit: absolute bytes, or a percentage (0..100) of the file system's total size. */
 export type ByteLimit = { bytes: number } | { percent: number };

@@ -1,8 +1,7 @@
 /**
- * One call for `src/main.ts`: build and start retention, the optional kubelet log copier and the `/node` router.
+ * One call for `src/main.ts`: build and start retention and the optional kubelet log copier.
  * Kept here so the agent's wiring stays a few lines; every piece can also be built alone (`index.ts`).
  */
-import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KubeConfigKeys } from '../kube/config.ts';
@@ -11,8 +10,7 @@ import type { CatalogView } from '../store/types.ts';
 import type { RetentionConfig } from './config.ts';
 import type { CriCopier } from './cri-copy.ts';
 import { createCriCopier, createRetention, type Retention } from './index.ts';
-import { lifecycleFromRecords } from './pod-state.ts';
-import { nodeRouter } from './routes.ts';
+import { lifecycleFromRecords, type LifecycleOf } from './pod-state.ts';
 
 /** What {@link startRetention} needs from the agent. */
 export interface RetentionWiring {
@@ -21,8 +19,6 @@ export interface RetentionWiring {
   roots: readonly string[];
   /** The agent's config (`Config` fits). */
   config: { retention: RetentionConfig; runningWindowMs: number; stateDir: string; kube?: KubeConfigKeys };
-  /** This node's name for `GET /node` (default `config.kube.nodeName`, else the host name). */
-  nodeName?: string;
   logger: Logger;
   registry: Registry;
   /** The cluster link's pod records; `remove(uid)` (RecordStore has it) lets records expire with their logs. */
@@ -35,8 +31,8 @@ export interface RetentionWiring {
 /** What {@link startRetention} returns. */
 export interface RetentionUnit {
   retention: Retention;
-  /** Mount under `/api/v1` (`apiRouters`): `GET /node`. */
-  router: Router;
+  /** Pod lifecycles from the records (running, exited, when), when there are records; `GET /node` shows them too. */
+  lifecycleOf?: LifecycleOf;
   /** The kubelet log copier, when `retention.kubeletPodsDir` is set. */
   cri?: CriCopier;
   /** Stop the copier (saves its offsets); retention's timers stop with `signal`. */
@@ -45,7 +41,7 @@ export interface RetentionUnit {
 
 /**
  * Build retention (records give pod lifecycles when present), start its timers and the kubelet log copier
- * (first copy in the background; failures logged), and the `/node` router.
+ * (first copy in the background; failures logged).
  */
 export function startRetention(w: RetentionWiring): RetentionUnit {
   const rc = w.config.retention;
@@ -60,8 +56,5 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
   retention.start(w.signal);
   const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics }) : undefined;
   cri?.start(w.signal).catch((err: unknown) => w.logger.error({ err: String(err) }, 'cri copy failed to start'));
-  const router = nodeRouter({
-    retention, catalog: w.catalog, config: rc, nodeName: w.nodeName ?? w.config.kube?.nodeName ?? '', runningWindowMs: w.config.runningWindowMs, ...(lifecycleOf ? { lifecycleOf } : {}),
-  });
-  return { retention, router, ...(cri ? { cri } : {}), stop: async () => cri?.stop() };
+  return { retention, ...(lifecycleOf ? { lifecycleOf } : {}), ...(cri ? { cri } : {}), stop: async () => cri?.stop() };
 }

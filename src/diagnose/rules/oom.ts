@@ -20,7 +20,7 @@ import {
   type RuleContext,
 } from '../context.ts';
 import { parseTime } from '../events.ts';
-import { describeAmount } from '../quantity.ts';
+import { describeAmount } from '../../kube/quantity.ts';
 import type { ContainerJson, Finding, PodJson } from '../types.ts';
 
 /** An hour: a restart older than this on a container that is ready again is reported as past. */

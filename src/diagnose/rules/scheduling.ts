@@ -25,7 +25,7 @@ import {
   statusEvidence,
   type RuleContext,
 } from '../context.ts';
-import { describeAmount, parseQuantity, resourceWords } from '../quantity.ts';
+import { describeAmount, parseQuantity, resourceWords } from '../../kube/quantity.ts';
 import type { Finding, PodJson } from '../types.ts';
 
 /** One reason of a FitError: a node count (absent for PreFilter rejections) and the reason text. */

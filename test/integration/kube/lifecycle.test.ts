@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { kubeDefaults } from '../../../src/kube/config.ts';
-import { buildJobs } from '../../../src/kube/routes.ts';
+import { buildJobs } from '../../../src/http/routes/events-jobs.ts';
 import { recordSummaryOf } from '../../../src/kube/summary.ts';
 import { Catalog } from '../../../src/store/catalog.ts';
 import { FakeKube } from '../../servers/fake-kube.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { CriCopier, type CriCopyOptions } from '../../../src/retention/cri-copy.ts';
-import { decodeCriText } from '../../../src/retention/cri.ts';
+import { decodeCriText } from '../../../src/logfile/cri.ts';
 import { uid } from '../../helpers/root.ts';
 
 const logger = pino({ level: 'silent' });

@@ -13,7 +13,7 @@ import { retentionDefaults, type RetentionConfig } from '../../../src/retention/
 import { executePlan } from '../../../src/retention/executor.ts';
 import { createRetention, type RetentionDeps } from '../../../src/retention/index.ts';
 import type { LifecycleOf } from '../../../src/retention/pod-state.ts';
-import { nodeRouter } from '../../../src/retention/routes.ts';
+import { nodeRouter } from '../../../src/http/routes/node.ts';
 import { makeRoot, uid, type TestRoot } from '../../helpers/root.ts';
 import { waitFor } from '../../helpers/wait.ts';
 

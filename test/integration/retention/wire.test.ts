@@ -11,6 +11,7 @@ import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { PodRecord, PodRecords } from '../../../src/kube/records.ts';
 import { retentionDefaults } from '../../../src/retention/config.ts';
 import { startRetention } from '../../../src/retention/wire.ts';
+import { nodeRouter } from '../../../src/http/routes/node.ts';
 import { Catalog } from '../../../src/store/catalog.ts';
 import { uid } from '../../helpers/root.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -51,7 +52,10 @@ test('startRetention: records give lifecycles and expire with their logs; CRI co
     const copy = join(root, `batch_init-crash_${uid(2)}`, 'init', 'stdio-0.cri.log');
     await waitFor(() => existsSync(copy) && readFileSync(copy, 'utf8').includes('boom'), { what: 'CRI copy' });
     await catalog.rescan();
-    const app = express().use('/api/v1', unit.router);
+    const app = express().use('/api/v1', nodeRouter({
+      retention: unit.retention, catalog, config: retentionDefaults({ kubeletPodsDir: kubelet }), nodeName: 'n1', runningWindowMs: 300_000,
+      ...(unit.lifecycleOf ? { lifecycleOf: unit.lifecycleOf } : {}),
+    }));
     const node = await request(app).get('/api/v1/node').expect(200);
     assert.equal(node.body.node, 'n1');
     assert.equal(node.body.budget.criCopy, true);

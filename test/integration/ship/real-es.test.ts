@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import { shipConfigSchema } from '../../../src/ship/config.ts';
 import { createShipper } from '../../../src/ship/index.ts';
 import { createEsClient } from '../../../src/ship/es-client.ts';
-import { esSearchRouter } from '../../../src/ship/routes.ts';
+import { esSearchRouter } from '../../../src/http/routes/es-search.ts';
 import express from 'express';
 import request from 'supertest';
 import { startRealEs, type RealEs } from '../../servers/real-es.ts';

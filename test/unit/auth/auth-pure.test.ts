@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthSchema, ClusterSchema } from '../../../src/auth/config.ts';
+import { AuthSchema } from '../../../src/auth/config.ts';
+import { ClusterSchema } from '../../../src/cluster/config.ts';
 import { clientAddressOf, redactUrl } from '../../../src/auth/front-door.ts';
 import { assertListenAllowed, isLoopbackHost } from '../../../src/auth/listen.ts';
 import { bearerToken } from '../../../src/auth/middleware.ts';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diagnose, rankFindings } from '../../../src/diagnose/index.ts';
 import { normalizeEvent, eventsFrom } from '../../../src/diagnose/events.ts';
-import { describeAmount, formatBytes, parseQuantity } from '../../../src/diagnose/quantity.ts';
+import { describeAmount, formatBytes, parseQuantity } from '../../../src/kube/quantity.ts';
 import { renderText } from '../../../src/diagnose/render.ts';
 import type { Finding } from '../../../src/diagnose/types.ts';
 import { ago, ev, NOW, pod, ready, UID } from './fixtures.ts';

@@ -1,13 +1,13 @@
 import { Router, type Request } from 'express';
-import { PodlogError } from '../errors.ts';
-import { queryString } from '../http/params.ts';
-import type { CatalogView } from '../store/types.ts';
-import type { KubeConfigKeys, Priority } from './config.ts';
-import type { KubeEvent } from './events.ts';
-import type { ClusterLookup } from './index.ts';
-import { jobOf } from './jobs.ts';
-import type { PodRecords } from './records.ts';
-import { podRecordSummary, type PodRecordSummary } from './summary.ts';
+import { PodlogError } from '../../errors.ts';
+import { queryString } from '../params.ts';
+import type { CatalogView } from '../../store/types.ts';
+import type { KubeConfigKeys, Priority } from '../../kube/config.ts';
+import type { KubeEvent } from '../../kube/events.ts';
+import type { ClusterLookup } from '../../kube/index.ts';
+import { jobOf } from '../../kube/jobs.ts';
+import type { PodRecords } from '../../kube/records.ts';
+import { podRecordSummary, type PodRecordSummary } from '../../kube/summary.ts';
 
 /** Dependencies of {@link kubeRouter}. */
 export interface KubeRouterDeps {

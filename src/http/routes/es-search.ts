@@ -5,10 +5,10 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { Router, type Request } from 'express';
-import { assertCan, namespaceFilter } from '../auth/middleware.ts';
-import { PodlogError } from '../errors.ts';
-import { queryInt, queryString } from '../http/params.ts';
-import type { ShipConfig } from './config.ts';
+import { assertCan, namespaceFilter } from '../../auth/middleware.ts';
+import { PodlogError } from '../../errors.ts';
+import { queryInt, queryString } from '../params.ts';
+import type { ShipConfig } from '../../ship/config.ts';
 
 /** What the router needs. */
 export interface EsSearchDeps {

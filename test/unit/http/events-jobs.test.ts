@@ -6,7 +6,7 @@ import { isPodlogError } from '../../../src/errors.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { ClusterLookup } from '../../../src/kube/index.ts';
 import type { PodRecord, PodRecords } from '../../../src/kube/records.ts';
-import { kubeRouter, type KubeRouterDeps } from '../../../src/kube/routes.ts';
+import { kubeRouter, type KubeRouterDeps } from '../../../src/http/routes/events-jobs.ts';
 import type { CatalogView, PodEntry } from '../../../src/store/types.ts';
 
 function rec(name: string, uid: string, labels: Record<string, string>, extra: Partial<PodRecord> = {}): PodRecord {

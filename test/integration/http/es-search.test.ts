@@ -6,7 +6,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { PodlogError } from '../../../src/errors.ts';
 import { shipConfigSchema } from '../../../src/ship/config.ts';
-import { esSearchRouter, type EsSearchDeps } from '../../../src/ship/routes.ts';
+import { esSearchRouter, type EsSearchDeps } from '../../../src/http/routes/es-search.ts';
 import { startFakeEs, type FakeEs } from '../../servers/fake-es.ts';
 
 const onError: ErrorRequestHandler = (err, _req, res, _next) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCri, decodeCriText, isCriCopy, parseCriLine } from '../../../src/retention/cri.ts';
+import { decodeCri, decodeCriText, isCriCopy, parseCriLine } from '../../../src/logfile/cri.ts';
 
 test('parseCriLine: kubelet CRI records', () => {
   const cases: [string, ReturnType<typeof parseCriLine>][] = [
@@ -53,7 +53,7 @@ test('decodeCriText and copy names', () => {
 });
 
 test('criDecodeStream decodes across chunk boundaries', async () => {
-  const { criDecodeStream } = await import('../../../src/retention/cri-stream.ts');
+  const { criDecodeStream } = await import('../../../src/logfile/cri-stream.ts');
   const { Readable } = await import('node:stream');
   const { text } = await import('node:stream/consumers');
   const src = '2024-05-01T10:00:00Z stdout P hé\n2024-05-01T10:00:00Z stdout F llo\n2024-05-01T10:00:01Z stderr F x\n2024-05-01T10:00:02Z stdout F no newline';

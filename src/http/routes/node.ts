@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
-import type { CatalogView } from '../store/types.ts';
-import type { RetentionConfig } from './config.ts';
-import type { Retention, RunReport } from './index.ts';
-import { lifecycleByActivity, type LifecycleOf } from './pod-state.ts';
+import type { CatalogView } from '../../store/types.ts';
+import type { RetentionConfig } from '../../retention/config.ts';
+import type { Retention, RunReport } from '../../retention/index.ts';
+import { lifecycleByActivity, type LifecycleOf } from '../../retention/pod-state.ts';
 
 /** Dependencies of {@link nodeRouter}. */
 export interface NodeRouterDeps {

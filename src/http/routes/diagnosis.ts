@@ -6,10 +6,10 @@
  * name.
  */
 import express from 'express';
-import { PodlogError } from '../errors.ts';
-import { diagnose } from './index.ts';
-import { renderText } from './render.ts';
-import type { DiagnoseInput } from './types.ts';
+import { PodlogError } from '../../errors.ts';
+import { diagnose } from '../../diagnose/index.ts';
+import { renderText } from '../../diagnose/render.ts';
+import type { DiagnoseInput } from '../../diagnose/types.ts';
 
 /** What the router needs: the stored pod JSON, Events and log tails of one pod (with the agent's clock). */
 export interface DiagnosisRouterDeps {

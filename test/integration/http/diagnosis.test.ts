@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
 import { isPodlogError } from '../../../src/errors.ts';
-import { diagnosisRouter } from '../../../src/diagnose/routes.ts';
+import { diagnosisRouter } from '../../../src/http/routes/diagnosis.ts';
 import type { DiagnoseInput } from '../../../src/diagnose/types.ts';
 
 const NOW = new Date('2024-05-01T12:00:00Z');
