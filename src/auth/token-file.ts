@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import YAML from 'yaml';
+import { parseYaml } from '../config/yaml.ts';
 import { z } from 'zod';
 import { PodlogError } from '../errors.ts';
 import type { Authenticated, Authorizer, Verb } from './types.ts';
@@ -36,7 +36,7 @@ export function tokenDigest(token: string): string {
 export function parseTokenFile(text: string, source = 'token file'): Map<string, TokenGrant> {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = parseYaml(text);
   } catch (e) {
     throw new PodlogError('PODLOG_E_CONFIG', `${source} is not valid YAML/JSON: ${(e as Error).message}`);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import YAML from 'yaml';
+import { parseYaml } from './yaml.ts';
 import { PodlogError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -97,7 +97,7 @@ export function fromFile(path: string): RawConfig {
   }
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = parseYaml(text);
   } catch (e) {
     throw new PodlogError('PODLOG_E_CONFIG', `config file ${path} is not valid YAML/JSON: ${(e as Error).message}`);
   }

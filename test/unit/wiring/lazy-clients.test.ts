@@ -1,7 +1,8 @@
 /**
- * The Kubernetes and Elasticsearch clients cost about 80 and 40 MB of RSS once imported, so an agent
- * loads them only when its configuration uses them: nothing reachable from the CLI through static
- * value imports may import them (type-only imports are erased; `await import()` is how main.ts loads them).
+ * The Kubernetes and Elasticsearch clients cost about 80 and 40 MB of RSS once imported, the YAML parser
+ * about 10, so an agent loads them only when its configuration uses them: nothing reachable from the CLI
+ * through static value imports may import them (type-only imports are erased; main.ts loads the clients
+ * with `await import()`, `config/yaml.ts` the parser on first use).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const HEAVY = ['@kubernetes/client-node', '@elastic/elasticsearch'];
+const HEAVY = ['@kubernetes/client-node', '@elastic/elasticsearch', 'yaml'];
 
 /** Module specifiers `file` imports for their values (static `import`/`export … from`, not `import type`). */
 function valueImports(file: string): string[] {
@@ -47,7 +48,7 @@ function pathsTo(entry: string, packages: string[]): string[] {
   return found;
 }
 
-test('the agent imports the Kubernetes and Elasticsearch clients only on demand', () => {
+test('the agent imports the Kubernetes and Elasticsearch clients and the YAML parser only on demand', () => {
   assert.deepEqual(pathsTo('src/cli.ts', HEAVY), []);
 });
 
