@@ -8,6 +8,7 @@ import type {
   ContainerStatusJson,
   Evidence,
   Finding,
+  KubeObjectJson,
   LogTail,
   NormEvent,
   PodJson,
@@ -29,8 +30,27 @@ export interface RuleContext {
   /** Events about other objects (owner, node), newest first. */
   ownerEvents: NormEvent[];
   logTails: LogTail[];
+  /** Related objects the caller passed (owners, claims, StorageClasses, nodes, PriorityClasses, pods); may be empty. */
+  objects: KubeObjectJson[];
   /** True in the pass over Events older than the latest recovery: findings become past. */
   historical: boolean;
+}
+
+/** Related objects of one kind, optionally by name (and namespace, for namespaced kinds). */
+export function objectsOf(ctx: Pick<RuleContext, 'objects'>, kind: string, name?: string): KubeObjectJson[] {
+  return ctx.objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+}
+
+/** `kind/name` of the pod's owners, or, without a pod, of the diagnosed object. */
+export function ownerKeys(ctx: RuleContext): Set<string> {
+  const refs = ctx.pod?.metadata?.ownerReferences;
+  if (refs) return new Set(refs.map((o) => `${o.kind}/${o.name}`));
+  return new Set();
+}
+
+/** Spec text of a command line: `["sh","-c","until nc -z db 5432; do sleep 2; done"]`. */
+export function quoteArgv(argv: string[] | undefined): string {
+  return JSON.stringify(argv ?? []);
 }
 
 /** A rule: one failure class family. Returns zero or more findings; never throws on odd input. */

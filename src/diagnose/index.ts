@@ -5,6 +5,7 @@
  * pod's latest recovery (Events older than it yield only past findings), ranks findings root cause first,
  * writes the headline and builds the timeline. Used by the CLI (`podlog diagnose`) and the HTTP route alike.
  */
+import { boundProse } from './bounds.ts';
 import { containerStatuses, humanDuration, type Rule, type RuleContext } from './context.ts';
 import { iso, newestFirst, normalizeEvent, parseTime } from './events.ts';
 import { containerStartRule } from './rules/container-start.ts';
@@ -13,12 +14,14 @@ import { crashRule } from './rules/crash.ts';
 import { evictionRule } from './rules/eviction.ts';
 import { flinkRule } from './rules/flink.ts';
 import { imagePullRule } from './rules/image-pull.ts';
+import { jobsRule } from './rules/jobs.ts';
 import { nodeLostRule } from './rules/node-lost.ts';
 import { oomRule } from './rules/oom.ts';
 import { probesRule } from './rules/probes.ts';
 import { sandboxRule } from './rules/sandbox.ts';
 import { schedulingRule } from './rules/scheduling.ts';
 import { volumesRule } from './rules/volumes.ts';
+import { unexplainedFindings } from './unexplained.ts';
 import type { DiagnoseInput, Diagnosis, Finding, FindingClass, NormEvent, PodJson, Severity, TimelineEntry } from './types.ts';
 
 /** The public shapes, re-exported for callers of {@link diagnose}. */
@@ -29,7 +32,7 @@ export { renderText } from './render.ts';
 /** Every rule, in no particular order (ranking is by {@link CLASS_ORDER}). */
 export const RULES: Rule[] = [
   controllersRule, schedulingRule, volumesRule, sandboxRule, imagePullRule, containerStartRule,
-  evictionRule, nodeLostRule, oomRule, flinkRule, probesRule, crashRule,
+  evictionRule, nodeLostRule, oomRule, flinkRule, probesRule, crashRule, jobsRule,
 ];
 
 /**
@@ -38,11 +41,11 @@ export const RULES: Rule[] = [
  * probes), before the CrashLoopBackOff those cause.
  */
 export const CLASS_ORDER: FindingClass[] = [
-  'QuotaExceeded', 'LimitRangeViolation', 'PodCreateForbidden', 'NodeLost', 'Evicted', 'Preempted', 'DeadlineExceeded',
-  'Unschedulable', 'VolumeAttachFailed', 'VolumeMountFailed', 'SandboxFailed', 'ImagePullFailed',
+  'QuotaExceeded', 'LimitRangeViolation', 'PodCreateForbidden', 'NodeLost', 'Evicted', 'Preempted', 'Disrupted', 'DeadlineExceeded',
+  'CronJobMissedSchedule', 'Unschedulable', 'VolumeAttachFailed', 'VolumeMountFailed', 'SandboxFailed', 'ImagePullFailed',
   'CreateContainerConfigError', 'CreateContainerError', 'StartError', 'InitContainerFailed', 'FlinkQuotaDenied',
   'OOMKilled', 'JvmOutOfMemory', 'DiskFull', 'StartupProbeFailed', 'LivenessProbeFailed', 'FlinkNoResources',
-  'FlinkHeartbeatTimeout', 'CrashLoopBackOff', 'ContainerFailed', 'ReadinessProbeFailed', 'Healthy',
+  'FlinkHeartbeatTimeout', 'CrashLoopBackOff', 'ContainerFailed', 'JobFailed', 'ReadinessProbeFailed', 'UnexplainedWarning', 'Healthy',
 ];
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2, ok: 3 };
@@ -185,7 +188,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const createdMs = parseTime(pod?.metadata?.creationTimestamp);
   const isCurrent = (e: NormEvent, since: number | undefined) => since === undefined || (e.lastMs !== undefined && e.lastMs >= since);
   const ownerSince = recoveredAt(pod) ?? createdMs;
-  const base = { now, namespace: subject.namespace, name: subject.name, ref: `${subject.namespace}/${subject.name}`, logTails: input.logTails ?? [] };
+  const base = { now, namespace: subject.namespace, name: subject.name, ref: `${subject.namespace}/${subject.name}`, logTails: input.logTails ?? [], objects: input.objects ?? [] };
   const ctx: RuleContext = {
     ...base,
     ...(pod ? { pod } : {}),
@@ -194,8 +197,21 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     historical: false,
   };
   const found = RULES.flatMap((r) => r(ctx));
-  const findings = rankFindings(found.filter((f) => !f.past));
   let past = found.filter((f) => f.past);
+  // Whatever Warning or failed condition no rule explains becomes a finding of its own (unexplained.ts).
+  const ownerSet = pod ? owners : new Set([`${subject.kind}/${subject.name}`]);
+  const ownerJobs = [...owners].filter((o) => o.startsWith('Job/')).map((o) => o.slice(4));
+  const candidates = [
+    ...ctx.events,
+    ...others.filter((e) => {
+      if (e.kind === 'Pod') return false;
+      if (e.reason === 'FailedCreate' && /pods "[^"]+" is forbidden|create Pod \S+ in StatefulSet/.test(e.message) && !e.message.includes(`"${subject.name}"`) && !e.message.includes(`Pod ${subject.name} `)) return !pod && subject.kind !== 'Pod';
+      if (pod) return isCurrent(e, ownerSince) && (relevant(e) && e.kind !== 'Node' || (e.kind === 'CronJob' && ownerJobs.some((j) => j.startsWith(`${e.name}-`))));
+      if (subject.kind !== 'Pod') return e.kind === subject.kind && e.name === subject.name;
+      return subject.name.startsWith(`${e.name}-`);
+    }),
+  ];
+  const findings = rankFindings([...found.filter((f) => !f.past), ...unexplainedFindings(ctx, found, candidates, ownerSet, isHealthy(pod))]);
   if (cutoff !== undefined || createdMs !== undefined) {
     const oldPod = podEvents.filter((e) => !isCurrent(e, cutoff));
     const oldOwner = others.filter((e) => e.reason === 'FailedCreate' && !isCurrent(e, ownerSince));
@@ -262,7 +278,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     headline = `No problem found in the Events of ${subject.kind} ${ref}.`;
     severity = 'ok';
   }
-  return {
+  return boundProse({
     subject,
     severity,
     headline,
@@ -270,7 +286,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     past,
     timeline: buildTimeline(pod, all.filter((e) => relevant(e)), cutoff),
     now: iso(now),
-  };
+  });
 }
 
 /** A one-line summary for lists ("pods with problems" on the node page): severity, headline, classes. */

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose, rankFindings } from '../../../src/diagnose/index.ts';
+import { rankFindings } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { normalizeEvent, eventsFrom } from '../../../src/diagnose/events.ts';
 import { describeAmount, formatBytes, parseQuantity } from '../../../src/diagnose/quantity.ts';
 import { renderText } from '../../../src/diagnose/render.ts';

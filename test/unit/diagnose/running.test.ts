@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { explainExitCode } from '../../../src/diagnose/exit-codes.ts';
 import { ago, ev, NOW, notReady, pod, ready } from './fixtures.ts';
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { parseFitError } from '../../../src/diagnose/rules/scheduling.ts';
 import { ev, NOW, pod } from './fixtures.ts';
 
