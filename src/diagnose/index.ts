@@ -137,8 +137,8 @@ function buildTimeline(pod: PodJson | undefined, events: NormEvent[], cutoff: nu
   add(pod?.metadata?.creationTimestamp, 'Created', 'pod object created');
   for (const c of pod?.status?.conditions ?? []) add(c.lastTransitionTime, `${c.type}=${c.status}`, [c.reason, c.message].filter(Boolean).join(': '));
   for (const { s } of containerStatuses(pod)) {
-    add(s.lastState?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.lastState?.terminated?.reason ?? ''} (exit ${s.lastState?.terminated?.exitCode ?? '?'})`);
-    add(s.state?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.state?.terminated?.reason ?? ''} (exit ${s.state?.terminated?.exitCode ?? '?'})`);
+    add(s.lastState?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.lastState?.terminated?.reason ?? ''} (exit code ${s.lastState?.terminated?.exitCode ?? '?'})`);
+    add(s.state?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.state?.terminated?.reason ?? ''} (exit code ${s.state?.terminated?.exitCode ?? '?'})`);
     add(s.state?.running?.startedAt, 'Started', `container ${s.name} running`);
   }
   add(pod?.metadata?.deletionTimestamp, 'Deleting', 'deletion requested');

@@ -165,7 +165,7 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
         out.push({
           class: 'InitContainerFailed',
           severity: 'critical',
-          summary: `Init container ${s.name} of pod ${ctx.ref} ${t.reason === 'OOMKilled' ? 'ran out of memory (OOMKilled)' : ex.phrase}${restarts > 0 ? ` and has failed ${restarts + 1} times` : ''}, so the pod's main containers never start.${last.length ? ` Its last log line: "${clip(last[last.length - 1]!, 200)}"` : ''}`,
+          summary: `Init container ${s.name} of pod ${ctx.ref} ${t.reason === 'OOMKilled' ? 'ran out of memory (OOMKilled)' : ex.phrase}${restarts > 0 ? `${ex.phrase.includes(',') ? ',' : ''} and has failed ${restarts + 1} times` : ''}, so the pod's main containers never start.${last.length ? ` Its last log line: "${clip(last[last.length - 1]!, 200)}"` : ''}`,
           evidence,
           fix: t.reason === 'OOMKilled'
             ? `Raise ${path}.resources.limits.memory.`

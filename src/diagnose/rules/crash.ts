@@ -90,7 +90,7 @@ export function crashRule(ctx: RuleContext): Finding[] {
     if (t?.reason === 'OOMKilled') cause = 'it ran out of memory (OOMKilled)';
     else if (probeKill && (code === 137 || code === 143)) cause = `its ${probeKill} probe failed and the kubelet killed it (${ex.phrase.replace(/^was /, '')})`;
     else if (!t || t.exitCode === undefined) cause = 'the exit code of its last run is no longer recorded';
-    else cause = `its last run ${ex.phrase}${ran}`;
+    else cause = `its last run ${ex.phrase}${ran && ex.phrase.includes(",") ? "," : ""}${ran}`;
     let summary: string;
     let severity: Finding['severity'] = 'critical';
     let past = false;

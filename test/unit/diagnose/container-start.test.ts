@@ -74,7 +74,7 @@ test('init container failing blocks the pod (Init:CrashLoopBackOff)', () => {
   });
   const d = diagnose({ pod: p, events: [], logTails: [{ container: 'wait-for-db', file: 'init.log', lines: ['nc: bad address \'db\''] }], now: NOW });
   assert.equal(d.findings[0]?.class, 'InitContainerFailed');
-  assert.match(d.headline, /^Init container wait-for-db of pod flink-jobs\/orders-tm-1-1 exited with a generic error \(1\) and has failed 4 times, so the pod's main containers never start/);
+  assert.match(d.headline, /^Init container wait-for-db of pod flink-jobs\/orders-tm-1-1 exited with exit code 1, a generic application error, and has failed 4 times, so the pod's main containers never start/);
   assert.match(d.headline, /nc: bad address 'db'/);
 });
 

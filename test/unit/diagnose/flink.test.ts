@@ -92,5 +92,5 @@ test('Flink: a crash-looping TaskManager with a heap OOM in its log: the OOM ran
   p.status!.containerStatuses = [{ name: 'flink-main-container', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=flink-main-container pod=orders-taskmanager-1-1_flink-jobs(6f1c3a2e)' } }, lastState: { terminated: { exitCode: 239, reason: 'Error', startedAt: ago(5), finishedAt: ago(2) } } }];
   const d = diagnose({ pod: p, events: [], logTails: [{ container: 'flink-main-container', file: 'taskmanager.log', lines: ['java.lang.OutOfMemoryError: Java heap space', '2024-05-01 11:58:01,200 INFO  org.apache.flink.runtime.taskexecutor.TaskManagerRunner [] - Terminating TaskManagerRunner with exit code 239.'] }], now: NOW });
   assert.deepEqual(d.findings.map((f) => [f.class, f.severity]), [['JvmOutOfMemory', 'critical'], ['CrashLoopBackOff', 'critical']]);
-  assert.match(d.findings[1]!.summary, /exited with 239, Flink's fatal-error exit/);
+  assert.match(d.findings[1]!.summary, /exited with exit code 239, Flink's fatal-error exit/);
 });

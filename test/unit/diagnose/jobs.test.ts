@@ -50,7 +50,7 @@ test('Job pod failure policy: names the container, its exit code and the rule', 
   assert.deepEqual(parsePodFailurePolicy(msg), { container: 'main', pod: JOB_POD, exitCode: 42, action: 'FailJob', index: 0 });
   const d = diagnose({ events: [ev('PodFailurePolicy', msg, { ...JOB })], now: NOW });
   assert.equal(d.findings[0]?.class, 'JobFailed');
-  assert.match(d.headline, /failed at once: container main of pod nightly-report-28901234-x7k2p exited with code 42.*rule 0 \(action FailJob\) of spec\.podFailurePolicy/);
+  assert.match(d.headline, /failed at once: container main of pod nightly-report-28901234-x7k2p exited with exit code 42.*rule 0 \(action FailJob\) of spec\.podFailurePolicy/);
   assert.match(d.findings[0]!.fix, /spec\.podFailurePolicy\.rules\[0\]/);
 });
 
