@@ -50,7 +50,12 @@ export interface FitError {
 export function parseFitError(message: string): FitError | undefined {
   if (/no nodes available to schedule pods/i.test(message)) return { nodes: 0, reasons: [] };
   const m = /(\d+)\/(\d+) nodes are available(?::\s*(.*))?$/s.exec(message);
-  if (!m) return undefined;
+  if (!m) {
+    // A PreFilter rejection without the envelope, as 1.37 writes some (`pod has unbound immediate
+    // PersistentVolumeClaims. not found`).
+    const bare = stripNotFound(message.split(/\.?\s*preemption:/)[0] ?? '');
+    return PREFILTER.test(bare) ? { reasons: [{ text: bare }] } : undefined;
+  }
   let body = m[3] ?? '';
   let preemption: string | undefined;
   const p = body.search(/\.?\s*preemption:\s*/);
@@ -74,6 +79,20 @@ export function parseFitError(message: string): FitError | undefined {
   const fe: FitError = { nodes: Number(m[2]), reasons };
   if (preemption !== undefined) fe.preemption = preemption;
   return fe;
+}
+
+/** PreFilter rejections the scheduler may write without a node count. */
+const PREFILTER = /^(?:persistentvolumeclaim "[^"]+" (?:not found|is being deleted)|pod has unbound immediate PersistentVolumeClaims|storageclass\.storage\.k8s\.io "[^"]+" not found)$/;
+
+/** Drops the stray `. not found` 1.37 appends to some PersistentVolumeClaim messages (once or more). */
+export function stripNotFound(text: string): string {
+  return text.trim().replace(/(?:\.\s*not found)+\.?$/, '').replace(/\.$/, '').trim();
+}
+
+/** A parsed successful preemption (`found a potential placement for pod on node N, preempting K victims`). */
+export function parsePreemptionPlacement(text: string | undefined): { node: string; victims: number } | undefined {
+  const m = /found a potential placement for pod on node (\S+?),? preempting (\d+) victims?/.exec(text ?? '');
+  return m ? { node: m[1]!, victims: Number(m[2]) } : undefined;
 }
 
 /** Sum of a resource over the pod's containers (request, else limit), max'd with each init container. */
@@ -291,7 +310,14 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
     evidence.push(...eventsEvidence([otherFailed], 1));
   }
   const nominated = pod?.status?.nominatedNodeName;
-  if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;
+  const placement = parsePreemptionPlacement(fe.preemption);
+  const uid = pod?.metadata?.uid;
+  const victims = [...new Set(ctx.ownerEvents.filter((e) => e.reason === 'Preempted' && e.kind === 'Pod' && (e.related?.name === ctx.name || (!!uid && e.message.includes(uid)))).map((e) => e.name))];
+  if (placement) {
+    summary += ` The scheduler is preempting ${placement.victims} lower-priority ${placement.victims === 1 ? 'pod' : 'pods'} on node ${placement.node}${victims.length ? ` (${joinAnd(victims.slice(0, 3))}${victims.length > 3 ? ', …' : ''})` : ''} to make room; the pod is placed once they have stopped.`;
+    base.severity = 'warning';
+  } else if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;
+  else if (fe.preemption && /not eligible due to a terminating pod on the nominated node/.test(fe.preemption)) summary += ' It waits for a pod that is already terminating on the node it was nominated for.';
   else if (fe.preemption && /not helpful|No preemption victims/.test(fe.preemption)) summary += ' Preempting lower-priority pods would not help.';
   const fixes = [...new Set(phrased.map((x) => x.p.fix).filter((x): x is string => !!x))];
   if (phrased.some((x) => x.p.capacity) && !fixes.some((f) => /add nodes/.test(f))) fixes.push('add nodes');
