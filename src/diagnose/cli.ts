@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { diagnose } from './index.ts';
 import { eventsFrom } from './events.ts';
 import { renderText } from './render.ts';
-import type { DiagnoseInput, EventJson, PodJson } from './types.ts';
+import type { DiagnoseInput, EventJson, KubeObjectJson, PodJson } from './types.ts';
 
 /** Options of {@link runDiagnose}, as commander parses them. */
 export interface DiagnoseCliOptions {
@@ -19,6 +19,8 @@ export interface DiagnoseCliOptions {
   pod?: string;
   /** Events JSON file (EventList, array or one Event), or `-` for stdin. */
   events?: string;
+  /** Related objects JSON file (`kubectl get job,cronjob,rs,pvc,sc,nodes,priorityclass -o json`: a List, an array or one object). */
+  objects?: string;
   /** RFC 3339 time to use as "now" (reproducible output); default the system clock. */
   now?: string;
   output: 'text' | 'json';
@@ -92,6 +94,15 @@ function podFrom(json: unknown, name: string): PodJson {
   return json as PodJson;
 }
 
+/** Related objects from a List (`kubectl get a,b -o json`), an array, or one object with a `kind`. */
+function objectsFrom(json: unknown, name: string): KubeObjectJson[] {
+  const isObj = (x: unknown): x is KubeObjectJson => typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string';
+  const items = Array.isArray(json) ? json : typeof json === 'object' && json !== null && Array.isArray((json as { items?: unknown }).items) ? (json as { items: unknown[] }).items : [json];
+  const out = items.filter(isObj);
+  if (!out.length && items.length) throw new UsageError(`${name}: expected Kubernetes objects with a kind (kubectl get job,pvc,nodes -o json)`);
+  return out;
+}
+
 function parseNow(s: string | undefined): Date {
   if (s === undefined) return new Date();
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(s) ? Date.parse(s) : NaN;
@@ -160,7 +171,7 @@ export async function runDiagnose(opts: DiagnoseCliOptions): Promise<number> {
       input = { ...live, now };
     } else {
       if (!opts.pod && !opts.events) throw new UsageError('give --pod FILE and/or --events FILE (or --kubeconfig FILE NAMESPACE/POD)');
-      if (opts.pod === '-' && opts.events === '-') throw new UsageError('only one of --pod and --events can read stdin (-)');
+      if ([opts.pod, opts.events, opts.objects].filter((x) => x === '-').length > 1) throw new UsageError('only one of --pod, --events and --objects can read stdin (-)');
       const pod = opts.pod ? podFrom(await readJson(opts.pod, 'pod', opts.stdin), opts.pod === '-' ? 'stdin' : opts.pod) : undefined;
       let events: EventJson[] = [];
       if (opts.events) {
@@ -172,6 +183,7 @@ export async function runDiagnose(opts: DiagnoseCliOptions): Promise<number> {
       }
       input = pod ? { pod, events, now } : { events, now };
     }
+    if (opts.objects) input.objects = objectsFrom(await readJson(opts.objects, 'objects', opts.stdin), opts.objects);
     const d = diagnose(input);
     opts.stdout.write(opts.output === 'json' ? `${JSON.stringify(d, null, 2)}\n` : renderText(d));
     return 0;

@@ -121,3 +121,31 @@ test('DisruptionTarget by the Eviction API is said in plain words', () => {
   assert.match(d.headline, /is being stopped by Kubernetes: it is being evicted through the Eviction API \(kubectl drain/);
   assert.match(d.findings[0]!.fix, /PodDisruptionBudget/);
 });
+
+test('podlog diagnose --objects: a Job List gives the Job\'s deadline for Events that have expired', async () => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { PassThrough, Readable } = await import('node:stream');
+  const { runDiagnose } = await import('../../../src/diagnose/cli.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'podlog-diagnose-objects-'));
+  try {
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: JOB.name, namespace: NS }, spec: { activeDeadlineSeconds: 600 }, status: { conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline', lastTransitionTime: ago(5) }] } };
+    await writeFile(join(dir, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [job] }));
+    await writeFile(join(dir, 'pod.json'), JSON.stringify(pod({ name: JOB_POD, metadata: { ...jobOwned, deletionTimestamp: ago(5) }, conditions: ready(30), statuses: [{ name: 'main', ready: true, restartCount: 0, state: { running: { startedAt: ago(31) } } }] })));
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ items: [{ name: 'x' }] }));
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await runDiagnose({ pod: join(dir, 'pod.json'), objects: join(dir, 'objects.json'), now: NOW.toISOString(), output: 'text', stdin: Readable.from(['']), stdout, stderr: new PassThrough() });
+    assert.equal(code, 0);
+    assert.match(out, /^Job nightly-report-28901234 ran longer than its deadline of 600s/);
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    assert.equal(await runDiagnose({ pod: join(dir, 'pod.json'), objects: join(dir, 'bad.json'), output: 'text', stdin: Readable.from(['']), stdout: new PassThrough(), stderr }), 2);
+    assert.match(err, /bad\.json: expected Kubernetes objects with a kind/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
