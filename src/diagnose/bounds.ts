@@ -16,6 +16,13 @@ export function proseLength(d: Pick<Diagnosis, 'headline' | 'findings' | 'past'>
   return d.headline.length + d.findings.reduce((n, f) => n + f.summary.length + f.fix.length, 0) + d.past.reduce((n, f) => n + f.summary.length, 0);
 }
 
+/** Clips to `max` characters, at the last sentence end that fits when there is one past half of `max`. */
+export function clipAtSentence(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max).lastIndexOf('. ');
+  return cut > max / 2 ? text.slice(0, cut + 1) : clip(text, max);
+}
+
 function shorten(fs: Finding[], summary: number, fix?: number): Finding[] {
   return fs.map((f) => ({ ...f, summary: clip(f.summary, summary), ...(fix !== undefined ? { fix: clip(f.fix, fix) } : {}) }));
 }
@@ -25,7 +32,7 @@ function shorten(fs: Finding[], summary: number, fix?: number): Finding[] {
  * names the lowest-ranked findings by class only. Findings keep their order, classes and evidence.
  */
 export function boundProse(d: Diagnosis): Diagnosis {
-  let out: Diagnosis = { ...d, headline: clip(d.headline, MAX_HEADLINE) };
+  let out: Diagnosis = { ...d, headline: clipAtSentence(d.headline, MAX_HEADLINE) };
   const steps: [number, number, number][] = [[600, 600, 300], [400, 400, 200], [300, 300, 120], [220, 220, 80]];
   for (const [s, x, p] of steps) {
     if (proseLength(out) <= MAX_PROSE) return out;
