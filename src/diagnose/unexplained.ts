@@ -9,7 +9,7 @@
  * `ReplicaFailure` or `Progressing=False` (`ProgressDeadlineExceeded`), a StatefulSet's/DaemonSet's failed
  * conditions. Pure.
  */
-import { clip, humanDuration, statusEvidence, times, type RuleContext } from './context.ts';
+import { clip, humanDuration, statusEvidence, supersededByStart, times, type RuleContext } from './context.ts';
 import { eventEvidence, iso } from './events.ts';
 import { explainForbidden } from './rules/controllers.ts';
 import type { Finding, FindingClass, KubeObjectJson, NormEvent, PodConditionJson } from './types.ts';
@@ -106,6 +106,21 @@ export function isExplained(e: NormEvent, findings: Finding[], quotedKeys = quot
   return findings.some((f) => (EXPLAINS[f.class] ?? []).includes(e.reason) && (!f.container || !e.container || f.container === e.container));
 }
 
+/** Start-up trouble of the pod that a later step overtook: a container started, or the pod was scheduled, after it. */
+const PRE_START = new Set(['FailedMount', 'FailedAttachVolume', 'FailedMapVolume', 'FailedCreatePodSandBox', 'NetworkNotReady', 'Failed', 'BackOff', 'ErrImageNeverPull', 'InspectFailed', 'FailedToRetrieveImagePullSecret']);
+
+function overtaken(ctx: RuleContext, e: NormEvent): boolean {
+  if (e.kind !== 'Pod') return false;
+  if (e.reason === 'FailedScheduling') {
+    const scheduled = ctx.events.find((x) => x.reason === 'Scheduled');
+    return !!ctx.pod?.spec?.nodeName && (!scheduled || (scheduled.lastMs ?? 0) >= (e.lastMs ?? 0));
+  }
+  if (!PRE_START.has(e.reason) || e.lastMs === undefined) return false;
+  if (e.reason === 'BackOff' && !/pulling image/i.test(e.message)) return false;
+  if (e.reason === 'Failed' && /^Error: (?!ErrImagePull|ImagePullBackOff)/.test(e.message) && !/pull/i.test(e.message)) return supersededByStart(ctx, e);
+  return supersededByStart(ctx, e, e.container ? e.container : undefined);
+}
+
 interface Group {
   events: NormEvent[];
   count: number;
@@ -138,7 +153,7 @@ export function unexplainedFindings(ctx: RuleContext, findings: Finding[], candi
   const keys = quoted(findings);
   const groups = new Map<string, Group>();
   for (const e of candidates) {
-    if (e.type !== 'Warning' || isExplained(e, findings, keys)) continue;
+    if (e.type !== 'Warning' || isExplained(e, findings, keys) || overtaken(ctx, e)) continue;
     const k = `${e.kind}/${e.name}\u0000${e.reason}\u0000${e.container ?? ''}`;
     const g = groups.get(k) ?? { events: [], count: 0 };
     g.events.push(e);
