@@ -21,7 +21,7 @@ import { probesRule } from './rules/probes.ts';
 import { sandboxRule } from './rules/sandbox.ts';
 import { schedulingRule } from './rules/scheduling.ts';
 import { volumesRule } from './rules/volumes.ts';
-import { unexplainedFindings } from './unexplained.ts';
+import { unexplainedFindings, warningCandidates } from './unexplained.ts';
 import type { DiagnoseInput, Diagnosis, Finding, FindingClass, NormEvent, PodJson, Severity, TimelineEntry } from './types.ts';
 
 /** The public shapes, re-exported for callers of {@link diagnose}. */
@@ -199,19 +199,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const found = RULES.flatMap((r) => r(ctx));
   let past = found.filter((f) => f.past);
   // Whatever Warning or failed condition no rule explains becomes a finding of its own (unexplained.ts).
-  const ownerSet = pod ? owners : new Set([`${subject.kind}/${subject.name}`]);
-  const ownerJobs = [...owners].filter((o) => o.startsWith('Job/')).map((o) => o.slice(4));
-  const candidates = [
-    ...ctx.events,
-    ...others.filter((e) => {
-      if (e.kind === 'Pod') return false;
-      if (e.reason === 'FailedCreate' && /pods "[^"]+" is forbidden|create Pod \S+ in StatefulSet/.test(e.message) && !e.message.includes(`"${subject.name}"`) && !e.message.includes(`Pod ${subject.name} `)) return !pod && subject.kind !== 'Pod';
-      if (pod) return isCurrent(e, ownerSince) && (relevant(e) && e.kind !== 'Node' || (e.kind === 'CronJob' && ownerJobs.some((j) => j.startsWith(`${e.name}-`))));
-      if (subject.kind !== 'Pod') return e.kind === subject.kind && e.name === subject.name;
-      return subject.name.startsWith(`${e.name}-`);
-    }),
-  ];
-  const findings = rankFindings([...found.filter((f) => !f.past), ...unexplainedFindings(ctx, found, candidates, ownerSet, isHealthy(pod))]);
+  const candidates = warningCandidates({ ...(pod ? { pod } : {}), subject, podEvents: ctx.events, others, owners, isRelated: (e) => relevant(e) && isCurrent(e, ownerSince) });
+  const findings = rankFindings([...found.filter((f) => !f.past), ...unexplainedFindings(ctx, found, candidates, pod ? owners : new Set([`${subject.kind}/${subject.name}`]), isHealthy(pod))]);
   if (cutoff !== undefined || createdMs !== undefined) {
     const oldPod = podEvents.filter((e) => !isCurrent(e, cutoff));
     const oldOwner = others.filter((e) => e.reason === 'FailedCreate' && !isCurrent(e, ownerSince));

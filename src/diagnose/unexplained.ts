@@ -12,7 +12,7 @@
 import { clip, humanDuration, statusEvidence, supersededByStart, times, type RuleContext } from './context.ts';
 import { eventEvidence, iso } from './events.ts';
 import { explainForbidden } from './rules/controllers.ts';
-import type { Finding, FindingClass, KubeObjectJson, NormEvent, PodConditionJson } from './types.ts';
+import type { Finding, FindingClass, KubeObjectJson, NormEvent, PodConditionJson, PodJson } from './types.ts';
 
 const CONTAINER_START = ['Failed', 'BackOff', 'FailedPostStartHook', 'FailedPreStopHook'];
 
@@ -126,6 +126,34 @@ interface Group {
   count: number;
   firstMs?: number;
   lastMs?: number;
+}
+
+/**
+ * The Events a diagnosis must account for: the pod's current Events, and of the other objects' Events those
+ * of its owners and claims (`isRelated`) and its Job's CronJob; without a pod, the diagnosed object's, or for a
+ * pod known only from Events, those of objects its name derives from (`<owner>-<suffix>`). A `FailedCreate`
+ * about another pod of the owner is not this pod's.
+ */
+export function warningCandidates(a: {
+  pod?: PodJson;
+  subject: { kind: string; name: string };
+  podEvents: NormEvent[];
+  others: NormEvent[];
+  owners: Set<string>;
+  isRelated: (e: NormEvent) => boolean;
+}): NormEvent[] {
+  const ownerJobs = [...a.owners].filter((o) => o.startsWith('Job/')).map((o) => o.slice(4));
+  const name = a.subject.name;
+  return [
+    ...a.podEvents,
+    ...a.others.filter((e) => {
+      if (e.kind === 'Pod' || e.kind === 'Node') return false;
+      const otherPod = e.reason === 'FailedCreate' && /pods "[^"]+" is forbidden|create Pod \S+ in StatefulSet/.test(e.message) && !e.message.includes(`"${name}"`) && !e.message.includes(`Pod ${name} `);
+      if (a.pod) return !otherPod && (a.isRelated(e) || (e.kind === 'CronJob' && ownerJobs.some((j) => j.startsWith(`${e.name}-`))));
+      if (a.subject.kind !== 'Pod') return e.kind === a.subject.kind && e.name === name;
+      return !otherPod && name.startsWith(`${e.name}-`);
+    }),
+  ];
 }
 
 /** Most unexplained-Warning findings written; the rest are named in one more. */
