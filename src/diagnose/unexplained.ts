@@ -22,7 +22,7 @@ export const EXPLAINS: Partial<Record<FindingClass, string[]>> = {
   LimitRangeViolation: ['FailedCreate'],
   PodCreateForbidden: ['FailedCreate'],
   Unschedulable: ['FailedScheduling', 'NotTriggerScaleUp', 'FailedPreemption'],
-  Preempted: ['Preempted', 'Killing'],
+  Preempted: ['Preempted', 'Preempting', 'Killing'],
   VolumeMountFailed: ['FailedMount', 'FailedMapVolume', 'FailedAttachVolume'],
   VolumeAttachFailed: ['FailedMount', 'FailedMapVolume', 'FailedAttachVolume'],
   SandboxFailed: ['FailedCreatePodSandBox', 'FailedPodSandBoxStatus', 'NetworkNotReady', 'FailedKillPod', 'FailedSync'],

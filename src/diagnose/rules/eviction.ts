@@ -136,6 +136,22 @@ export function evictionRule(ctx: RuleContext): Finding[] {
       fix: `Raise spec.activeDeadlineSeconds${ads !== undefined ? ` (now ${ads}s)` : ''} (for a Job: the Job's spec.activeDeadlineSeconds), or make the work finish sooner.`,
     });
   }
+  // Preempted by the kubelet to admit a critical pod (pkg/kubelet/preemption/preemption.go: status reason
+  // `Preempting`, message "Preempted in order to admit critical pod", Warning Event `Preempting`).
+  const kubeletPre = ctx.events.find((e) => e.reason === 'Preempting' && e.kind === 'Pod');
+  if (st?.reason === 'Preempting' || (!st && kubeletPre)) {
+    const evidence: Evidence[] = [];
+    if (st?.reason) evidence.push(statusEvidence('status.reason', st.reason), statusEvidence('status.message', st.message));
+    evidence.push(...eventsEvidence(kubeletPre ? [kubeletPre] : [], 1));
+    out.push({
+      class: 'Preempted',
+      severity: 'critical',
+      summary: `Pod ${ctx.ref} was preempted by the kubelet${onNode}: a critical pod (PriorityClass system-node-critical or system-cluster-critical, e.g. a DaemonSet or static pod) did not fit, so the kubelet stopped this one to admit it.`,
+      evidence,
+      fix: 'Leave room for the node\'s critical pods (lower this pod\'s resources.requests, or reserve capacity with kubeReserved/systemReserved), or run it on nodes with more capacity; its controller recreates it elsewhere.',
+      ...(kubeletPre?.lastMs !== undefined ? { lastSeen: lastSeen(kubeletPre)! } : {}),
+    });
+  }
   // Preempted (victim side).
   const pre = ctx.events.find((e) => e.reason === 'Preempted');
   const cond = st?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True' && /Preemption/.test(c.reason ?? ''));

@@ -84,3 +84,10 @@ test('preempted victim: names the preemptor from the Event\'s related object and
   const old = diagnose({ pod: victim, events: [ev('Preempted', `Preempted by pod ${PRE} on node node-a`, { type: 'Normal', component: 'default-scheduler' }), ev('Scheduled', 'Successfully assigned flink-jobs/checkout-5d9f-abcde to node-a', { type: 'Normal', name: 'checkout-5d9f-abcde', uid: PRE })], now: NOW });
   assert.match(old.headline, /to make room for pod checkout-5d9f-abcde;/);
 });
+
+test('preempted by the kubelet to admit a critical pod (pkg/kubelet/preemption/preemption.go)', () => {
+  const p = pod({ phase: 'Failed', reason: 'Preempting', message: 'Preempted in order to admit critical pod', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message: 'Pod was preempted by Kubelet to accommodate a critical pod.', lastTransitionTime: ago(3) }] });
+  const d = diagnose({ pod: p, events: [ev('Preempting', 'Preempted in order to admit critical pod', { at: ago(3) })], now: NOW });
+  assert.deepEqual(d.findings.map((f) => f.class), ['Preempted']);
+  assert.match(d.headline, /^Pod flink-jobs\/orders-tm-1-1 was preempted by the kubelet on node node-a: a critical pod/);
+});
