@@ -36,21 +36,9 @@ export interface RuleContext {
   historical: boolean;
 }
 
-/** Related objects of one kind, optionally by name (and namespace, for namespaced kinds). */
+/** Related objects of one kind, optionally of one name (the caller passes one namespace's objects). */
 export function objectsOf(ctx: Pick<RuleContext, 'objects'>, kind: string, name?: string): KubeObjectJson[] {
   return ctx.objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
-}
-
-/** `kind/name` of the pod's owners, or, without a pod, of the diagnosed object. */
-export function ownerKeys(ctx: RuleContext): Set<string> {
-  const refs = ctx.pod?.metadata?.ownerReferences;
-  if (refs) return new Set(refs.map((o) => `${o.kind}/${o.name}`));
-  return new Set();
-}
-
-/** Spec text of a command line: `["sh","-c","until nc -z db 5432; do sleep 2; done"]`. */
-export function quoteArgv(argv: string[] | undefined): string {
-  return JSON.stringify(argv ?? []);
 }
 
 /** A rule: one failure class family. Returns zero or more findings; never throws on odd input. */
