@@ -9,8 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
-import { ago, NOW, pod, ready } from './fixtures.ts';
+import { ago, diagnose, NOW, pod, ready } from './fixtures.ts';
 
 const tm = () => pod({ name: 'orders-taskmanager-1-1', metadata: { labels: { type: 'flink-native-kubernetes', component: 'taskmanager' } }, containers: [{ name: 'flink-main-container', image: 'flink:1.20.1' }], conditions: ready(30), statuses: [{ name: 'flink-main-container', ready: true, restartCount: 0, state: { running: { startedAt: ago(30) } } }] });
 const jm = () => pod({ name: 'orders-7c9d5b6f4-jx2lq', metadata: { labels: { type: 'flink-native-kubernetes', component: 'jobmanager' } }, containers: [{ name: 'flink-main-container', image: 'flink:1.20.1' }], conditions: ready(30), statuses: [{ name: 'flink-main-container', ready: true, restartCount: 0, state: { running: { startedAt: ago(30) } } }] });
