@@ -147,10 +147,10 @@ export function warningCandidates(a: {
   return [
     ...a.podEvents,
     ...a.others.filter((e) => {
+      if (!a.pod && a.subject.kind !== 'Pod') return e.kind === a.subject.kind && e.name === name;
       if (e.kind === 'Pod' || e.kind === 'Node') return false;
       const otherPod = e.reason === 'FailedCreate' && /pods "[^"]+" is forbidden|create Pod \S+ in StatefulSet/.test(e.message) && !e.message.includes(`"${name}"`) && !e.message.includes(`Pod ${name} `);
       if (a.pod) return !otherPod && (a.isRelated(e) || (e.kind === 'CronJob' && ownerJobs.some((j) => j.startsWith(`${e.name}-`))));
-      if (a.subject.kind !== 'Pod') return e.kind === a.subject.kind && e.name === name;
       return !otherPod && name.startsWith(`${e.name}-`);
     }),
   ];

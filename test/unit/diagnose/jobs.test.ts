@@ -149,3 +149,11 @@ test('podlog diagnose --objects: a Job List gives the Job\'s deadline for Events
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('Events only about another kind of object: its Warnings are never an all-clear', () => {
+  // pkg/kubelet/kubelet_node_status.go / cm: Warning InvalidDiskCapacity "invalid capacity 0 on image filesystem".
+  const d = diagnose({ events: [ev('InvalidDiskCapacity', 'invalid capacity 0 on image filesystem', { kind: 'Node', name: 'node-a' })], now: NOW });
+  assert.equal(d.subject.kind, 'Node');
+  assert.notEqual(d.severity, 'ok');
+  assert.match(d.headline, /^A Warning InvalidDiskCapacity on Node node-a is not explained by any known failure: kubelet reported InvalidDiskCapacity — "invalid capacity 0 on image filesystem"/);
+});
