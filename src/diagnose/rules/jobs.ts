@@ -74,7 +74,7 @@ function jobSpecNumber(job: KubeObjectJson | undefined, field: string): number |
 }
 
 /** Plain words for one Job failure reason and its fix. */
-function explainJobFailure(ctx: RuleContext, job: string, reason: string, msg: string, obj: KubeObjectJson | undefined): { cls: Finding['class']; what: string; fix: string } {
+function explainJobFailure(job: string, reason: string, msg: string, obj: KubeObjectJson | undefined): { cls: Finding['class']; what: string; fix: string } {
   if (reason === 'DeadlineExceeded') {
     const ads = jobSpecNumber(obj, 'activeDeadlineSeconds');
     return {
@@ -138,7 +138,7 @@ export function jobsRule(ctx: RuleContext): Finding[] {
     const reason = failEv?.reason ?? cond?.reason;
     if (!reason) continue;
     const msg = failEv?.message ?? cond?.message ?? '';
-    const ex = explainJobFailure(ctx, job, reason, msg, obj);
+    const ex = explainJobFailure(job, reason, msg, obj);
     const deletes = evs.filter((e) => e.reason === 'SuccessfulDelete');
     const deleted = deletedPods(deletes);
     let summary = ex.what;
