@@ -92,6 +92,7 @@ export function buildProgram(): Command {
     .argument('[target]', 'NAMESPACE/POD to fetch live with --kubeconfig')
     .option('--pod <file>', "the pod's JSON (`-` for stdin); omit to diagnose from Events alone")
     .option('--events <file>', 'an EventList JSON (`-` for stdin), may hold the owner\'s Events too')
+    .option('--objects <file>', 'related objects JSON (`kubectl get job,rs,pvc,sc,nodes,priorityclass -o json`): owners, claims, taints, priorities')
     .option('--now <rfc3339>', 'fix the clock, for reproducible output')
     .option('--kubeconfig <file>', 'fetch the pod and its Events live from this cluster')
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
       process.exitCode = await runDiagnose({
         pod: o.pod,
         events: o.events,
+        objects: o.objects,
         now: o.now,
         output: o.output as 'text' | 'json',
         kubeconfig: o.kubeconfig,

@@ -1,7 +1,8 @@
 /**
  * `podlog diagnose`: the CLI entry that needs no agent. Reads a pod (`kubectl get pod X -o json`) and Events
  * (`kubectl get events -o json`: an EventList, possibly with the owner's Events too) from files or stdin, or
- * fetches both live with `--kubeconfig FILE NAMESPACE/POD`, runs {@link diagnose} and prints text or JSON.
+ * fetches both live with `--kubeconfig FILE NAMESPACE/POD` (with the related objects that name what is at fault:
+ * owner, claims, StorageClasses, nodes, PriorityClasses), runs {@link diagnose} and prints text or JSON.
  * The lead registers it as a commander subcommand in src/cli.ts.
  *
  * Exit codes: 0 a diagnosis was printed (whatever it found); 2 bad usage or unreadable / invalid input (the
@@ -11,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { diagnose } from './index.ts';
 import { eventsFrom } from './events.ts';
 import { renderText } from './render.ts';
-import type { DiagnoseInput, EventJson, PodJson } from './types.ts';
+import type { DiagnoseInput, EventJson, KubeObjectJson, PodJson } from './types.ts';
 
 /** Options of {@link runDiagnose}, as commander parses them. */
 export interface DiagnoseCliOptions {
@@ -19,6 +20,8 @@ export interface DiagnoseCliOptions {
   pod?: string;
   /** Events JSON file (EventList, array or one Event), or `-` for stdin. */
   events?: string;
+  /** Related objects JSON file (`kubectl get job,cronjob,rs,pvc,sc,nodes,priorityclass -o json`: a List, an array or one object). */
+  objects?: string;
   /** RFC 3339 time to use as "now" (reproducible output); default the system clock. */
   now?: string;
   output: 'text' | 'json';
@@ -92,6 +95,15 @@ function podFrom(json: unknown, name: string): PodJson {
   return json as PodJson;
 }
 
+/** Related objects from a List (`kubectl get a,b -o json`), an array, or one object with a `kind`. */
+function objectsFrom(json: unknown, name: string): KubeObjectJson[] {
+  const isObj = (x: unknown): x is KubeObjectJson => typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string';
+  const items = Array.isArray(json) ? json : typeof json === 'object' && json !== null && Array.isArray((json as { items?: unknown }).items) ? (json as { items: unknown[] }).items : [json];
+  const out = items.filter(isObj);
+  if (!out.length && items.length) throw new UsageError(`${name}: expected Kubernetes objects with a kind (kubectl get job,pvc,nodes -o json)`);
+  return out;
+}
+
 function parseNow(s: string | undefined): Date {
   if (s === undefined) return new Date();
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(s) ? Date.parse(s) : NaN;
@@ -108,7 +120,7 @@ function plain<T>(x: unknown): T {
  * Fetches the pod and its Events, plus its owners' Events, with @kubernetes/client-node 2.x. A pod that does
  * not exist (404) gives Events-only input (Events whose involvedObject.name is the pod name).
  */
-async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: PodJson; events: EventJson[] }> {
+async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: PodJson; events: EventJson[]; objects: KubeObjectJson[] }> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   try {
@@ -136,11 +148,74 @@ async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: Po
     for (const o of pod?.metadata?.ownerReferences ?? []) {
       events.push(...(await list(o.uid ? `involvedObject.uid=${o.uid}` : `involvedObject.kind=${o.kind},involvedObject.name=${o.name}`)));
     }
-    return pod ? { pod, events } : { events };
+    const objects = pod ? await fetchRelated(k8s, kc, pod, events, list) : [];
+    return pod ? { pod, events, objects } : { events, objects };
   } catch (e) {
     const code = (e as { code?: number }).code;
     throw new UsageError(`Kubernetes API: cannot read pod ${namespace}/${name} or its Events${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`, 3);
   }
+}
+
+/**
+ * Best effort, for naming the object at fault: the pod's Job or ReplicaSet (and the Job's CronJob's Events),
+ * its PersistentVolumeClaims with their Events and StorageClasses, the nodes (only while the pod is
+ * unscheduled, for their taints), and the preemptor pod and PriorityClasses named by a `Preempted` Event.
+ * Appends the extra Events to `events`; an object that cannot be read (404, 403) is skipped.
+ */
+async function fetchRelated(
+  k8s: typeof import('@kubernetes/client-node'),
+  kc: import('@kubernetes/client-node').KubeConfig,
+  pod: PodJson,
+  events: EventJson[],
+  list: (fieldSelector: string) => Promise<EventJson[]>,
+): Promise<KubeObjectJson[]> {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const out: KubeObjectJson[] = [];
+  const get = async (kind: string, read: () => Promise<unknown>): Promise<KubeObjectJson | undefined> => {
+    try {
+      const o = { ...plain<KubeObjectJson>(await read()), kind };
+      out.push(o);
+      return o;
+    } catch {
+      return undefined;
+    }
+  };
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (const o of pod.metadata?.ownerReferences ?? []) {
+    if (o.kind === 'Job') {
+      const job = await get('Job', () => kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: o.name, namespace }));
+      for (const c of job?.metadata?.ownerReferences ?? []) {
+        if (c.kind === 'CronJob') events.push(...(await list(c.uid ? `involvedObject.uid=${c.uid}` : `involvedObject.kind=CronJob,involvedObject.name=${c.name}`).catch(() => [])));
+      }
+    } else if (o.kind === 'ReplicaSet') {
+      await get('ReplicaSet', () => kc.makeApiClient(k8s.AppsV1Api).readNamespacedReplicaSet({ name: o.name, namespace }));
+    }
+  }
+  for (const claim of new Set((pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x))) {
+    const pvc = await get('PersistentVolumeClaim', () => core.readNamespacedPersistentVolumeClaim({ name: claim, namespace }));
+    events.push(...(await list(`involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim}`).catch(() => [])));
+    const sc = pvc?.spec?.['storageClassName'];
+    if (typeof sc === 'string' && !out.some((o) => o.kind === 'StorageClass' && o.metadata?.name === sc)) {
+      await get('StorageClass', () => kc.makeApiClient(k8s.StorageV1Api).readStorageClass({ name: sc }));
+    }
+  }
+  if (!pod.spec?.nodeName) {
+    try {
+      const nodes = plain<{ items?: KubeObjectJson[] }>(await core.listNode({ limit: 5000 })).items ?? [];
+      out.push(...nodes.map((n) => ({ kind: 'Node', ...(n.metadata ? { metadata: { name: n.metadata.name } } : {}), ...(n.spec ? { spec: { taints: n.spec['taints'] } } : {}) })));
+    } catch {
+      // Listing nodes needs cluster-wide rights; the diagnosis then names no taints.
+    }
+  }
+  const preempted = events.map((e) => (e.reason === 'Preempted' ? e.related : undefined)).find((r) => r?.name);
+  const classes = new Set([pod.spec?.priorityClassName].filter((x): x is string => !!x));
+  if (preempted?.name) {
+    const p = await get('Pod', () => core.readNamespacedPod({ name: preempted.name!, namespace: preempted.namespace || namespace }));
+    const pc = p?.spec?.['priorityClassName'];
+    if (typeof pc === 'string') classes.add(pc);
+  }
+  for (const c of classes) await get('PriorityClass', () => kc.makeApiClient(k8s.SchedulingV1Api).readPriorityClass({ name: c }));
+  return out;
 }
 
 /**
@@ -157,10 +232,10 @@ export async function runDiagnose(opts: DiagnoseCliOptions): Promise<number> {
       if (!opts.target) throw new UsageError('--kubeconfig needs NAMESPACE/POD');
       if (opts.pod || opts.events) throw new UsageError('--kubeconfig fetches the pod and Events itself; do not combine it with --pod or --events');
       const live = await fetchLive(opts.kubeconfig, opts.target);
-      input = { ...live, now };
+      input = { ...(live.pod ? { pod: live.pod } : {}), events: live.events, objects: live.objects, now };
     } else {
       if (!opts.pod && !opts.events) throw new UsageError('give --pod FILE and/or --events FILE (or --kubeconfig FILE NAMESPACE/POD)');
-      if (opts.pod === '-' && opts.events === '-') throw new UsageError('only one of --pod and --events can read stdin (-)');
+      if ([opts.pod, opts.events, opts.objects].filter((x) => x === '-').length > 1) throw new UsageError('only one of --pod, --events and --objects can read stdin (-)');
       const pod = opts.pod ? podFrom(await readJson(opts.pod, 'pod', opts.stdin), opts.pod === '-' ? 'stdin' : opts.pod) : undefined;
       let events: EventJson[] = [];
       if (opts.events) {
@@ -172,6 +247,7 @@ export async function runDiagnose(opts: DiagnoseCliOptions): Promise<number> {
       }
       input = pod ? { pod, events, now } : { events, now };
     }
+    if (opts.objects) input.objects = [...(input.objects ?? []), ...objectsFrom(await readJson(opts.objects, 'objects', opts.stdin), opts.objects)];
     const d = diagnose(input);
     opts.stdout.write(opts.output === 'json' ? `${JSON.stringify(d, null, 2)}\n` : renderText(d));
     return 0;

@@ -8,6 +8,7 @@ import type {
   ContainerStatusJson,
   Evidence,
   Finding,
+  KubeObjectJson,
   LogTail,
   NormEvent,
   PodJson,
@@ -29,8 +30,15 @@ export interface RuleContext {
   /** Events about other objects (owner, node), newest first. */
   ownerEvents: NormEvent[];
   logTails: LogTail[];
+  /** Related objects the caller passed (owners, claims, StorageClasses, nodes, PriorityClasses, pods); may be empty. */
+  objects: KubeObjectJson[];
   /** True in the pass over Events older than the latest recovery: findings become past. */
   historical: boolean;
+}
+
+/** Related objects of one kind, optionally of one name (the caller passes one namespace's objects). */
+export function objectsOf(ctx: Pick<RuleContext, 'objects'>, kind: string, name?: string): KubeObjectJson[] {
+  return ctx.objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
 }
 
 /** A rule: one failure class family. Returns zero or more findings; never throws on odd input. */

@@ -47,8 +47,12 @@ export function normalizeEvent(e: EventJson): NormEvent {
     kind: obj.kind ?? '',
     name: obj.name ?? '',
     namespace: obj.namespace ?? e.metadata?.namespace ?? '',
-    source: e.source?.component ?? e.reportingComponent ?? e.reportingController ?? e.deprecatedSource?.component ?? '',
+    // events.k8s.io/v1 Events read through core/v1 carry `source: {}` (or an empty component) and
+    // `reportingComponent`: an empty string falls through.
+    source: e.source?.component || e.reportingComponent || e.reportingController || e.deprecatedSource?.component || '',
   };
+  const rel = e.related;
+  if (rel?.name) n.related = { kind: rel.kind ?? '', namespace: rel.namespace ?? '', name: rel.name, ...(rel.uid ? { uid: rel.uid } : {}) };
   if (firstMs !== undefined) n.firstMs = firstMs;
   if (lastMs !== undefined) n.lastMs = lastMs;
   if (obj.uid) n.uid = obj.uid;

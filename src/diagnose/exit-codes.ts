@@ -11,7 +11,7 @@
 /** Meaning of one exit code: a short phrase, and a hint of what to check. */
 export interface ExitCodeMeaning {
   code: number;
-  /** e.g. `killed by SIGKILL (137)` */
+  /** A verb phrase naming the code first, then its meaning: `was killed with exit code 137 (SIGKILL)`. */
   phrase: string;
   /** What usually causes it. */
   hint: string;
@@ -23,20 +23,29 @@ const SIGNALS: Record<number, string> = {
 };
 
 const KNOWN: Record<number, [string, string]> = {
-  0: ['exited normally (0)', 'the process finished; with restartPolicy Always a finished process is restarted as if it crashed'],
-  1: ['exited with a generic error (1)', 'the application failed; its last log lines usually say why'],
-  2: ['exited with a usage error (2)', 'a wrong command-line argument or option, or a shell script error'],
-  3: ['exited with code 3', 'for a JVM started with -XX:+ExitOnOutOfMemoryError this means it ran out of heap; otherwise application-specific'],
-  126: ['exited with 126: the command was found but could not be executed', 'a permission problem or a file that is not executable'],
-  127: ['exited with 127: the command was not found', 'a wrong `command`/`args` or an entrypoint missing from the image'],
-  128: ['exited with 128: the container process could not be started', 'the runtime failed to start the entrypoint'],
-  130: ['was interrupted by SIGINT (130)', 'someone or something sent Ctrl-C'],
-  134: ['aborted with SIGABRT (134)', 'the process aborted itself; for a JVM this is a fatal error (look for hs_err_pid*.log)'],
-  137: ['was killed by SIGKILL (137)', 'the out-of-memory killer, a failed liveness probe, or a stop that outlasted terminationGracePeriodSeconds'],
-  139: ['crashed with a segmentation fault, SIGSEGV (139)', 'a native-code bug or an incompatible native library'],
-  143: ['was stopped by SIGTERM (143)', 'a normal stop request (deletion, rollout, eviction or preemption) that the process obeyed'],
-  239: ['exited with 239, Flink\'s fatal-error exit (-17)', 'a Flink process stopped on an uncaught fatal error ("FATAL: Thread … produced an uncaught exception"); the log says which'],
+  0: ['exited with exit code 0 (it finished)', 'the process finished; with restartPolicy Always a finished process is restarted as if it crashed'],
+  1: ['exited with exit code 1, a generic application error', 'the application failed; its last log lines usually say why'],
+  2: ['exited with exit code 2, usually a usage error', 'a wrong command-line argument or option, or a shell script error'],
+  3: ['exited with exit code 3', 'for a JVM started with -XX:+ExitOnOutOfMemoryError this means it ran out of heap; otherwise application-specific'],
+  126: ['exited with exit code 126: the command was found but could not be executed', 'a permission problem or a file that is not executable'],
+  127: ['exited with exit code 127: the command was not found', 'a wrong `command`/`args` or an entrypoint missing from the image'],
+  128: ['exited with exit code 128: the container process could not be started', 'the runtime failed to start the entrypoint'],
+  130: ['was interrupted with exit code 130 (SIGINT)', 'someone or something sent Ctrl-C'],
+  134: ['aborted with exit code 134 (SIGABRT)', 'the process aborted itself; for a JVM this is a fatal error (look for hs_err_pid*.log)'],
+  137: ['was killed with exit code 137 (SIGKILL)', 'the out-of-memory killer, a failed liveness probe, or a stop that outlasted terminationGracePeriodSeconds'],
+  139: ['crashed with exit code 139 (SIGSEGV), a segmentation fault', 'a native-code bug or an incompatible native library'],
+  143: ['was stopped with exit code 143 (SIGTERM)', 'a normal stop request (deletion, rollout, eviction or preemption) that the process obeyed'],
+  239: ['exited with exit code 239, Flink\'s fatal-error exit (-17)', 'a Flink process stopped on an uncaught fatal error ("FATAL: Thread … produced an uncaught exception"); the log says which'],
 };
+
+/**
+ * An exit code named the way `kubectl describe` and users write it: `exit code 1`, `exit code 137 (SIGKILL)`,
+ * `exit code 143 (SIGTERM)` (codes 129–159 carry their signal's name).
+ */
+export function exitCodeName(code: number): string {
+  const sig = code > 128 && code < 160 ? SIGNALS[code - 128] : undefined;
+  return sig ? `exit code ${code} (${sig})` : `exit code ${code}`;
+}
 
 /**
  * Explains an exit code.
@@ -47,8 +56,8 @@ export function explainExitCode(code: number): ExitCodeMeaning {
   const k = KNOWN[code];
   if (k) return { code, phrase: k[0], hint: k[1] };
   if (code > 128 && code < 160) {
-    const sig = SIGNALS[code - 128] ?? `signal ${code - 128}`;
-    return { code, phrase: `was killed by ${sig} (${code})`, hint: 'a signal from outside the process' };
+    const sig = SIGNALS[code - 128];
+    return { code, phrase: sig ? `was killed with ${exitCodeName(code)}` : `was killed with exit code ${code} (signal ${code - 128})`, hint: 'a signal from outside the process' };
   }
-  return { code, phrase: `exited with code ${code}`, hint: 'an application-specific error; its last log lines usually say why' };
+  return { code, phrase: `exited with ${exitCodeName(code)}`, hint: 'an application-specific error; its last log lines usually say why' };
 }

@@ -5,6 +5,7 @@
  * pod's latest recovery (Events older than it yield only past findings), ranks findings root cause first,
  * writes the headline and builds the timeline. Used by the CLI (`podlog diagnose`) and the HTTP route alike.
  */
+import { boundProse } from './bounds.ts';
 import { containerStatuses, humanDuration, type Rule, type RuleContext } from './context.ts';
 import { iso, newestFirst, normalizeEvent, parseTime } from './events.ts';
 import { containerStartRule } from './rules/container-start.ts';
@@ -13,12 +14,14 @@ import { crashRule } from './rules/crash.ts';
 import { evictionRule } from './rules/eviction.ts';
 import { flinkRule } from './rules/flink.ts';
 import { imagePullRule } from './rules/image-pull.ts';
+import { jobsRule } from './rules/jobs.ts';
 import { nodeLostRule } from './rules/node-lost.ts';
 import { oomRule } from './rules/oom.ts';
 import { probesRule } from './rules/probes.ts';
 import { sandboxRule } from './rules/sandbox.ts';
 import { schedulingRule } from './rules/scheduling.ts';
 import { volumesRule } from './rules/volumes.ts';
+import { unexplainedFindings, warningCandidates } from './unexplained.ts';
 import type { DiagnoseInput, Diagnosis, Finding, FindingClass, NormEvent, PodJson, Severity, TimelineEntry } from './types.ts';
 
 /** The public shapes, re-exported for callers of {@link diagnose}. */
@@ -29,7 +32,7 @@ export { renderText } from './render.ts';
 /** Every rule, in no particular order (ranking is by {@link CLASS_ORDER}). */
 export const RULES: Rule[] = [
   controllersRule, schedulingRule, volumesRule, sandboxRule, imagePullRule, containerStartRule,
-  evictionRule, nodeLostRule, oomRule, flinkRule, probesRule, crashRule,
+  evictionRule, nodeLostRule, oomRule, flinkRule, probesRule, crashRule, jobsRule,
 ];
 
 /**
@@ -38,11 +41,11 @@ export const RULES: Rule[] = [
  * probes), before the CrashLoopBackOff those cause.
  */
 export const CLASS_ORDER: FindingClass[] = [
-  'QuotaExceeded', 'LimitRangeViolation', 'PodCreateForbidden', 'NodeLost', 'Evicted', 'Preempted', 'DeadlineExceeded',
-  'Unschedulable', 'VolumeAttachFailed', 'VolumeMountFailed', 'SandboxFailed', 'ImagePullFailed',
+  'QuotaExceeded', 'LimitRangeViolation', 'PodCreateForbidden', 'NodeLost', 'Evicted', 'Preempted', 'Disrupted', 'DeadlineExceeded',
+  'CronJobMissedSchedule', 'Unschedulable', 'VolumeAttachFailed', 'VolumeMountFailed', 'SandboxFailed', 'ImagePullFailed',
   'CreateContainerConfigError', 'CreateContainerError', 'StartError', 'InitContainerFailed', 'FlinkQuotaDenied',
   'OOMKilled', 'JvmOutOfMemory', 'DiskFull', 'StartupProbeFailed', 'LivenessProbeFailed', 'FlinkNoResources',
-  'FlinkHeartbeatTimeout', 'CrashLoopBackOff', 'ContainerFailed', 'ReadinessProbeFailed', 'Healthy',
+  'FlinkHeartbeatTimeout', 'CrashLoopBackOff', 'ContainerFailed', 'JobFailed', 'ReadinessProbeFailed', 'UnexplainedWarning', 'Healthy',
 ];
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2, ok: 3 };
@@ -134,8 +137,8 @@ function buildTimeline(pod: PodJson | undefined, events: NormEvent[], cutoff: nu
   add(pod?.metadata?.creationTimestamp, 'Created', 'pod object created');
   for (const c of pod?.status?.conditions ?? []) add(c.lastTransitionTime, `${c.type}=${c.status}`, [c.reason, c.message].filter(Boolean).join(': '));
   for (const { s } of containerStatuses(pod)) {
-    add(s.lastState?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.lastState?.terminated?.reason ?? ''} (exit ${s.lastState?.terminated?.exitCode ?? '?'})`);
-    add(s.state?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.state?.terminated?.reason ?? ''} (exit ${s.state?.terminated?.exitCode ?? '?'})`);
+    add(s.lastState?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.lastState?.terminated?.reason ?? ''} (exit code ${s.lastState?.terminated?.exitCode ?? '?'})`);
+    add(s.state?.terminated?.finishedAt, 'Terminated', `container ${s.name} ended: ${s.state?.terminated?.reason ?? ''} (exit code ${s.state?.terminated?.exitCode ?? '?'})`);
     add(s.state?.running?.startedAt, 'Started', `container ${s.name} running`);
   }
   add(pod?.metadata?.deletionTimestamp, 'Deleting', 'deletion requested');
@@ -185,7 +188,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const createdMs = parseTime(pod?.metadata?.creationTimestamp);
   const isCurrent = (e: NormEvent, since: number | undefined) => since === undefined || (e.lastMs !== undefined && e.lastMs >= since);
   const ownerSince = recoveredAt(pod) ?? createdMs;
-  const base = { now, namespace: subject.namespace, name: subject.name, ref: `${subject.namespace}/${subject.name}`, logTails: input.logTails ?? [] };
+  const base = { now, namespace: subject.namespace, name: subject.name, ref: `${subject.namespace}/${subject.name}`, logTails: input.logTails ?? [], objects: input.objects ?? [] };
   const ctx: RuleContext = {
     ...base,
     ...(pod ? { pod } : {}),
@@ -194,8 +197,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     historical: false,
   };
   const found = RULES.flatMap((r) => r(ctx));
-  const findings = rankFindings(found.filter((f) => !f.past));
   let past = found.filter((f) => f.past);
+  // Whatever Warning or failed condition no rule explains becomes a finding of its own (unexplained.ts).
+  const candidates = warningCandidates({ ...(pod ? { pod } : {}), subject, podEvents: ctx.events, others, owners, isRelated: (e) => relevant(e) && isCurrent(e, ownerSince) });
+  const findings = rankFindings([...found.filter((f) => !f.past), ...unexplainedFindings(ctx, found, candidates, pod ? owners : new Set([`${subject.kind}/${subject.name}`]), isHealthy(pod))]);
   if (cutoff !== undefined || createdMs !== undefined) {
     const oldPod = podEvents.filter((e) => !isCurrent(e, cutoff));
     const oldOwner = others.filter((e) => e.reason === 'FailedCreate' && !isCurrent(e, ownerSince));
@@ -262,7 +267,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     headline = `No problem found in the Events of ${subject.kind} ${ref}.`;
     severity = 'ok';
   }
-  return {
+  return boundProse({
     subject,
     severity,
     headline,
@@ -270,7 +275,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     past,
     timeline: buildTimeline(pod, all.filter((e) => relevant(e)), cutoff),
     now: iso(now),
-  };
+  });
 }
 
 /** A one-line summary for lists ("pods with problems" on the node page): severity, headline, classes. */

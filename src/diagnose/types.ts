@@ -46,7 +46,10 @@ export interface ProbeJson {
 export interface ContainerJson {
   name: string;
   image?: string;
+  /** Replaces the image's ENTRYPOINT (and drops its CMD). */
   command?: string[];
+  /** Replaces the image's CMD (kept ENTRYPOINT, or `command`). */
+  args?: string[];
   resources?: ResourcesJson;
   livenessProbe?: ProbeJson;
   readinessProbe?: ProbeJson;
@@ -178,6 +181,10 @@ export interface EventJson {
   involvedObject?: EventObjectRefJson;
   regarding?: EventObjectRefJson;
   source?: { component?: string; host?: string };
+  /** A second object the Event is about (events.k8s.io/v1 `related`; the preemptor of a `Preempted` Event). */
+  related?: EventObjectRefJson;
+  /** events.k8s.io/v1 `action` (`Scheduling`, `Preempting`…). */
+  action?: string;
   reportingComponent?: string;
   reportingController?: string;
   deprecatedSource?: { component?: string; host?: string };
@@ -203,6 +210,25 @@ export interface NormEvent {
   container?: string;
   /** Reporting component (`kubelet`, `default-scheduler`, `replicaset-controller`…). */
   source: string;
+  /** The Event's `related` object, if any (the preemptor of a `Preempted` Event). */
+  related?: { kind: string; namespace: string; name: string; uid?: string };
+}
+
+/**
+ * Any other Kubernetes object a diagnosis may read, as `kubectl get -o json` prints it: the pod's owners
+ * (Job, CronJob, ReplicaSet), its PersistentVolumeClaims and their StorageClasses, Nodes, PriorityClasses,
+ * other pods (a preemptor). Only `kind`, `metadata`, `spec`, `status` and the top-level fields of
+ * StorageClass (`provisioner`, `volumeBindingMode`) and PriorityClass (`value`) are read.
+ */
+export interface KubeObjectJson {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMetaJson;
+  spec?: Record<string, unknown>;
+  status?: { conditions?: PodConditionJson[]; [k: string]: unknown };
+  provisioner?: string;
+  volumeBindingMode?: string;
+  value?: number;
 }
 
 /** The last lines of one log file of a container, from podlog's store (newest last). */
@@ -222,6 +248,12 @@ export interface DiagnoseInput {
   logTails?: LogTail[];
   /** The clock: "now" for ages and for which Events are recent. */
   now: Date;
+  /**
+   * Related objects, when the caller has them ({@link KubeObjectJson}; a `List` is flattened by the caller):
+   * they let the rules name the object at fault (the PVC's StorageClass and provisioner, the nodes' taints,
+   * the preemptor's PriorityClass, the owner's failed condition).
+   */
+  objects?: KubeObjectJson[];
   /** Who is being diagnosed when neither a pod nor Events name it (the agent knows it from its log folder). */
   subject?: { namespace: string; name: string; uid?: string };
 }
@@ -255,7 +287,11 @@ export type FindingClass =
   | 'StartupProbeFailed'
   | 'ReadinessProbeFailed'
   | 'CrashLoopBackOff'
-  | 'ContainerFailed';
+  | 'ContainerFailed'
+  | 'JobFailed'
+  | 'CronJobMissedSchedule'
+  | 'Disrupted'
+  | 'UnexplainedWarning';
 
 /** How bad a finding (or the whole diagnosis) is. */
 export type Severity = 'ok' | 'info' | 'warning' | 'critical';

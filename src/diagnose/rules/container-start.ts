@@ -10,10 +10,13 @@
  * Init containers: https://kubernetes.io/docs/concepts/workloads/pods/init-containers/ (`Init:Error`,
  * `Init:CrashLoopBackOff`).
  */
+import { describeCommand, fieldNaming, initPurpose, serviceOfHost, type InitPurpose } from '../command.ts';
 import {
   clip,
+  containerSpec,
   containerStatuses,
   eventsEvidence,
+  humanDuration,
   lastSeen,
   specPath,
   statusEvidence,
@@ -22,7 +25,8 @@ import {
   type RuleContext,
 } from '../context.ts';
 import { explainExitCode } from '../exit-codes.ts';
-import type { Evidence, Finding, NormEvent } from '../types.ts';
+import { parseTime } from '../events.ts';
+import type { ContainerJson, ContainerStatusJson, Evidence, Finding, NormEvent } from '../types.ts';
 
 /** Explains a CreateContainerConfigError message; returns what is missing and the fix. */
 export function explainConfigError(msg: string, path: string): { what: string; fix: string } {
@@ -46,8 +50,25 @@ export function explainConfigError(msg: string, path: string): { what: string; f
   return { what: `its configuration is invalid: ${clip(msg, 200)}`, fix: `Fix the reference in ${path} named in the message.` };
 }
 
-/** Explains a start error (runc/containerd text); returns what and fix. */
-export function explainStartError(msg: string, path: string): { what: string; fix: string } {
+/**
+ * Explains a start error (runc/containerd text); returns what and fix. With the container's spec, a missing or
+ * non-executable program is traced to the spec field that names it and the command/args are quoted.
+ */
+export function explainStartError(msg: string, path: string, c?: ContainerJson): { what: string; fix: string; evidence: Evidence[] } {
+  const r = explainStartErrorText(msg, path);
+  const prog = /exec: "([^"]+)"|exec "([^"]+)"|exec ([^:\s]+): permission denied/.exec(msg);
+  if (!c || !prog || !/executable file not found|no such file or directory|permission denied/.test(msg)) return { ...r, evidence: [] };
+  const program = prog[1] ?? prog[2] ?? prog[3]!;
+  const field = fieldNaming(c, program);
+  const cmd = describeCommand(c, path);
+  return {
+    what: `${r.what}${field ? ` (it is ${path}.${field})` : ''}; ${cmd.text}`,
+    fix: field ? `Fix ${path}.${field} ("${program}"): a typo, or a program missing from the image. ${r.fix}` : r.fix,
+    evidence: cmd.evidence,
+  };
+}
+
+function explainStartErrorText(msg: string, path: string): { what: string; fix: string } {
   let m: RegExpExecArray | null;
   if ((m = /exec: "([^"]+)": executable file not found in \$PATH/.exec(msg)) || (m = /exec: "([^"]+)": stat [^:]+: no such file or directory/.exec(msg)) || (m = /exec "([^"]+)": no such file or directory/.exec(msg))) {
     return { what: `its command "${m[1]}" does not exist in the image`, fix: `Fix ${path}.command / args (or the image's ENTRYPOINT) to a program present in the image.` };
@@ -71,6 +92,79 @@ function failedEventsFor(ctx: RuleContext, container: string, pattern: RegExp): 
   return ctx.events.filter((e) => e.reason === 'Failed' && (!e.container || e.container === container) && pattern.test(e.message));
 }
 
+/** An init container still running after this long, with the app containers waiting, is reported (ms). */
+export const INIT_STUCK_MS = 5 * 60 * 1000;
+
+/** Fix for an init container that waits for a host: the Service it names must exist and have endpoints. */
+function waitFix(ctx: RuleContext, purpose: InitPurpose, path: string, lastLine: string | undefined): string {
+  const svc = purpose.host ? serviceOfHost(purpose.host, ctx.namespace) : undefined;
+  const dns = lastLine !== undefined && /bad address|NXDOMAIN|can't resolve|not resolve|Name or service not known|unknown host/i.test(lastLine);
+  if (svc) {
+    return `${dns ? `The name ${purpose.host} does not resolve: create` : 'Check'} Service ${svc.name} in namespace ${svc.namespace}${dns ? '' : `: it must exist and have ready endpoints${purpose.port ? ` on port ${purpose.port}` : ''}`} (\`kubectl get endpointslices -n ${svc.namespace} -l kubernetes.io/service-name=${svc.name}\`), or fix the host${purpose.port ? '/port' : ''} in ${path}.command/args.`;
+  }
+  return `Make ${purpose.host ?? 'what it waits for'} reachable from the pod, or fix ${path}.command/args.`;
+}
+
+/** The init container finding: it failed (exit code, what it was doing, last log line) or it has been waiting too long. */
+function initContainerFinding(ctx: RuleContext, s: ContainerStatusJson, path: string, sp: string): Finding | undefined {
+  const w = s.state?.waiting;
+  const spec = containerSpec(ctx.pod, s.name);
+  const purpose = initPurpose(spec);
+  const tail = ctx.logTails.find((l) => l.container === s.name);
+  const last = tail?.lines.filter((l) => l.trim()).slice(-3) ?? [];
+  const lastLine = last.length ? last[last.length - 1] : undefined;
+  const logEvidence: Evidence[] = tail && last.length ? [{ source: 'log', ref: tail.file, text: last.join('\n') }] : [];
+  const doing = purpose ? ` It was ${purpose.what} (\`${purpose.from}\` in ${path}.${spec?.command?.length ? 'command' : 'args'}).` : '';
+  const lastWords = lastLine ? ` Its last log line: "${clip(lastLine, 160)}".` : '';
+  const t = s.state?.terminated ?? (w?.reason === 'CrashLoopBackOff' ? s.lastState?.terminated : undefined);
+  if (t && (t.exitCode ?? 0) !== 0) {
+    const code = t.exitCode ?? 0;
+    const ex = explainExitCode(code);
+    const restarts = s.restartCount ?? 0;
+    const where = s.state?.terminated ? 'state' : 'lastState';
+    const evidence: Evidence[] = [
+      statusEvidence(`${sp}.${where}.terminated.exitCode`, code, t.finishedAt),
+      statusEvidence(`${sp}.${where}.terminated.reason`, t.reason),
+    ];
+    if (w?.reason) evidence.push(statusEvidence(`${sp}.state.waiting.reason`, w.reason));
+    if (t.message) evidence.push(statusEvidence(`${sp}.${where}.terminated.message`, t.message));
+    const cmd = describeCommand(spec, path);
+    evidence.push(...cmd.evidence, ...logEvidence);
+    const notFound = code === 126 || code === 127;
+    const what = t.reason === 'OOMKilled' ? 'ran out of memory (OOMKilled)' : ex.phrase;
+    return {
+      class: 'InitContainerFailed',
+      severity: 'critical',
+      summary: `Init container ${s.name} of pod ${ctx.ref} ${what}${restarts > 0 ? `${what.includes(',') ? ',' : ''} and has failed ${restarts + 1} times` : ''}, so the pod's main containers never start.${notFound ? ` ${cmd.text[0]!.toUpperCase()}${cmd.text.slice(1)}.` : doing}${lastWords}`,
+      evidence,
+      fix: t.reason === 'OOMKilled'
+        ? `Raise ${path}.resources.limits.memory.`
+        : notFound
+          ? `Fix ${path}.command / args: the program must exist in the image and be executable.`
+          : purpose
+            ? waitFix(ctx, purpose, path, lastLine)
+            : `Fix what init container ${s.name} does (${ex.hint}); see \`kubectl logs ${ctx.name} -c ${s.name}\` and ${path}.command.`,
+      container: s.name,
+      ...(t.finishedAt ? { lastSeen: t.finishedAt } : {}),
+    };
+  }
+  const startedMs = parseTime(s.state?.running?.startedAt);
+  if (startedMs !== undefined && ctx.now - startedMs > INIT_STUCK_MS && !ctx.historical) {
+    const evidence: Evidence[] = [statusEvidence(`${sp}.state.running.startedAt`, s.state?.running?.startedAt), ...describeCommand(spec, path).evidence, ...logEvidence];
+    const waiting = (ctx.pod?.status?.containerStatuses ?? []).find((c) => c.state?.waiting?.reason === 'PodInitializing');
+    if (waiting) evidence.push(statusEvidence(statusPath(false, waiting.name) + '.state.waiting.reason', 'PodInitializing'));
+    return {
+      class: 'InitContainerFailed',
+      severity: 'warning',
+      summary: `Init container ${s.name} of pod ${ctx.ref} has been running for ${humanDuration(ctx.now - startedMs)} and has not finished, so the pod's main containers have not started.${doing}${lastWords}`,
+      evidence,
+      fix: purpose ? waitFix(ctx, purpose, path, lastLine) : `See what init container ${s.name} waits for (\`kubectl logs ${ctx.name} -c ${s.name}\`, ${path}.command).`,
+      container: s.name,
+    };
+  }
+  return undefined;
+}
+
 /** The rule: waiting/terminated container states from status; Events in a history pass. */
 export function containerStartRule(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
@@ -81,10 +175,10 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
     if (w?.reason === 'CreateContainerConfigError' || w?.reason === 'CreateContainerError' || w?.reason === 'PreCreateHookError') {
       const evs = failedEventsFor(ctx, s.name, /^Error: /);
       const msg = w.message ?? evs[0]?.message.replace(/^Error: /, '') ?? '';
-      const ex = w.reason === 'CreateContainerConfigError' ? explainConfigError(msg, path) : explainStartError(msg, path);
+      const ex = w.reason === 'CreateContainerConfigError' ? { ...explainConfigError(msg, path), evidence: [] } : explainStartError(msg, path, containerSpec(ctx.pod, s.name));
       const evidence: Evidence[] = [statusEvidence(`${sp}.state.waiting.reason`, w.reason)];
       if (w.message) evidence.push(statusEvidence(`${sp}.state.waiting.message`, w.message));
-      evidence.push(...eventsEvidence(evs, 1));
+      evidence.push(...eventsEvidence(evs, 1), ...ex.evidence);
       const seen = lastSeen(evs[0]);
       out.push({
         class: w.reason === 'CreateContainerConfigError' ? 'CreateContainerConfigError' : 'CreateContainerError',
@@ -122,7 +216,7 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
     const startReasons = ['StartError', 'ContainerCannotRun', 'RunContainerError'];
     if ((term && startReasons.includes(term.reason ?? '')) || w?.reason === 'RunContainerError') {
       const msg = (w?.reason === 'RunContainerError' ? w.message : undefined) ?? term?.message ?? '';
-      const ex = explainStartError(msg, path);
+      const ex = explainStartError(msg, path, containerSpec(ctx.pod, s.name));
       const evidence: Evidence[] = [];
       if (w?.reason) evidence.push(statusEvidence(`${sp}.state.waiting.reason`, w.reason));
       if (term) {
@@ -131,7 +225,7 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
         if (term.exitCode !== undefined) evidence.push(statusEvidence(`${sp}.${where}.terminated.exitCode`, term.exitCode));
         if (term.message) evidence.push(statusEvidence(`${sp}.${where}.terminated.message`, term.message));
       }
-      evidence.push(...eventsEvidence(failedEventsFor(ctx, s.name, /^Error: /), 1));
+      evidence.push(...eventsEvidence(failedEventsFor(ctx, s.name, /^Error: /), 1), ...ex.evidence);
       const restarts = s.restartCount ?? 0;
       out.push({
         class: 'StartError',
@@ -144,36 +238,11 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
       });
       continue;
     }
-    // A failing init container blocks the app containers.
+    // A failing (or endlessly waiting) init container blocks the app containers.
     const sidecar = ctx.pod?.spec?.initContainers?.find((c) => c.name === s.name)?.restartPolicy === 'Always';
     if (init && !sidecar) {
-      const t = s.state?.terminated ?? (w?.reason === 'CrashLoopBackOff' ? s.lastState?.terminated : undefined);
-      if (t && (t.exitCode ?? 0) !== 0) {
-        const code = t.exitCode ?? 0;
-        const ex = explainExitCode(code);
-        const restarts = s.restartCount ?? 0;
-        const where = s.state?.terminated ? 'state' : 'lastState';
-        const evidence: Evidence[] = [
-          statusEvidence(`${sp}.${where}.terminated.exitCode`, code, t.finishedAt),
-          statusEvidence(`${sp}.${where}.terminated.reason`, t.reason),
-        ];
-        if (w?.reason) evidence.push(statusEvidence(`${sp}.state.waiting.reason`, w.reason));
-        if (t.message) evidence.push(statusEvidence(`${sp}.${where}.terminated.message`, t.message));
-        const tail = ctx.logTails.find((l) => l.container === s.name);
-        const last = tail?.lines.filter((l) => l.trim()).slice(-3) ?? [];
-        if (tail && last.length) evidence.push({ source: 'log', ref: tail.file, text: last.join('\n') });
-        out.push({
-          class: 'InitContainerFailed',
-          severity: 'critical',
-          summary: `Init container ${s.name} of pod ${ctx.ref} ${t.reason === 'OOMKilled' ? 'ran out of memory (OOMKilled)' : ex.phrase}${restarts > 0 ? ` and has failed ${restarts + 1} times` : ''}, so the pod's main containers never start.${last.length ? ` Its last log line: "${clip(last[last.length - 1]!, 200)}"` : ''}`,
-          evidence,
-          fix: t.reason === 'OOMKilled'
-            ? `Raise ${path}.resources.limits.memory.`
-            : `Fix what init container ${s.name} waits for or does (${ex.hint}); see \`kubectl logs ${ctx.name} -c ${s.name}\` and ${path}.command.`,
-          container: s.name,
-          ...(t.finishedAt ? { lastSeen: t.finishedAt } : {}),
-        });
-      }
+      const f = initContainerFinding(ctx, s, path, sp);
+      if (f) out.push(f);
     }
   }
   // History pass / Events-only: the status is gone, the Events remain.
@@ -187,7 +256,7 @@ export function containerStartRule(ctx: RuleContext): Finding[] {
       const msg = e.message.replace(/^Error: /, '');
       const path = specPath(ctx, e.container);
       const config = /not found|couldn't find key|runAsNonRoot/.test(msg) && !/executable file not found/.test(msg);
-      const ex = config ? explainConfigError(msg, path) : explainStartError(msg, path);
+      const ex = config ? explainConfigError(msg, path) : explainStartError(msg, path, containerSpec(ctx.pod, e.container));
       const seenAt = lastSeen(e);
       out.push({
         class: config ? 'CreateContainerConfigError' : 'StartError',

@@ -7,8 +7,10 @@
  * The exit code is explained by exit-codes.ts; the last log lines come from podlog's store. Terminations
  * explained by other rules (OOMKilled, start errors) are named as the cause, not re-diagnosed.
  */
+import { describeCommand } from '../command.ts';
 import {
   clip,
+  containerSpec,
   containerStatuses,
   eventsEvidence,
   humanDuration,
@@ -90,7 +92,7 @@ export function crashRule(ctx: RuleContext): Finding[] {
     if (t?.reason === 'OOMKilled') cause = 'it ran out of memory (OOMKilled)';
     else if (probeKill && (code === 137 || code === 143)) cause = `its ${probeKill} probe failed and the kubelet killed it (${ex.phrase.replace(/^was /, '')})`;
     else if (!t || t.exitCode === undefined) cause = 'the exit code of its last run is no longer recorded';
-    else cause = `its last run ${ex.phrase}${ran}`;
+    else cause = `its last run ${ex.phrase}${ran && /[,:]/.test(ex.phrase) ? "," : ""}${ran}`;
     let summary: string;
     let severity: Finding['severity'] = 'critical';
     let past = false;
@@ -104,6 +106,12 @@ export function crashRule(ctx: RuleContext): Finding[] {
       severity = 'warning';
       if (finished !== undefined && ctx.now - finished > RECENT_MS && s.ready) past = true;
       if (t?.reason === 'OOMKilled') continue; // oom.ts says it all
+    }
+    if (code === 126 || code === 127) {
+      // The user's typo is usually in the spec: quote it, and say which of command/args overrides the image.
+      const cmd = describeCommand(containerSpec(ctx.pod, s.name), path);
+      summary += ` ${cmd.text[0]!.toUpperCase()}${cmd.text.slice(1)}.`;
+      evidence.push(...cmd.evidence);
     }
     const line = tail ? tellingLine(tail.lines) : undefined;
     if (line && t?.reason !== 'OOMKilled') summary += ` Last log line: "${clip(line, 200)}"`;

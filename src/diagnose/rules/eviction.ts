@@ -6,8 +6,9 @@
  * "Pod ephemeral local storage usage exceeds the total limit of containers %s. ", "Container %s exceeded its
  * local ephemeral storage limit %q. ", "Usage of EmptyDir volume %q exceeds the limit %q. "),
  * pkg/kubelet/active_deadline.go (reason `DeadlineExceeded`, "Pod was active on the node longer than the
- * specified deadline"), pkg/scheduler/framework/preemption/preemption.go (Event `Preempted` "Preempted by pod
- * %v on node %v"; older releases named the preemptor as namespace/name; condition `DisruptionTarget` with
+ * specified deadline"), pkg/scheduler/framework/preemption/executor.go (Event `Preempted`, action `Preempting`,
+ * "Preempted by pod %v on node %v" with the preemptor's uid and the preemptor as the Event's `related` object;
+ * releases before 1.27 named the preemptor as namespace/name; condition `DisruptionTarget` with
  * reason `PreemptionByScheduler`, earlier `PreemptionByKubeScheduler`), pkg/kubelet/lifecycle/predicate.go (admission reasons `OutOf<resource>`,
  * "Node didn't have enough resource: %s, requested: %d, used: %d, capacity: %d").
  * Docs: https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/
@@ -16,10 +17,40 @@ import {
   clip,
   eventsEvidence,
   lastSeen,
+  objectsOf,
+  specEvidence,
   statusEvidence,
   type RuleContext,
 } from '../context.ts';
-import type { Evidence, Finding } from '../types.ts';
+import type { Evidence, Finding, NormEvent } from '../types.ts';
+
+/**
+ * Words for a priority: `PriorityClass batch-low (priority 100)`, from the pod's spec and, when the caller passed
+ * them, the PriorityClass objects; undefined when nothing is known.
+ */
+export function priorityOf(ctx: RuleContext, className: string | undefined, priority: number | undefined): string | undefined {
+  const value = priority ?? objectsOf(ctx, 'PriorityClass', className ?? '\u0000')[0]?.value;
+  if (className) return `PriorityClass ${className}${value !== undefined ? ` (priority ${value})` : ''}`;
+  return value !== undefined ? `priority ${value}` : undefined;
+}
+
+/** The pod that preempted this one: name from the Event's `related`, the message (before 1.27), or its uid. */
+export function preemptorOf(ctx: RuleContext, e: NormEvent): { name?: string; uid?: string; node?: string; priority?: string; className?: string } {
+  const m = /Preempted by (?:pod )?(?:([0-9a-f-]{36})|([^/\s]+)\/(\S+)|a pod) on node (\S+)/.exec(e.message);
+  const uid = e.related?.uid ?? m?.[1];
+  let name = e.related?.name ?? m?.[3];
+  const podObj = ctx.objects.find((o) => o.kind === 'Pod' && ((uid && o.metadata?.uid === uid) || (name && o.metadata?.name === name)));
+  name ??= podObj?.metadata?.name ?? (uid ? ctx.ownerEvents.find((x) => x.kind === 'Pod' && x.uid === uid)?.name : undefined);
+  const spec = podObj?.spec as { priorityClassName?: string; priority?: number } | undefined;
+  const out: { name?: string; uid?: string; node?: string; priority?: string; className?: string } = {};
+  if (name) out.name = name;
+  if (uid) out.uid = uid;
+  if (m?.[4]) out.node = m[4];
+  const pr = priorityOf(ctx, spec?.priorityClassName, spec?.priority);
+  if (pr) out.priority = pr;
+  if (spec?.priorityClassName) out.className = spec.priorityClassName;
+  return out;
+}
 
 /** Plain words and fix for an eviction message. */
 export function explainEviction(msg: string): { what: string; fix: string } {
@@ -105,21 +136,39 @@ export function evictionRule(ctx: RuleContext): Finding[] {
       fix: `Raise spec.activeDeadlineSeconds${ads !== undefined ? ` (now ${ads}s)` : ''} (for a Job: the Job's spec.activeDeadlineSeconds), or make the work finish sooner.`,
     });
   }
+  // Preempted by the kubelet to admit a critical pod (pkg/kubelet/preemption/preemption.go: status reason
+  // `Preempting`, message "Preempted in order to admit critical pod", Warning Event `Preempting`).
+  const kubeletPre = ctx.events.find((e) => e.reason === 'Preempting' && e.kind === 'Pod');
+  if (st?.reason === 'Preempting' || (!st && kubeletPre)) {
+    const evidence: Evidence[] = [];
+    if (st?.reason) evidence.push(statusEvidence('status.reason', st.reason), statusEvidence('status.message', st.message));
+    evidence.push(...eventsEvidence(kubeletPre ? [kubeletPre] : [], 1));
+    out.push({
+      class: 'Preempted',
+      severity: 'critical',
+      summary: `Pod ${ctx.ref} was preempted by the kubelet${onNode}: a critical pod (PriorityClass system-node-critical or system-cluster-critical, e.g. a DaemonSet or static pod) did not fit, so the kubelet stopped this one to admit it.`,
+      evidence,
+      fix: 'Leave room for the node\'s critical pods (lower this pod\'s resources.requests, or reserve capacity with kubeReserved/systemReserved), or run it on nodes with more capacity; its controller recreates it elsewhere.',
+      ...(kubeletPre?.lastMs !== undefined ? { lastSeen: lastSeen(kubeletPre)! } : {}),
+    });
+  }
   // Preempted (victim side).
   const pre = ctx.events.find((e) => e.reason === 'Preempted');
   const cond = st?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True' && /Preemption/.test(c.reason ?? ''));
   if (pre || cond) {
-    const m = pre ? /Preempted by (?:pod )?(\S+) on node (\S+)/.exec(pre.message) : null;
+    const by = pre ? preemptorOf(ctx, pre) : undefined;
     const evidence: Evidence[] = [...eventsEvidence(pre ? [pre] : [], 1)];
     if (cond) evidence.push(statusEvidence('status.conditions[DisruptionTarget].reason', cond.reason), statusEvidence('status.conditions[DisruptionTarget].message', cond.message));
-    const prio = ctx.pod?.spec?.priority;
+    const own = priorityOf(ctx, ctx.pod?.spec?.priorityClassName, ctx.pod?.spec?.priority);
+    if (ctx.pod?.spec?.priorityClassName) evidence.push(specEvidence('spec.priorityClassName', ctx.pod.spec.priorityClassName));
     const seen = lastSeen(pre);
+    const byWords = by?.name ? `pod ${by.name}${by.priority ? ` of ${by.priority}` : ''}` : by?.uid ? `a higher-priority pod (uid ${by.uid})` : 'a higher-priority pod';
     out.push({
       class: 'Preempted',
       severity: 'critical',
-      summary: `Pod ${ctx.ref} was stopped by the scheduler to make room for a higher-priority pod${m ? ` (${m[1]}) on node ${m[2]}` : ''}${prio !== undefined ? `; its own priority is ${prio}` : ''}.`,
+      summary: `Pod ${ctx.ref} was preempted${by?.node ? ` on node ${by.node}` : ''}: the scheduler stopped it to make room for ${byWords}; this pod has ${own ?? 'no priority set (priority 0)'}.`,
       evidence,
-      fix: 'Give the pod a higher priority (spec.priorityClassName), or add capacity so higher-priority pods fit without preempting it.',
+      fix: `Give this workload a higher PriorityClass (spec.priorityClassName${ctx.pod?.spec?.priorityClassName ? `, now ${ctx.pod.spec.priorityClassName}` : ''})${by?.className ? ` at least that of ${by.className}` : ''}, or add capacity so ${by?.name ?? 'the preemptor'} fits without preempting; a PriorityClass with preemptionPolicy: Never lets a pod wait instead of preempting.`,
       ...(seen ? { lastSeen: seen } : {}),
     });
   }

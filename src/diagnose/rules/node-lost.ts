@@ -6,7 +6,8 @@
  * Pod %s", condition `DisruptionTarget` reason `DeletionByTaintManager`), and the legacy status
  * `reason: NodeLost` "Node %v which was running pod %v is unresponsive" (before taint-based eviction).
  * A pod whose deletionTimestamp has passed and which still exists is stuck Terminating: the kubelet that must
- * confirm the stop is gone. https://kubernetes.io/docs/concepts/architecture/nodes/#condition
+ * confirm the stop is gone — unless its Job failed or deleted it (jobs.ts names the Job's deadline or
+ * backoff limit then). https://kubernetes.io/docs/concepts/architecture/nodes/#condition
  */
 import {
   eventsEvidence,
@@ -17,9 +18,19 @@ import {
 } from '../context.ts';
 import { parseTime } from '../events.ts';
 import type { Evidence, Finding } from '../types.ts';
+import { JOB_FAILURE_REASONS } from './jobs.ts';
 
 /** Grace after deletionTimestamp before a pod counts as stuck Terminating. */
 export const STUCK_MS = 5 * 60 * 1000;
+
+/** True when the pod's Job failed (Warning Event or condition) or its controller deleted this pod. */
+export function deletedByJob(ctx: RuleContext): boolean {
+  const jobs = new Set((ctx.pod?.metadata?.ownerReferences ?? []).filter((o) => o.kind === 'Job').map((o) => o.name));
+  if (!jobs.size) return false;
+  const evs = ctx.ownerEvents.filter((e) => e.kind === 'Job' && jobs.has(e.name));
+  if (evs.some((e) => (e.type === 'Warning' && JOB_FAILURE_REASONS.includes(e.reason)) || (e.reason === 'SuccessfulDelete' && e.message === `Deleted pod: ${ctx.name}`))) return true;
+  return ctx.objects.some((o) => o.kind === 'Job' && jobs.has(o.metadata?.name ?? '') && !!o.status?.conditions?.some((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True'));
+}
 
 /** The rule. */
 export function nodeLostRule(ctx: RuleContext): Finding[] {
@@ -35,6 +46,9 @@ export function nodeLostRule(ctx: RuleContext): Finding[] {
   if (!notReady && !taintEvict && !cond && !lost && !stuck) return [];
   const readyNow = st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   if (readyNow && !stuck && !lost) return [];
+  // Deleted by its Job (deadline, backoff limit, pod failure policy) with no sign of node trouble: the Job is
+  // the cause (jobs.ts says so), not a lost node.
+  if (!notReady && !taintEvict && !cond && !lost && stuck && deletedByJob(ctx)) return [];
   const evidence: Evidence[] = [...eventsEvidence([notReady, taintEvict].filter((e) => !!e), 2)];
   if (st?.phase) evidence.push(statusEvidence('status.phase', st.phase));
   if (st?.reason) evidence.push(statusEvidence('status.reason', st.reason), statusEvidence('status.message', st.message));

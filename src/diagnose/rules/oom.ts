@@ -20,6 +20,7 @@ import {
   type RuleContext,
 } from '../context.ts';
 import { parseTime } from '../events.ts';
+import { exitCodeName } from '../exit-codes.ts';
 import { describeAmount } from '../../kube/quantity.ts';
 import type { ContainerJson, Finding, PodJson } from '../types.ts';
 
@@ -64,7 +65,7 @@ export function oomRule(ctx: RuleContext): Finding[] {
     const ranMs = (parseTime(t.finishedAt) ?? 0) - (parseTime(t.startedAt) ?? 0);
     const ran = parseTime(t.finishedAt) !== undefined && parseTime(t.startedAt) !== undefined ? ` after running ${humanDuration(ranMs)}` : '';
     const limitWords = limit !== undefined ? `its ${describeAmount('memory', limit)} limit` : 'the memory available to it (it has no memory limit, so the node ran short)';
-    let summary = `${who(ctx, s.name)} was killed for using more than ${limitWords} (OOMKilled, exit code ${t.exitCode ?? 137})${ran}`;
+    let summary = `${who(ctx, s.name)} was killed with ${exitCodeName(t.exitCode ?? 137)} for using more than ${limitWords} (OOMKilled)${ran}`;
     if (restarts > 0) summary += `; it has restarted ${times(restarts)}`;
     let severity: Finding['severity'] = 'critical';
     let past = false;

@@ -120,7 +120,7 @@ export function probesRule(ctx: RuleContext): Finding[] {
           ? `has not finished starting: its startup probe failed ${fails} ${fails === 1 ? 'time' : 'times'} so far (it is restarted after ${allowance(probe)}s)`
           : `fails its ${g.kind} probe`;
       summary = `${who(ctx, cname)} ${verb}: ${why}.`;
-      if (kills > 0) summary += ' A probe restart ends the container with SIGKILL (exit 137); this is not an out-of-memory kill.';
+      if (kills > 0) summary += ' A probe restart ends the container with exit code 137 (SIGKILL); this is not an out-of-memory kill.';
       const allowed = allowance(probe);
       if (g.kind === 'startup') {
         fix = `Give the application more time to start: raise ${probeField}.failureThreshold or periodSeconds (now ${probe?.failureThreshold ?? 3} × ${probe?.periodSeconds ?? 10}s${probe?.initialDelaySeconds ? ` + ${probe.initialDelaySeconds}s delay` : ''} = ${allowed}s allowed).`;

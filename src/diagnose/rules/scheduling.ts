@@ -26,6 +26,7 @@ import {
   type RuleContext,
 } from '../context.ts';
 import { describeAmount, parseQuantity, resourceWords } from '../../kube/quantity.ts';
+import { claimStory, nodeAffinityText, podAffinityText, spreadText, untoleratedTaints } from './placement.ts';
 import type { Finding, PodJson } from '../types.ts';
 
 /** One reason of a FitError: a node count (absent for PreFilter rejections) and the reason text. */
@@ -50,7 +51,12 @@ export interface FitError {
 export function parseFitError(message: string): FitError | undefined {
   if (/no nodes available to schedule pods/i.test(message)) return { nodes: 0, reasons: [] };
   const m = /(\d+)\/(\d+) nodes are available(?::\s*(.*))?$/s.exec(message);
-  if (!m) return undefined;
+  if (!m) {
+    // A PreFilter rejection without the envelope, as 1.37 writes some (`pod has unbound immediate
+    // PersistentVolumeClaims. not found`).
+    const bare = stripNotFound(message.split(/\.?\s*preemption:/)[0] ?? '');
+    return PREFILTER.test(bare) ? { reasons: [{ text: bare }] } : undefined;
+  }
   let body = m[3] ?? '';
   let preemption: string | undefined;
   const p = body.search(/\.?\s*preemption:\s*/);
@@ -74,6 +80,20 @@ export function parseFitError(message: string): FitError | undefined {
   const fe: FitError = { nodes: Number(m[2]), reasons };
   if (preemption !== undefined) fe.preemption = preemption;
   return fe;
+}
+
+/** PreFilter rejections the scheduler may write without a node count. */
+const PREFILTER = /^(?:persistentvolumeclaim "[^"]+" (?:not found|is being deleted)|pod has unbound immediate PersistentVolumeClaims|storageclass\.storage\.k8s\.io "[^"]+" not found)$/;
+
+/** Drops the stray `. not found` 1.37 appends to some PersistentVolumeClaim messages (once or more). */
+export function stripNotFound(text: string): string {
+  return text.trim().replace(/(?:\.\s*not found)+\.?$/, '').replace(/\.$/, '').trim();
+}
+
+/** A parsed successful preemption (`found a potential placement for pod on node N, preempting K victims`). */
+export function parsePreemptionPlacement(text: string | undefined): { node: string; victims: number } | undefined {
+  const m = /found a potential placement for pod on node (\S+?),? preempting (\d+) victims?/.exec(text ?? '');
+  return m ? { node: m[1]!, victims: Number(m[2]) } : undefined;
 }
 
 /** Sum of a resource over the pod's containers (request, else limit), max'd with each init container. */
@@ -151,6 +171,20 @@ function phrase(ctx: RuleContext, r: FitReason): Phrased {
       fix: `add a toleration (spec.tolerations) for ${kv}${known ? '' : ` ({key: "${key}", operator: "${value ? 'Equal' : 'Exists'}"${value ? `, value: "${value}"` : ''}})`}`,
     };
   }
+  if (/had untolerated taint\(s\)|had taints that the pod didn't tolerate/.test(t)) {
+    const taints = untoleratedTaints(ctx);
+    if (taints.length) {
+      const user = taints.filter((x) => !KNOWN_TAINTS[x.key]);
+      const first = user[0];
+      return {
+        phrase: `${cnt}${pl('has', 'have')} taints the pod does not tolerate: ${taints.slice(0, 3).map((x) => `${x.taint} (${x.nodes} ${x.nodes === 1 ? 'node' : 'nodes'})`).join(', ')}${taints.length > 3 ? ', …' : ''}`,
+        fix: first
+          ? `add a toleration (spec.tolerations) for ${joinAnd(user.slice(0, 3).map((x) => x.taint))} ({key: "${first.key}", operator: "${first.value ? 'Equal' : 'Exists'}"${first.value ? `, value: "${first.value}"` : ''}, effect: "${first.effect}"})`
+          : 'wait for the nodes to become ready or uncordon them',
+        ...(first ? {} : { capacity: true }),
+      };
+    }
+  }
   if (/had untolerated taint\(s\)/.test(t)) {
     return { phrase: `${cnt}${pl('has', 'have')} taints that the pod does not tolerate (this scheduler version does not name them)`, fix: 'add the matching tolerations (spec.tolerations); `kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints` lists the taints' };
   }
@@ -160,18 +194,22 @@ function phrase(ctx: RuleContext, r: FitReason): Phrased {
   if (/didn't match (?:Pod's )?node (?:affinity|selector)|node affinity\/selector|didn't match node selector/.test(t)) {
     const sel = ctx.pod?.spec?.nodeSelector;
     const selText = sel && Object.keys(sel).length ? ` (now ${Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
-    return { phrase: `${cnt}${pl('does', 'do')} not match the pod's node selector or node affinity`, fix: `fix spec.nodeSelector${selText} or spec.affinity.nodeAffinity, or label nodes to match` };
+    const na = nodeAffinityText(ctx.pod);
+    return { phrase: `${cnt}${pl('does', 'do')} not match the pod's node selector or node affinity${na ? ` (requires ${na})` : ''}`, fix: `fix spec.nodeSelector${selText} or spec.affinity.nodeAffinity${na ? ` (${na})` : ''}, or label nodes to match` };
   }
   if (/anti-affinity|antiaffinity/i.test(t) && !/affinity\/anti-affinity/.test(t)) {
     if (/existing pods/.test(t)) return { phrase: `${cnt}${pl('runs', 'run')} pods whose anti-affinity rules exclude this pod`, fix: 'relax the other pods\' podAntiAffinity, or add nodes', capacity: true };
-    return { phrase: `${cnt}${pl('runs', 'run')} a pod that this pod's anti-affinity rules exclude`, fix: 'relax spec.affinity.podAntiAffinity (use preferredDuringSchedulingIgnoredDuringExecution), or add nodes', capacity: true };
+    const anti = podAffinityText(ctx.pod, true);
+    return { phrase: `${cnt}${pl('runs', 'run')} a pod that this pod's anti-affinity rules exclude${anti ? ` (keep away from ${anti})` : ''}`, fix: `relax spec.affinity.podAntiAffinity${anti ? ` (${anti})` : ''} (use preferredDuringSchedulingIgnoredDuringExecution), or add nodes`, capacity: true };
   }
   if (/pod affinity/.test(t)) {
-    return { phrase: `${cnt}${pl('does', 'do')} not satisfy the pod's affinity rules`, fix: 'fix spec.affinity.podAffinity/podAntiAffinity (labelSelector, topologyKey)' };
+    const aff = podAffinityText(ctx.pod, false);
+    return { phrase: `${cnt}${pl('does', 'do')} not satisfy the pod's affinity rules${aff ? ` (run next to ${aff})` : ''}`, fix: `fix spec.affinity.podAffinity${aff ? ` (${aff}: no such pods run there, or the topologyKey label is missing on nodes)` : ' (labelSelector, topologyKey)'}` };
   }
   if (/topology spread constraints/.test(t)) {
     if (/missing required label/.test(t)) return { phrase: `${cnt}${pl('lacks', 'lack')} the label the topology spread constraint's topologyKey names`, fix: 'label the nodes with the topologyKey, or fix spec.topologySpreadConstraints[].topologyKey' };
-    return { phrase: `${cnt}would break the pod's topology spread constraints`, fix: 'relax spec.topologySpreadConstraints (raise maxSkew or set whenUnsatisfiable: ScheduleAnyway), or add nodes in the short zone', capacity: true };
+    const sp = spreadText(ctx.pod);
+    return { phrase: `${cnt}would break the pod's topology spread constraints${sp ? ` (${sp})` : ''}`, fix: `relax spec.topologySpreadConstraints${sp ? ` (${sp})` : ''}: raise maxSkew or set whenUnsatisfiable: ScheduleAnyway, or add nodes in the short domain`, capacity: true };
   }
   if (/unbound immediate PersistentVolumeClaims/.test(t)) {
     return { phrase: 'its PersistentVolumeClaim is not bound to a volume', fix: 'check the PersistentVolumeClaim (`kubectl describe pvc`): its storageClassName, that a provisioner serves that StorageClass, or create a matching PersistentVolume' };
@@ -265,12 +303,16 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
   let summary = `Pod ${ctx.ref} cannot be scheduled: ${clauses.join('; ') || clip(message)}.`;
   // Unbound claims: the PersistentVolume controller's Warning on the claim says why (pv_controller.go
   // ProvisioningFailed / FailedBinding), when the caller passed the namespace's Events.
+  let claimFix: string | undefined;
   if (fe.reasons.some((r) => /unbound immediate PersistentVolumeClaims|didn't find available persistent volumes/.test(r.text))) {
-    const claims = new Set((pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x));
-    const pvcEv = ctx.ownerEvents.find((e) => e.kind === 'PersistentVolumeClaim' && e.type === 'Warning' && (pod ? claims.has(e.name) : true));
-    if (pvcEv) {
-      summary += ` PersistentVolumeClaim ${pvcEv.name}: ${clip(pvcEv.message, 200)}`;
-      evidence.push(...eventsEvidence([pvcEv], 1));
+    const claims = pod
+      ? (pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x)
+      : [...new Set(ctx.ownerEvents.filter((e) => e.kind === 'PersistentVolumeClaim').map((e) => e.name))];
+    const story = claimStory(ctx, claims, fe.reasons.some((r) => /didn't find available persistent volumes/.test(r.text)));
+    if (story) {
+      summary += ` ${story.text}.`;
+      evidence.push(...story.evidence);
+      claimFix = story.fix;
     }
   }
   if (latest && latest.count > 1) summary += ` The scheduler has tried ${latest.count} times.`;
@@ -291,9 +333,16 @@ export function schedulingRule(ctx: RuleContext): Finding[] {
     evidence.push(...eventsEvidence([otherFailed], 1));
   }
   const nominated = pod?.status?.nominatedNodeName;
-  if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;
+  const placement = parsePreemptionPlacement(fe.preemption);
+  const uid = pod?.metadata?.uid;
+  const victims = [...new Set(ctx.ownerEvents.filter((e) => e.reason === 'Preempted' && e.kind === 'Pod' && (e.related?.name === ctx.name || (!!uid && e.message.includes(uid)))).map((e) => e.name))];
+  if (placement) {
+    summary += ` The scheduler is preempting ${placement.victims} lower-priority ${placement.victims === 1 ? 'pod' : 'pods'} on node ${placement.node}${victims.length ? ` (${joinAnd(victims.slice(0, 3))}${victims.length > 3 ? ', …' : ''})` : ''} to make room; the pod is placed once they have stopped.`;
+    base.severity = 'warning';
+  } else if (nominated) summary += ` It is preempting lower-priority pods on node ${nominated} to make room.`;
+  else if (fe.preemption && /not eligible due to a terminating pod on the nominated node/.test(fe.preemption)) summary += ' It waits for a pod that is already terminating on the node it was nominated for.';
   else if (fe.preemption && /not helpful|No preemption victims/.test(fe.preemption)) summary += ' Preempting lower-priority pods would not help.';
-  const fixes = [...new Set(phrased.map((x) => x.p.fix).filter((x): x is string => !!x))];
+  const fixes = [...new Set([claimFix, ...phrased.map((x) => x.p.fix)].filter((x): x is string => !!x))];
   if (phrased.some((x) => x.p.capacity) && !fixes.some((f) => /add nodes/.test(f))) fixes.push('add nodes');
   let fix = fixes.length ? fixes.map((f, i) => (i === 0 ? f[0]!.toUpperCase() + f.slice(1) : f)).join('; or ') + '.' : 'See the scheduler message.';
   if (asks.length && ctx.pod) {

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { ago, ev, NOW, pod } from './fixtures.ts';
 
 const cfgErr = (message: string) => [{ name: 'main', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message } } }];
@@ -74,7 +74,7 @@ test('init container failing blocks the pod (Init:CrashLoopBackOff)', () => {
   });
   const d = diagnose({ pod: p, events: [], logTails: [{ container: 'wait-for-db', file: 'init.log', lines: ['nc: bad address \'db\''] }], now: NOW });
   assert.equal(d.findings[0]?.class, 'InitContainerFailed');
-  assert.match(d.headline, /^Init container wait-for-db of pod flink-jobs\/orders-tm-1-1 exited with a generic error \(1\) and has failed 4 times, so the pod's main containers never start/);
+  assert.match(d.headline, /^Init container wait-for-db of pod flink-jobs\/orders-tm-1-1 exited with exit code 1, a generic application error, and has failed 4 times, so the pod's main containers never start/);
   assert.match(d.headline, /nc: bad address 'db'/);
 });
 
@@ -101,4 +101,51 @@ test('postStart hook failure', () => {
   assert.deepEqual(d.findings.map((f) => f.class), ['StartError']);
   assert.match(d.headline, /is killed right after it starts because its postStart hook fails/);
   assert.match(d.findings[0]!.fix, /lifecycle\.postStart/);
+});
+
+test('executable not found: quotes command and args, names the spec field and what overrides the image', () => {
+  // runc via containerd: 'exec: "%s": executable file not found in $PATH' inside the StartError message.
+  const msg = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "pyhton": executable file not found in $PATH: unknown';
+  const containers = [{ name: 'main', image: 'python:3.12-slim', command: ['pyhton'], args: ['-m', 'app.server', '--port', '8080'] }];
+  const p = pod({ containers, conditions: [{ type: 'Ready', status: 'False' }], statuses: [{ name: 'main', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=main pod=x' } }, lastState: { terminated: { exitCode: 128, reason: 'StartError', message: msg, startedAt: '1970-01-01T00:00:00Z', finishedAt: ago(1) } } }] });
+  const d = diagnose({ pod: p, events: [], now: NOW });
+  assert.equal(d.findings[0]?.class, 'StartError');
+  assert.match(d.headline, /its command "pyhton" does not exist in the image \(it is spec\.containers\[main\]\.command\[0\]\); its command \["pyhton"\] with args \["-m","app\.server","--port","8080"\] replace the image's ENTRYPOINT and CMD; tried 3 times\.$/);
+  assert.match(d.findings[0]!.fix, /^Fix spec\.containers\[main\]\.command\[0\] \("pyhton"\): a typo, or a program missing from the image\./);
+  assert.ok(d.findings[0]!.evidence.some((e) => e.source === 'spec' && e.ref === 'spec.containers[main].command' && e.text === '["pyhton"]'));
+});
+
+test('exit code 127 from a shell: args alone replace only CMD, the image ENTRYPOINT still runs', () => {
+  const containers = [{ name: 'main', image: 'registry.example.com/team/app:1.4.2', args: ['/opt/app/bin/strat.sh'] }];
+  const p = pod({ containers, conditions: [{ type: 'Ready', status: 'False' }], statuses: [{ name: 'main', ready: false, restartCount: 5, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container=main pod=x' } }, lastState: { terminated: { exitCode: 127, reason: 'Error', startedAt: ago(2), finishedAt: ago(2) } } }] });
+  const d = diagnose({ pod: p, events: [], logTails: [{ container: 'main', file: 'stdio-0.cri.log', lines: ['/docker-entrypoint.sh: line 12: /opt/app/bin/strat.sh: No such file or directory'] }], now: NOW });
+  assert.equal(d.findings[0]?.class, 'CrashLoopBackOff');
+  assert.match(d.headline, /exited with exit code 127: the command was not found, after 0s\. Its args \["\/opt\/app\/bin\/strat\.sh"\] replace only the image's CMD; the image's ENTRYPOINT still runs first\. Last log line: /);
+  assert.ok(d.findings[0]!.evidence.some((e) => e.ref === 'spec.containers[main].args'));
+});
+
+test('init container: names what it waits for from its until-nc loop, and the Service to check', () => {
+  const p = pod({
+    phase: 'Pending',
+    initContainers: [{ name: 'wait-for-db', image: 'busybox:1.36', command: ['sh', '-c', 'until nc -z postgres.data.svc.cluster.local 5432; do echo waiting for postgres; sleep 2; done'] }],
+    initStatuses: [{ name: 'wait-for-db', ready: false, restartCount: 0, state: { running: { startedAt: ago(25) } } }],
+    statuses: [{ name: 'main', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+  });
+  const d = diagnose({ pod: p, events: [], logTails: [{ container: 'wait-for-db', file: 'stdio-0.cri.log', lines: ['waiting for postgres', 'waiting for postgres'] }], now: NOW });
+  assert.equal(d.findings[0]?.class, 'InitContainerFailed');
+  assert.equal(d.severity, 'warning');
+  assert.equal(d.headline, 'Init container wait-for-db of pod flink-jobs/orders-tm-1-1 has been running for 25m and has not finished, so the pod\'s main containers have not started. It was waiting for postgres.data.svc.cluster.local:5432 to accept connections (`until nc -z postgres.data.svc.cluster.local 5432` in spec.initContainers[wait-for-db].command). Its last log line: "waiting for postgres".');
+  assert.match(d.findings[0]!.fix, /^Check Service postgres in namespace data: it must exist and have ready endpoints on port 5432/);
+});
+
+test('init container that failed on a name that does not resolve', () => {
+  const p = pod({
+    phase: 'Pending',
+    initContainers: [{ name: 'wait-for-db', image: 'busybox:1.36', command: ['sh', '-c'], args: ['nslookup orders-db'] }],
+    initStatuses: [{ name: 'wait-for-db', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=wait-for-db pod=x' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(2), finishedAt: ago(2) } } }],
+    statuses: [{ name: 'main', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+  });
+  const d = diagnose({ pod: p, events: [], logTails: [{ container: 'wait-for-db', file: 'stdio-0.cri.log', lines: ["** server can't find orders-db.flink-jobs.svc.cluster.local: NXDOMAIN"] }], now: NOW });
+  assert.match(d.headline, /^Init container wait-for-db of pod flink-jobs\/orders-tm-1-1 exited with exit code 1, a generic application error, and has failed 3 times, so the pod's main containers never start\. It was waiting for the name orders-db to resolve \(`nslookup orders-db` in spec\.initContainers\[wait-for-db\]\.command\)\./);
+  assert.match(d.findings[0]!.fix, /^The name orders-db does not resolve: create Service orders-db in namespace flink-jobs/);
 });

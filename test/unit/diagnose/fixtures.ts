@@ -2,7 +2,26 @@
  * Builders for diagnose tests: pods and Events as `kubectl get -o json` prints them. Only the fields the
  * cases vary are parameters; messages in the tests are verbatim Kubernetes texts with their source cited.
  */
-import type { ContainerJson, ContainerStatusJson, EventJson, PodJson } from '../../../src/diagnose/types.ts';
+import assert from 'node:assert/strict';
+import { diagnose as diagnoseUnchecked } from '../../../src/diagnose/index.ts';
+import { MAX_HEADLINE, MAX_PROSE, proseLength } from '../../../src/diagnose/bounds.ts';
+import type { ContainerJson, ContainerStatusJson, DiagnoseInput, Diagnosis, EventJson, PodJson } from '../../../src/diagnose/types.ts';
+
+/**
+ * {@link diagnoseUnchecked} with the prose bounds asserted on every diagnosis a test makes: headline at most
+ * MAX_HEADLINE characters, prose before the timeline at most MAX_PROSE, every finding with a summary, a fix and
+ * evidence quoting a field or an Event.
+ */
+export function diagnose(input: DiagnoseInput): Diagnosis {
+  const d = diagnoseUnchecked(input);
+  assert.ok(d.headline.length <= MAX_HEADLINE, `headline of ${d.headline.length} characters: ${d.headline}`);
+  assert.ok(proseLength(d) <= MAX_PROSE, `prose of ${proseLength(d)} characters`);
+  for (const f of [...d.findings, ...d.past]) {
+    assert.ok(f.summary && f.fix, `finding ${f.class} without summary or fix`);
+    assert.ok(f.evidence.length > 0 && f.evidence.every((e) => e.ref && typeof e.text === 'string'), `finding ${f.class} without evidence: ${f.summary}`);
+  }
+  return d;
+}
 
 export const NOW = new Date('2024-05-01T12:00:00Z');
 export const NS = 'flink-jobs';

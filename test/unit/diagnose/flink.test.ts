@@ -9,8 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
-import { ago, NOW, pod, ready } from './fixtures.ts';
+import { ago, diagnose, NOW, pod, ready } from './fixtures.ts';
 
 const tm = () => pod({ name: 'orders-taskmanager-1-1', metadata: { labels: { type: 'flink-native-kubernetes', component: 'taskmanager' } }, containers: [{ name: 'flink-main-container', image: 'flink:1.20.1' }], conditions: ready(30), statuses: [{ name: 'flink-main-container', ready: true, restartCount: 0, state: { running: { startedAt: ago(30) } } }] });
 const jm = () => pod({ name: 'orders-7c9d5b6f4-jx2lq', metadata: { labels: { type: 'flink-native-kubernetes', component: 'jobmanager' } }, containers: [{ name: 'flink-main-container', image: 'flink:1.20.1' }], conditions: ready(30), statuses: [{ name: 'flink-main-container', ready: true, restartCount: 0, state: { running: { startedAt: ago(30) } } }] });
@@ -92,5 +91,5 @@ test('Flink: a crash-looping TaskManager with a heap OOM in its log: the OOM ran
   p.status!.containerStatuses = [{ name: 'flink-main-container', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=flink-main-container pod=orders-taskmanager-1-1_flink-jobs(6f1c3a2e)' } }, lastState: { terminated: { exitCode: 239, reason: 'Error', startedAt: ago(5), finishedAt: ago(2) } } }];
   const d = diagnose({ pod: p, events: [], logTails: [{ container: 'flink-main-container', file: 'taskmanager.log', lines: ['java.lang.OutOfMemoryError: Java heap space', '2024-05-01 11:58:01,200 INFO  org.apache.flink.runtime.taskexecutor.TaskManagerRunner [] - Terminating TaskManagerRunner with exit code 239.'] }], now: NOW });
   assert.deepEqual(d.findings.map((f) => [f.class, f.severity]), [['JvmOutOfMemory', 'critical'], ['CrashLoopBackOff', 'critical']]);
-  assert.match(d.findings[1]!.summary, /exited with 239, Flink's fatal-error exit/);
+  assert.match(d.findings[1]!.summary, /exited with exit code 239, Flink's fatal-error exit/);
 });

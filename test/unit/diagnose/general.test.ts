@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose, rankFindings } from '../../../src/diagnose/index.ts';
+import { rankFindings } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { normalizeEvent, eventsFrom } from '../../../src/diagnose/events.ts';
 import { describeAmount, formatBytes, parseQuantity } from '../../../src/kube/quantity.ts';
 import { renderText } from '../../../src/diagnose/render.ts';
@@ -172,6 +173,6 @@ test('an unready pod: Events from long before it became unready are past', () =>
   });
   const d = diagnose({ pod: p, events: [ev('Unhealthy', 'Liveness probe failed: HTTP probe failed with statuscode: 500', { container: 'main', at: ago(3 * 24 * 60), count: 40 }), ev('Killing', 'Container main failed liveness probe, will be restarted', { type: 'Normal', container: 'main', at: ago(3 * 24 * 60), count: 3 })], now: NOW });
   assert.deepEqual(d.findings.map((f) => f.class), ['CrashLoopBackOff']);
-  assert.match(d.headline, /generic error \(1\)/);
+  assert.match(d.headline, /exited with exit code 1, a generic application error/);
   assert.deepEqual(d.past.map((f) => f.class), ['LivenessProbeFailed']);
 });

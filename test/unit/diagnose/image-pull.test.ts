@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { classifyPullError, registryOf } from '../../../src/diagnose/rules/image-pull.ts';
 import { ev, NOW, pod } from './fixtures.ts';
 

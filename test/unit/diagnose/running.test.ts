@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { explainExitCode } from '../../../src/diagnose/exit-codes.ts';
 import { ago, ev, NOW, notReady, pod, ready } from './fixtures.ts';
 
@@ -27,8 +27,11 @@ function crashing(exitCode: number, reason = 'Error', restarts = 7) {
 
 test('exit codes are explained', () => {
   const cases: [number, RegExp][] = [
-    [0, /exited normally \(0\)/], [1, /generic error \(1\)/], [2, /usage error \(2\)/], [126, /could not be executed/], [127, /command was not found/],
-    [128, /could not be started/], [134, /SIGABRT \(134\)/], [137, /SIGKILL \(137\)/], [139, /SIGSEGV \(139\)/], [143, /SIGTERM \(143\)/], [135, /SIGBUS \(135\)/], [3, /exited with code 3/], [239, /Flink's fatal-error exit/], [42, /exited with code 42/],
+    [0, /^exited with exit code 0 \(it finished\)$/], [1, /^exited with exit code 1, a generic application error$/], [2, /^exited with exit code 2, usually a usage error$/],
+    [126, /^exited with exit code 126: the command was found but could not be executed$/], [127, /^exited with exit code 127: the command was not found$/],
+    [128, /could not be started/], [134, /^aborted with exit code 134 \(SIGABRT\)$/], [137, /^was killed with exit code 137 \(SIGKILL\)$/], [139, /^crashed with exit code 139 \(SIGSEGV\), a segmentation fault$/],
+    [143, /^was stopped with exit code 143 \(SIGTERM\)$/], [135, /^was killed with exit code 135 \(SIGBUS\)$/], [3, /^exited with exit code 3$/], [239, /exit code 239, Flink's fatal-error exit/], [42, /^exited with exit code 42$/],
+    [200, /^was killed with exit code 200|^exited with exit code 200$/],
   ];
   for (const [code, re] of cases) assert.match(explainExitCode(code).phrase, re, String(code));
   assert.match(explainExitCode(137).hint, /out-of-memory killer, a failed liveness probe/);
@@ -45,7 +48,7 @@ test('CrashLoopBackOff exit 1 with the last log lines', () => {
     now: NOW,
   });
   assert.equal(d.findings[0]?.class, 'CrashLoopBackOff');
-  assert.match(d.headline, /^Container main of pod flink-jobs\/orders-tm-1-1 keeps crashing \(CrashLoopBackOff, restarted 7 times\): its last run exited with a generic error \(1\) after 12s/);
+  assert.match(d.headline, /^Container main of pod flink-jobs\/orders-tm-1-1 keeps crashing \(CrashLoopBackOff, restarted 7 times\): its last run exited with exit code 1, a generic application error, after 12s/);
   assert.match(d.headline, /Last log line: "2024-05-01 11:57:12,118 ERROR Main - Cannot connect to postgres-service:5432: Connection refused"/);
   const log = d.findings[0]!.evidence.find((e) => e.source === 'log');
   assert.equal(log?.ref, 'app.log');
@@ -54,10 +57,10 @@ test('CrashLoopBackOff exit 1 with the last log lines', () => {
 
 test('CrashLoopBackOff exit codes 0, 127, 143 give matching fixes', () => {
   const cases: [number, RegExp, RegExp][] = [
-    [0, /exited normally \(0\)/, /restartPolicy Always.*Job/],
+    [0, /exited with exit code 0 \(it finished\)/, /restartPolicy Always.*Job/],
     [127, /command was not found/, /command \/ args/],
-    [143, /SIGTERM \(143\)/, /asked the container to stop/],
-    [137, /SIGKILL \(137\)/, /resources\.limits\.memory/],
+    [143, /exit code 143 \(SIGTERM\)/, /asked the container to stop/],
+    [137, /exit code 137 \(SIGKILL\)/, /resources\.limits\.memory/],
   ];
   for (const [code, h, f] of cases) {
     const d = diagnose({ pod: crashing(code), events: [], now: NOW });
@@ -69,7 +72,7 @@ test('CrashLoopBackOff exit codes 0, 127, 143 give matching fixes', () => {
 test('OOMKilled in a crash loop names the memory limit, ranks before the CrashLoop', () => {
   const d = diagnose({ pod: crashing(137, 'OOMKilled', 5), events: [ev('BackOff', BACKOFF_EVENT, { container: 'main', count: 12 })], now: NOW });
   assert.deepEqual(d.findings.map((f) => f.class), ['OOMKilled', 'CrashLoopBackOff']);
-  assert.match(d.headline, /^Container main of pod flink-jobs\/orders-tm-1-1 was killed for using more than its 4Gi memory limit \(OOMKilled, exit code 137\) after running 12s; it has restarted 5 times and is in CrashLoopBackOff/);
+  assert.match(d.headline, /^Container main of pod flink-jobs\/orders-tm-1-1 was killed with exit code 137 \(SIGKILL\) for using more than its 4Gi memory limit \(OOMKilled\) after running 12s; it has restarted 5 times and is in CrashLoopBackOff/);
   assert.match(d.findings[0]!.fix, /Raise spec\.containers\[main\]\.resources\.limits\.memory \(now 4Gi\)/);
   assert.match(d.findings[1]!.summary, /it ran out of memory \(OOMKilled\)/);
 });
@@ -84,7 +87,7 @@ test('OOMKilled Flink TaskManager running again: no Event needed, Flink memory o
   const d = diagnose({ pod: p, events: [], now: NOW });
   assert.equal(d.findings[0]?.class, 'OOMKilled');
   assert.equal(d.severity, 'warning');
-  assert.match(d.headline, /was killed for using more than its 4Gi memory limit .* it is running again since/);
+  assert.match(d.headline, /was killed with exit code 137 \(SIGKILL\) for using more than its 4Gi memory limit .* it is running again since/);
   assert.match(d.findings[0]!.fix, /taskmanager\.memory\.process\.size/);
 });
 
@@ -170,7 +173,7 @@ test('a failed container under restartPolicy Never', () => {
   const p = pod({ phase: 'Failed', spec: { restartPolicy: 'Never' }, statuses: [{ name: 'main', ready: false, restartCount: 0, state: { terminated: { exitCode: 2, reason: 'Error', startedAt: ago(10), finishedAt: ago(9) } } }] });
   const d = diagnose({ pod: p, events: [], now: NOW });
   assert.equal(d.findings[0]?.class, 'ContainerFailed');
-  assert.match(d.headline, /failed: its last run exited with a usage error \(2\) after 60s; restartPolicy is Never/);
+  assert.match(d.headline, /failed: its last run exited with exit code 2, usually a usage error, after 60s; restartPolicy is Never/);
 });
 
 test('startup probe failures during a start that then succeeded are not trouble', () => {

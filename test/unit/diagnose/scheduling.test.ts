@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { parseFitError } from '../../../src/diagnose/rules/scheduling.ts';
 import { ev, NOW, pod } from './fixtures.ts';
 
@@ -239,7 +239,8 @@ test('scheduling: an unbound claim is explained by the claim\'s own Warning when
   const msg = '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
   const p = pod({ phase: 'Pending', nodeName: null, spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'orders-state' } }] } });
   const d = diagnose({ pod: p, events: [ev('FailedScheduling', msg, { component: 'default-scheduler' }), ev('ProvisioningFailed', 'storageclass.storage.k8s.io "fast-ssd" not found', { kind: 'PersistentVolumeClaim', name: 'orders-state', component: 'persistentvolume-controller' })], now: NOW });
-  assert.match(d.headline, /PersistentVolumeClaim orders-state: storageclass\.storage\.k8s\.io "fast-ssd" not found/);
+  assert.match(d.headline, /PersistentVolumeClaim orders-state: its StorageClass fast-ssd does not exist\./);
+  assert.match(d.findings[0]!.fix, /^Create StorageClass fast-ssd or fix spec\.storageClassName of PersistentVolumeClaim orders-state/);
 });
 
 test('scheduling: cluster-autoscaler Events are mentioned', () => {

@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../../src/diagnose/index.ts';
+import { diagnose } from './fixtures.ts';
 import { ago, ev, NOW, pod } from './fixtures.ts';
 
 const VOLUMES = [
