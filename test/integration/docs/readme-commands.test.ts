@@ -32,6 +32,12 @@ function readmeCommands(): string[] {
 /** PATH without node_modules/.bin folders (npm test puts the pinned Node first): what a shell has. */
 const SHELL_PATH = (process.env.PATH ?? '').split(delimiter).filter((d) => !d.includes('node_modules')).join(delimiter);
 
+/** The environment of a shell: this one without what npm adds for its scripts (`npm test` runs this file). */
+const SHELL_ENV: Record<string, string | undefined> = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|INIT_CWD$|NODE$)/i.test(k))),
+  PATH: SHELL_PATH,
+};
+
 /** The `node` a shell finds, and its version; the tests below run README's lines with it. */
 function shellNode(): { path: string; version: string } | undefined {
   for (const dir of SHELL_PATH.split(delimiter)) {
@@ -60,7 +66,7 @@ interface Run { child: ChildProcess; out: () => string; exited: Promise<{ code: 
  * command replaces the shell (`exec`), as a terminal's job would be the command itself.
  */
 function run(line: string, cwd: string, env: Record<string, string> = {}): Run {
-  const child = spawn('sh', ['-c', /[;&|]/.test(line) ? line : `exec ${line}`], { cwd, detached: true, env: { ...process.env, PATH: SHELL_PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', /[;&|]/.test(line) ? line : `exec ${line}`], { cwd, detached: true, env: { ...SHELL_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
