@@ -7,6 +7,8 @@
 FROM node:24-slim AS web
 WORKDIR /src
 COPY package.json package-lock.json ./
+# --ignore-scripts: neither the `prepare` script (it builds the page; done below, once web/ is copied)
+# nor the install script of the `node` devDependency (the image has its own Node 24).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY web ./web
 RUN npx vite build web

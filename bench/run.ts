@@ -2,7 +2,9 @@
  * `npm run bench`: every benchmark, one child process each (so one's memory and files never touch the
  * next's), each printing its figures beside a named peer measured in the same run on the same machine:
  *   catalog   startup scan of 1,000 pods × 10 files, RSS            peer: find
+ *   watchers  the catalog's watcher at 1,000 and 10,000 pods × 10 files: RSS, scan, missed changes   peer: chokidar (leanest)
  *   logfile   tail 1,000 lines of 1 GiB vs 10 MiB; search 1 GiB     peer: tail, grep -F -c, grep -E -c
+ *   kernels   search kernels in memory: WebAssembly SIMD            peer: the plain-JS fallback
  *   follow    append → SSE event latency p50/p99                     peer: tail -F
  *   retention one pass over 100,000 files                            peer: du -s
  *   ship      1 GiB Flink log into a test server and Elasticsearch   peer: rsyslog omelasticsearch
@@ -23,7 +25,9 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 /** Each benchmark: its script and arguments. */
 const BENCHES: Record<string, string[]> = {
   catalog: [here('./catalog.ts')],
+  watchers: [here('./watchers.ts'), '--pods', quick ? '1000' : '1000,10000'],
   logfile: [here('./logfile.ts'), '--size', String((quick ? 128 : 1024) * 1024 * 1024)],
+  kernels: [here('./kernels.ts'), '--mib', quick ? '64' : '256'],
   follow: [here('./follow.ts')],
   retention: [here('./retention.ts')],
   ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig, type RawConfig } from './config/load.ts';
 import { runDiagnose } from './diagnose/cli.ts';
@@ -8,7 +6,7 @@ import { retentionCommand } from './retention/cli.ts';
 import { isPodlogError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { startAgent } from './main.ts';
-import { prepareDemoRoot, runLiveAppender } from './demo/demo.ts';
+import { createDemoFolder, runLiveAppender, type DemoFolder } from './demo/demo.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -65,25 +63,33 @@ export function buildProgram(): Command {
       let config = loadConfig({ file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG, env, flags: agentFlags(opts) });
       const logger = createLogger(config.logLevel);
       const controller = new AbortController();
+      let demo: DemoFolder | undefined;
       if (config.demo) {
-        const root = await prepareDemoRoot(join(tmpdir(), 'podlog-demo', 'root'));
+        demo = await createDemoFolder();
         const given = opts.root || env.PODLOG_ROOTS;
         config = loadConfig({
           file: (opts.config as string | undefined) ?? env.PODLOG_CONFIG,
           env,
-          flags: { ...agentFlags(opts), roots: given ? config.roots : [root], stateDir: opts.stateDir ?? env.PODLOG_STATE_DIR ?? join(tmpdir(), 'podlog-demo', 'state') },
+          flags: { ...agentFlags(opts), roots: given ? config.roots : [demo.root], stateDir: opts.stateDir ?? env.PODLOG_STATE_DIR ?? demo.stateDir },
         });
-        await runLiveAppender(root, controller.signal, logger);
-        logger.info({ root }, 'demo root ready: real Flink fixtures plus a live pod');
+        await runLiveAppender(demo.root, controller.signal, logger);
+        logger.info({ root: demo.root }, 'demo root ready: real Flink fixtures plus a live pod (removed at exit)');
       }
       const agent = await startAgent(config, logger, env);
+      let stopping = false;
       const stop = (signal: string) => {
+        // a repeat is ignored: Ctrl-C in a terminal reaches both this process and a launcher that forwards it (bin/podlog.js)
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, 'shutting down');
         controller.abort();
-        agent.close().then(() => process.exit(0), () => process.exit(1));
+        agent
+          .close()
+          .then(() => demo?.remove())
+          .then(() => process.exit(0), () => process.exit(1));
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
   program.addCommand(retentionCommand());
   program

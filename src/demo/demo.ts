@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, cp, mkdir, readdir, rename, stat, utimes, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { appendFile, cp, mkdir, mkdtemp, readdir, rename, stat, utimes, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -16,6 +18,40 @@ const LIVE_CONTAINER = 'flink-main-container';
 /** How long ago the recorded Flink run appears to have ended in the demo (ms). */
 const DEMO_AGE_MS = 24 * 3600 * 1000;
 const LOG4J_TS = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}),(\d{3})/;
+
+/** A demo's own temp folder: the log root and the agent's state, both inside `dir`. */
+export interface DemoFolder {
+  /** The fresh temp folder (`<tmpdir>/podlog-demo-XXXXXX`). */
+  readonly dir: string;
+  /** The log root, laid out by {@link prepareDemoRoot}. */
+  readonly root: string;
+  /** A state directory for the agent. */
+  readonly stateDir: string;
+  /** Delete the whole folder; idempotent. Also runs at process exit if not called before. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Make a fresh temp folder for one demo run (never a shared fixed path, so two demos do not meet), lay
+ * out its root, and register its removal at process exit.
+ */
+export async function createDemoFolder(now = Date.now()): Promise<DemoFolder> {
+  const dir = await mkdtemp(join(tmpdir(), 'podlog-demo-'));
+  const atExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', atExit);
+  const root = await prepareDemoRoot(join(dir, 'root'), now);
+  let removed: Promise<void> | undefined;
+  return {
+    dir,
+    root,
+    stateDir: join(dir, 'state'),
+    remove: () =>
+      (removed ??= (async () => {
+        process.removeListener('exit', atExit);
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}
 
 /**
  * Lay out the demo root: a copy of the Flink fixtures plus the live pod's folder. Each file's mtime

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AuthSchema } from '../auth/config.ts';
@@ -16,6 +15,7 @@ import { fileRoutes } from './routes/files.ts';
 import { followRoutes } from './routes/follow.ts';
 import { podRoutes } from './routes/pods.ts';
 import { searchRoutes } from './routes/search.ts';
+import { webPage } from './web-page.ts';
 
 /** Everything the HTTP layer needs; `src/main.ts` builds it, tests build it with real temp roots. */
 export interface AppDeps {
@@ -31,7 +31,7 @@ export interface AppDeps {
   recordOnlyPods?: () => (PodRecordFields & { namespace: string; name: string; uid: string })[];
   /** Further API routers mounted under `/api/v1` (kube, diagnose, ship, retention). */
   apiRouters?: Router[];
-  /** Directory of the built web page (`web/dist`); not served when absent. */
+  /** Directory of the built web page (`web/dist`); while it lacks `index.html`, `GET /` says how to build it. */
   webDir?: string;
   /** Aborted when the agent shuts down: long-lived streams (follow) end then. */
   shutdown?: AbortSignal;
@@ -51,7 +51,8 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Build the express app (no listen): `/api/v1/*`, `/healthz`, `/readyz`, `/metrics` and the web page at `/`.
+ * Build the express app (no listen): `/api/v1/*`, `/healthz`, `/readyz`, `/metrics` and the web page at `/`
+ * (or, when it is not built, a short page saying how to build it).
  * Errors render as `{"error":{"code","message"}}` with the status declared in `src/errors.ts`.
  */
 export function createApp(deps: AppDeps): Express {
@@ -103,12 +104,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
   app.use('/api', notFoundApi);
 
-  if (deps.webDir && existsSync(deps.webDir)) {
-    app.use(express.static(deps.webDir, { index: 'index.html', maxAge: '1h', setHeaders: (res) => res.setHeader('Content-Security-Policy', CSP) }));
-  }
+  if (deps.webDir) app.use(webPage(deps.webDir));
   app.use(errorHandler(deps.logger, deps.metrics));
   return app;
 }
 
-/** The page's Content-Security-Policy: same-origin everything, no inline script. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export { CSP } from './web-page.ts';

@@ -25,7 +25,11 @@ export interface PodView extends PodRecordFields {
   state: string;
   /** Latest file mtime, ms. */
   lastActivity: number;
-  /** Creation time: the pod's `metadata.creationTimestamp` when recorded, else its log folder's birth time (ISO-8601). */
+  /**
+   * Creation time (ISO-8601): the pod's `metadata.creationTimestamp` when recorded, else its log folder's
+   * birth time, or its oldest file's mtime when that is earlier (a folder copied or restored is born anew
+   * but keeps its files' mtimes, and a pod cannot have written a file before it existed).
+   */
   createdAt?: string;
   /** `stdio` marks a copy of the kubelet's container stdout/stderr (CRI format, decoded when viewed). */
   containers: { name: string; files: { name: string; size: number; mtime: number; live: boolean; kind: string; stdio?: true }[] }[];
@@ -49,6 +53,7 @@ export function podView(pod: PodEntry, record: PodRecordFields | undefined, now:
         .map((f) => ({ name: f.name, size: f.size, mtime: Math.round(f.mtimeMs), live: f.live, kind: f.kind, ...(isCriCopy(f.name) ? { stdio: true as const } : {}) })),
     }));
   const recentlyWritten = containers.some((c) => c.files.some((f) => f.live && now - f.mtime < runningWindowMs));
+  const created = Math.min(pod.createdMs || Infinity, ...containers.flatMap((c) => c.files.map((f) => f.mtime)));
   return {
     ...record,
     namespace: pod.namespace,
@@ -56,7 +61,7 @@ export function podView(pod: PodEntry, record: PodRecordFields | undefined, now:
     uid: pod.uid,
     state: record?.state ?? (recentlyWritten ? 'running' : 'exited'),
     lastActivity: Math.round(pod.lastActivityMs),
-    createdAt: typeof record?.createdAt === 'string' ? record.createdAt : pod.createdMs ? new Date(pod.createdMs).toISOString() : undefined,
+    createdAt: typeof record?.createdAt === 'string' ? record.createdAt : Number.isFinite(created) ? new Date(created).toISOString() : undefined,
     containers,
   };
 }

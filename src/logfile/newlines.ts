@@ -150,9 +150,10 @@ let simdWorks: boolean | undefined;
 /**
  * A buffer of at least `capacity` bytes with the kernels, and when `withFold` a second one for
  * ASCII-folded copies. Each call makes its own WebAssembly memory (so concurrent searches never
- * share one), freed with the returned object.
+ * share one), freed with the returned object. `simd: false` gives the plain-JS fallback that runs
+ * where WebAssembly SIMD is unavailable (tests and the bench compare the two).
  */
-export function createScanBuffer(capacity: number, withFold = true): ScanBuffer {
+export function createScanBuffer(capacity: number, withFold = true, opts: { simd?: boolean } = {}): ScanBuffer {
   const half = Math.ceil(capacity / WASM_PAGE) * WASM_PAGE;
   const slot = (withFold ? 2 : 1) * half; // 8 bytes where findCount leaves (scanned, newlines)
   const anyTable = slot + 16; // MAX_ANY × 32 bytes of splatted filter bytes, then MAX_ANY × 16 bytes of (address, length, o1, o2)
@@ -160,7 +161,7 @@ export function createScanBuffer(capacity: number, withFold = true): ScanBuffer 
   const needleAt = anyMeta + 16 * MAX_ANY;
   const pages = Math.ceil((needleAt + NEEDLE_AREA) / WASM_PAGE) + 1;
   let k: Kernels | undefined;
-  if (simdWorks !== false) {
+  if (simdWorks !== false && opts.simd !== false) {
     try {
       k = instantiateKernels(pages);
       simdWorks = true;

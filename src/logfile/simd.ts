@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD kernels behind search (see newlines.ts for how they are used), written
  * with a tiny in-line assembler so no toolchain is needed. Each kernel is shown in WAT-like
- * pseudo code above its body. Opcodes: WebAssembly core spec §5.4 (binary format) and the
+ * pseudo code above its body; `kernels.wat` beside this file is the same module in WebAssembly text,
+ * and a test checks that wabt's wat2wasm assembles it into exactly these bytes. Opcodes: WebAssembly core spec §5.4 (binary format) and the
  * fixed-width SIMD extension (prefix 0xFD). Memory: one exported memory, sized by the caller.
  */
 import { code, funcBody, I32, op, section, str, uleb, V128 } from './wasm-asm.ts';

@@ -8,7 +8,7 @@ import { homePage } from './home.ts';
 import { podPage } from './pod-page.ts';
 import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
-import { findFile, findPod, refresh, retryDelayMs, subscribe } from './store.ts';
+import { findFile, findPod, refresh, retryDelayMs, snapshot, subscribe } from './store.ts';
 import { initTheme, themeButton } from './theme.ts';
 import { authControl, startAuth } from './auth-ui.ts';
 import { installDownloads } from './download.ts';
@@ -141,6 +141,12 @@ document.addEventListener('keydown', (e) => {
 initTheme();
 document.getElementById('app')!.append(topbar, note, shell, h('div', { id: 'announcer', class: 'sr-only', 'aria-live': 'polite' }));
 installDownloads();
+// First paint: the pod list is asked for at once, beside the sign-in check (a 401 just waits for the
+// token), and the start page, which reads only that list and its own optional panels, does not wait
+// for the check either. Other pages are shown once it is known whether a token is needed.
+void refresh();
+const shownEarly = route.kind === 'home';
+if (shownEarly) show(route);
 void startAuth((first) => {
   if (!first) {
     // Signed in again (token expired, revoked or forgotten): reload the list and the page shown.
@@ -149,6 +155,10 @@ void startAuth((first) => {
     viewer?.destroy();
     viewer = null;
     show(r);
-  } else show(route);
-  void refresh();
+    void refresh();
+    return;
+  }
+  const refused = snapshot().error?.status === 401;
+  if (!shownEarly || refused) show(route);
+  if (refused) void refresh();
 });

@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/config/load.ts';
-import { LIVE_POD_DIR, prepareDemoRoot, runLiveAppender } from '../../../src/demo/demo.ts';
+import { createDemoFolder, LIVE_POD_DIR, prepareDemoRoot, runLiveAppender } from '../../../src/demo/demo.ts';
 import { startAgent, type RunningAgent } from '../../../src/main.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
@@ -24,7 +24,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface PodItem { namespace: string; name: string; uid: string; state: string; containers: { name: string; files: { name: string; live: boolean }[] }[] }
+interface PodItem { namespace: string; name: string; uid: string; state: string; createdAt?: string; lastActivity: number; containers: { name: string; files: { name: string; live: boolean; mtime: number }[] }[] }
 
 test('the demo serves real Flink JobManager and TaskManager logs, finished pods as exited', async () => {
   const res = await fetch(`${agent.url}/api/v1/pods`);
@@ -64,4 +64,34 @@ test('the wired agent answers jobs, diagnosis and problems without a cluster', a
   assert.ok(Array.isArray(((await problems.json()) as { items: unknown[] }).items));
   const missing = await fetch(`${agent.url}/api/v1/namespaces/flink-jobs/pods/nope/diagnosis`);
   assert.equal(missing.status, 404);
+});
+
+test("the finished pods' times are in order: created, then written, then exited a day ago", async () => {
+  const { items } = (await (await fetch(`${agent.url}/api/v1/pods?state=exited`)).json()) as { items: PodItem[] };
+  assert.ok(items.length >= 5, 'the recorded Flink pods');
+  const now = Date.now();
+  for (const p of items) {
+    const mtimes = p.containers.flatMap((c) => c.files.map((f) => f.mtime));
+    const created = Date.parse(p.createdAt ?? '');
+    assert.ok(created <= Math.min(...mtimes), `${p.name} created before its oldest file was last written`);
+    assert.equal(p.lastActivity, Math.max(...mtimes));
+    assert.ok(p.lastActivity < now - 12 * 3600_000, `${p.name} finished long before the demo started`);
+  }
+});
+
+test('each demo gets a fresh temp folder, removed on request and at the latest at exit', async () => {
+  const a = await createDemoFolder();
+  const b = await createDemoFolder();
+  try {
+    assert.notEqual(a.dir, b.dir);
+    assert.ok(a.root.startsWith(a.dir) && a.stateDir.startsWith(a.dir));
+    assert.ok(existsSync(join(a.root, LIVE_POD_DIR)));
+    await a.remove();
+    assert.ok(!existsSync(a.dir));
+    assert.ok(existsSync(b.dir), 'another demo is untouched');
+  } finally {
+    await a.remove();
+    await b.remove();
+  }
+  assert.ok(!existsSync(b.dir));
 });

@@ -165,6 +165,7 @@ test('Dockerfile: multi-stage on Node 24, production dependencies only, runs the
   assert.ok(froms.length >= 2, 'multi-stage');
   for (const f of froms) assert.match(f, /^FROM node:24-slim\b/);
   assert.match(df, /npm ci --omit=dev/);
+  for (const ci of df.match(/npm ci\b.*/g) ?? []) assert.match(ci, /--ignore-scripts/, 'no `prepare` (it builds the page with dev dependencies) and no install scripts in the image');
   assert.match(df, /ENTRYPOINT \["node", "bin\/podlog\.js"\]/);
   assert.ok(readFileSync(join(root, 'bin/podlog.js'), 'utf8').includes('src/cli.ts'));
   const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
