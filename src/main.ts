@@ -8,6 +8,8 @@ import { namespaceFilter } from './auth/middleware.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { diagnosisRouter } from './diagnose/routes.ts';
+import { flinkApiRouter, flinkLinkRouter } from './flink/routes.ts';
+import { JobLogCache, jobStorySource } from './flink/source.ts';
 import { createApp } from './http/app.ts';
 import { diagnosisSource } from './http/diagnosis-source.ts';
 import { problemsRouter } from './http/routes/problems.ts';
@@ -85,9 +87,12 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
 
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
+  const flinkLogs = new JobLogCache({ catalog, logger });
+  const flinkSource = jobStorySource({ catalog, records, lookup: kube?.lookup, config: kubeConfig, cache: flinkLogs, logger });
   const apiRouters: Router[] = [
     kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeConfig, listFilter }),
     diagnosisRouter({ getPodInput }),
+    flinkApiRouter({ source: flinkSource, cache: flinkLogs, ...(access.cluster ? { cluster: access.cluster } : {}) }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
     retention.router,
     esSearchRouter({ config: config.ship }),
@@ -104,6 +109,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     recordOnlyPods: () =>
       (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeConfig), namespace: r.namespace, name: r.name, uid: r.uid })),
     apiRouters,
+    rootRouters: [flinkLinkRouter()],
     auth: access.auth,
     cluster: access.cluster,
   });

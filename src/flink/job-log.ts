@@ -190,6 +190,12 @@ function params(text: string): Record<string, number> {
   return out;
 }
 
+/** `Cls(params)` from a logged `Cls(…)` text, without the class name Flink 1.20 repeats inside the failure-rate text. */
+function strategyText(cls: string, paren: string | undefined): string {
+  if (!paren) return cls;
+  return `${cls}(${paren.slice(1).replace(`${cls}(`, '').replace(/\)+$/, '')})`;
+}
+
 /** Parses `FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=3, …)`. */
 export function parseRestartStrategy(cls: string, paramText: string): RestartStrategy {
   paramText = paramText.replace(`${cls}(`, '').replace(/\)+$/, '');
@@ -241,7 +247,7 @@ export class JobLogScanner {
       if (r.noResource === undefined && line.includes('NoResourceAvailableException')) r.noResource = line.trim();
       if (r.suppressed === undefined) {
         const s = SUPPRESSED.exec(line);
-        if (s) r.suppressed = `${s[1]}${s[2] ?? ''}`;
+        if (s) r.suppressed = strategyText(s[1]!, s[2]);
       }
     }
   }
@@ -256,7 +262,7 @@ export class JobLogScanner {
     this.rec = { place, message, lines: 0 };
     if (message.includes('NoResourceAvailableException')) this.rec.noResource = message;
     const s = SUPPRESSED.exec(message);
-    if (s) this.rec.suppressed = `${s[1]}${s[2] ?? ''}`;
+    if (s) this.rec.suppressed = strategyText(s[1]!, s[2]);
   }
 
   private job(id: string, place: LogPlace, name?: string): JobLog {

@@ -29,7 +29,7 @@ export interface JobStoryInput {
   /** What the JobManager log says; undefined when no JobManager log is held. */
   log?: JobLogSummary;
   /** The JobManager pod whose log was read, and that log's files (oldest first). */
-  logSource?: { pod: string; files: string[] };
+  logSource?: { pod?: string; files: string[] };
   /** The job's pods as last seen (`kubectl get pod -o json` shape). */
   pods: PodJson[];
   /** Events of those pods and their owners (either API shape). */
@@ -247,7 +247,7 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
   const pending = tms.filter((p) => p.status?.phase === 'Pending' && !p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True'));
   if (pending.length) {
     const reasons = [...new Set(pending.map((p) => pendingReason(p, events)).filter((x): x is string => !!x))];
-    const waiting = j && (j.slotTimeouts > 0 || j.state === 'CREATED' || j.state === 'RESTARTING' || j.state === 'FAILED');
+    const waiting = !j || j.slotTimeouts > 0 || j.state === 'CREATED' || j.state === 'INITIALIZING' || j.state === 'RESTARTING';
     story.push({ text: `${waiting ? 'The job could not get slots: its' : 'Its'} ${pending.length} TaskManager pod${pending.length === 1 ? ' is' : 's are'} Pending${reasons.length ? ` — ${reasons[0]!.slice(0, 300)}` : ' (not scheduled yet)'}.` });
     raise(waiting ? 'critical' : 'warning');
     if (!headline || waiting) headline = `${j ? label : `Flink cluster ${input.namespace}/${input.job}`} could not get slots: ${pending.length} TaskManager pod${pending.length === 1 ? ' is' : 's are'} Pending${reasons.length ? ` — ${reasons[0]!.slice(0, 200)}` : ''}.`;
