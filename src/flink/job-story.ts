@@ -28,12 +28,14 @@ export interface JobStoryInput {
   job: string;
   /** What the JobManager log says; undefined when no JobManager log is held. */
   log?: JobLogSummary;
-  /** The JobManager pod whose log was read, and that log's files (oldest first). */
-  logSource?: { pod?: string; files: string[] };
+  /** The JobManager pod generation and container whose log was read, and that log's files (oldest first). */
+  logSource?: { pod?: string; uid?: string; container?: string; files: string[] };
   /** The job's pods as last seen (`kubectl get pod -o json` shape). */
   pods: PodJson[];
   /** Events of those pods and their owners (either API shape). */
   events: EventJson[];
+  /** Pods of the job podlog holds logs of but has no Kubernetes object for (no cluster link, or pruned). */
+  logOnlyPods?: { name: string; uid?: string }[];
   now: Date;
 }
 
@@ -67,7 +69,16 @@ export interface JobStoryPod extends DiagnosisSummary {
 
 /** The answer of `GET /namespaces/{ns}/jobs/{job}/diagnosis` and `podlog diagnose --job`. */
 export interface JobDiagnosis {
-  subject: { kind: 'FlinkJob'; namespace: string; name: string; jobManagerPod?: string };
+  subject: {
+    kind: 'FlinkJob';
+    namespace: string;
+    name: string;
+    /** The JobManager pod whose log was read (story places are in its files). */
+    jobManagerPod?: string;
+    /** Its uid and container, for links to its log files. */
+    jobManagerUid?: string;
+    jobManagerContainer?: string;
+  };
   severity: Severity;
   /** One sentence. */
   headline: string;
@@ -288,9 +299,19 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
     total += s.text.length;
     kept.push(s);
   }
+  for (const p of input.logOnlyPods ?? []) {
+    if (podSummaries.some((x) => x.name === p.name)) continue;
+    podSummaries.push({
+      namespace: input.namespace, name: p.name, severity: 'info', classes: [], role: jobFromPodName(p.name)?.component ?? 'other',
+      headline: `No Kubernetes record of pod ${input.namespace}/${p.name} here; podlog holds its logs.`,
+    });
+  }
   podSummaries.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.name.localeCompare(b.name));
   return {
-    subject: { kind: 'FlinkJob', namespace: input.namespace, name: input.job, ...(jmPod ? { jobManagerPod: jmPod } : {}) },
+    subject: {
+      kind: 'FlinkJob', namespace: input.namespace, name: input.job, ...(jmPod ? { jobManagerPod: jmPod } : {}),
+      ...(input.logSource?.uid ? { jobManagerUid: input.logSource.uid } : {}), ...(input.logSource?.container ? { jobManagerContainer: input.logSource.container } : {}),
+    },
     severity,
     headline,
     story: kept,

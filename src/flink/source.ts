@@ -152,11 +152,13 @@ export function jobStorySource(deps: JobStorySourceDeps) {
       .sort((a, b) => (b.deletedAt ? 0 : 1) - (a.deletedAt ? 0 : 1))[0];
     const now = new Date(deps.now?.() ?? Date.now());
     const folder = jmFolders[0];
-    let input: JobStoryInput = { namespace, job, pods, events, now };
+    const recorded = new Set(records.map((r) => r.uid));
+    const logOnlyPods = folders.filter((f) => !recorded.has(f.uid)).map((f) => ({ name: f.name, uid: f.uid }));
+    let input: JobStoryInput = { namespace, job, pods, events, now, ...(logOnlyPods.length ? { logOnlyPods } : {}) };
     if (folder) {
       try {
         const s = await deps.cache.scan(folder);
-        if (s) input = { ...input, log: s.summary, logSource: { pod: folder.name, files: s.files } };
+        if (s) input = { ...input, log: s.summary, logSource: { pod: folder.name, uid: folder.uid, container: s.container, files: s.files } };
       } catch (e) {
         deps.logger.warn({ err: e, pod: folder.name }, 'JobManager log could not be read for the job story');
       }

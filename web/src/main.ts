@@ -6,6 +6,7 @@ import { h, replace } from './dom.ts';
 import { Browser } from './browser.ts';
 import { homePage } from './home.ts';
 import { podPage } from './pod-page.ts';
+import { flinkLanding, jobPage } from './job-page.ts';
 import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
 import { findFile, findPod, refresh, retryDelayMs, subscribe } from './store.ts';
@@ -95,6 +96,14 @@ function show(r: Route): void {
     case 'pod':
       replace(main, podPage(r.namespace, r.pod, r.uid, pageCtrl.signal));
       document.title = `${r.pod} · podlog`;
+      break;
+    case 'job':
+      replace(main, jobPage(r.namespace, r.job, pageCtrl.signal));
+      document.title = `${r.job} · podlog`;
+      break;
+    case 'flink':
+      replace(main, flinkLanding(r, pageCtrl.signal));
+      document.title = 'Flink job · podlog';
       break;
     case 'search':
       replace(main, searchPage(r, pageCtrl.signal, navigate));

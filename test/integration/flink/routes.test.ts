@@ -57,6 +57,8 @@ describe('Flink job routes', () => {
     const res = await request(t.app).get(`/api/v1/namespaces/${NS}/jobs/orders-retry/diagnosis`).expect(200);
     assert.equal(res.body.subject.kind, 'FlinkJob');
     assert.equal(res.body.subject.jobManagerPod, JM);
+    assert.equal(res.body.subject.jobManagerUid, uid(1));
+    assert.equal(res.body.subject.jobManagerContainer, 'flink-main-container');
     assert.match(res.body.headline, /^Job orders-enrich \([0-9a-f]{32}\) FAILED after 3 restarts/);
     assert.ok(res.body.story.some((s: { text: string }) => /^Its 1 TaskManager pod is Pending — 0\/3 nodes are available: 3 Insufficient memory/.test(s.text)));
     const root = res.body.story.find((s: { text: string }) => s.text.startsWith('Root cause'));
