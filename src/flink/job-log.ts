@@ -16,6 +16,7 @@
  * - CheckpointFailureManager: `Failed to trigger checkpoint for job <jobid> since <reason>`,
  *   `Failed to trigger or complete checkpoint <n> for job <jobid>. (<k> consecutive failed attempts so far)`
  * - slot pool: `NoResourceAvailableException: Could not acquire the minimum required resources.`
+ * - ClusterEntrypoint's banner at each start: a dashes line, then ` Starting StandaloneSessionClusterEntrypoint (Version: 1.20.3, …)`
  * - ResourceManager / JobMaster: `The heartbeat of TaskManager with id <id> timed out.`,
  *   `TaskManager with id <id> is no longer reachable.`
  */
@@ -142,6 +143,10 @@ export interface JobLogSummary {
   jobsDropped: number;
   /** The last {@link TAIL_LINES} lines read, oldest first. */
   tail: string[];
+  /** JobManager process starts seen (the ` Starting … (Version: …)` banner); more than one means it restarted. */
+  starts: number;
+  /** The last lines before the latest start, when the log holds an earlier run: what a crashed JobManager wrote last. */
+  tailBeforeRestart?: string[];
 }
 
 const JOB_ID = '[0-9a-f]{32}';
@@ -158,6 +163,7 @@ const TRIGGER_FAILED = new RegExp(`^Failed to trigger checkpoint for job (${JOB_
 const CP_FAILED = new RegExp(`^Failed to trigger or complete checkpoint (\\d+) for job (${JOB_ID})`);
 const TM_LOST = /^(?:The )?[Hh]eartbeat of TaskManager with id (\S+?)\.? timed out|^TaskManager with id (\S+?)\.? is no longer reachable/;
 const SLOTS_FAILED = /Could not acquire the minimum required resources|Slot request bulk is not fulfillable/;
+const ENTRYPOINT_START = /^\s*Starting \w+ \(Version: /;
 const ANY_JOB_ID = new RegExp(`\\b(${JOB_ID})\\b`);
 const STACK = /^(?:\s+at |\s+\.\.\. \d+ more|\s*Caused by: |\s*Suppressed: )/;
 const CAUSED = /^\s*Caused by: (.*)$/;
@@ -215,6 +221,8 @@ export class JobLogScanner {
   private lineCount = 0;
   private dropped = 0;
   private readonly tail: string[] = [];
+  private starts = 0;
+  private beforeRestart: string[] | undefined;
 
   /**
    * One line (without its newline) at `place`.
@@ -227,6 +235,14 @@ export class JobLogScanner {
     const line = text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text;
     const head = HEAD.exec(line);
     if (head) {
+      if (ENTRYPOINT_START.test(head[2]!)) {
+        this.starts++;
+        if (this.starts > 1) {
+          // the banner's dashes line just before belongs to the new run too
+          const prev = this.tail.length >= 2 ? this.tail[this.tail.length - 2]! : '';
+          this.beforeRestart = this.tail.slice(0, /- -{20,}$/.test(prev) ? -2 : -1);
+        }
+      }
       this.close();
       this.open({ ...place, at: head[1]! }, head[2]!);
       return;
@@ -255,7 +271,8 @@ export class JobLogScanner {
   /** Finishes the open record and returns what was found. The scanner can be fed again afterwards. */
   summary(): JobLogSummary {
     this.close();
-    return { jobs: [...this.jobs.values()], taskManagerLosses: [...this.losses], lines: this.lineCount, jobsDropped: this.dropped, tail: [...this.tail] };
+    return { jobs: [...this.jobs.values()], taskManagerLosses: [...this.losses], lines: this.lineCount, jobsDropped: this.dropped, tail: [...this.tail], starts: this.starts,
+      ...(this.beforeRestart ? { tailBeforeRestart: [...this.beforeRestart] } : {}) };
   }
 
   private open(place: LogPlace, message: string): void {

@@ -278,7 +278,8 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
   const jm = pods.find((p) => roleOf(p) === 'jobmanager' && (!jmPod || p.metadata?.name === jmPod)) ?? pods.find((p) => roleOf(p) === 'jobmanager');
   const jmEnd = jm ? abnormalEnd(jm) : undefined;
   if (jm && jmEnd) {
-    const lines = (input.log?.tail ?? []).slice(-5);
+    // A restarted JobManager logs a fresh start after the crash: the crash's last lines are those before it.
+    const lines = (input.log?.tailBeforeRestart ?? input.log?.tail ?? []).slice(-5);
     story.push({ text: `The JobManager pod ${jm.metadata!.name} itself crashed: ${jmEnd.reason}${exitWords(jmEnd.exitCode)}${jmEnd.at !== undefined ? ` at ${iso(jmEnd.at).slice(11, 19)}` : ''}.${lines.length ? ` Its log ends with:\n${lines.map((l) => `  ${l.slice(0, 300)}`).join('\n')}` : ''}` });
     raise('critical');
     if (!headline || !j || j.state === 'RUNNING') headline = `The JobManager of Flink cluster ${input.namespace}/${input.job} crashed (${jmEnd.reason}${exitWords(jmEnd.exitCode)}).`;

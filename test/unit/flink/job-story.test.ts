@@ -181,3 +181,21 @@ test('a log that names no job, and no log at all, say so', () => {
   assert.match(d2.headline, /^No JobManager log of Flink cluster ns\/c is held here/);
   assert.equal(d2.severity, 'info');
 });
+
+test('a JobManager that crashed and started again: its last lines are those before the new start', async () => {
+  const lines = readFileSync(join(JOBS, 'map-exception', 'jobmanager.log'), 'utf8').split('\n');
+  const crash = '2026-12-07 18:20:50,000 ERROR org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] - Fatal error occurred in the cluster entrypoint.\njava.lang.OutOfMemoryError: Java heap space';
+  const text = [...lines.slice(0, 300), crash, ...lines.slice(0, 120)].join('\n') + '\n';
+  const s = new JobLogScanner();
+  await scanStream(Readable.from([Buffer.from(text)]), 'jobmanager.log', s);
+  const log = s.summary();
+  assert.equal(log.starts, 2);
+  assert.equal(log.tailBeforeRestart?.at(-1), 'java.lang.OutOfMemoryError: Java heap space');
+  const jm = pod('orders-retry-5c8d7f9b6-q4v2n', 'jobmanager', {
+    phase: 'Running',
+    containerStatuses: [{ name: 'flink-main-container', ready: true, restartCount: 1, state: { running: { startedAt: '2026-12-07T18:20:55Z' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-12-07T18:20:51Z' } } }],
+  });
+  const d = jobStory({ namespace: 'flink-jobs', job: 'orders-retry', log, pods: [jm], events: [], now: NOW });
+  const s2 = d.story.find((x) => x.text.startsWith('The JobManager pod'));
+  assert.match(s2?.text ?? '', /crashed: OOMKilled \(exit code 137, SIGKILL\) at 18:20:51\. Its log ends with:\n(?:.*\n)*  java\.lang\.OutOfMemoryError: Java heap space$/);
+});
