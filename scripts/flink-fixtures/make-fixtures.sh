@@ -103,7 +103,7 @@ prepare() {
     -e "s#@JAVA_OPTS@#$JAVA_OPTS_ALL#" "$HERE/conf/config.yaml" > "$CONF/config.yaml"
   sed -e "s#@LOG_ROLL_SIZE@#$LOG_ROLL_SIZE#" -e "s#@LOG_MAX_FILES@#$LOG_MAX_FILES#" \
     "$HERE/conf/log4j.properties" > "$CONF/log4j.properties"
-  mkdir -p "$WORK/tmp/web" "$WORK/tmp/web-upload" "$WORK/tmp/blob"
+  mkdir -p "$WORK/tmp/web" "$WORK/tmp/web-upload" "$WORK/tmp/blob" "$WORK/archive"
   # memory flags exactly as bin/config.sh gets them (BashJavaUtils GET_{JM,TM}_RESOURCE_PARAMS)
   local out
   out=$("$JAVA" -cp "$CLASSPATH_LIB" org.apache.flink.runtime.util.bash.BashJavaUtils \
@@ -252,6 +252,12 @@ run_failure() {
   mkdir -p "$OUT/jobs/$scenario"
   cp "$WORK/root/${NAMESPACE}_${jm}_${uid}/$CONTAINER/jobmanager.log" "$OUT/jobs/$scenario/jobmanager.log"
   log "$scenario: $(wc -c < "$OUT/jobs/$scenario/jobmanager.log") bytes of JobManager log"
+  # the job's HistoryServer archive (jobmanager.archive.fs.dir), for the log-link test; map-exception only
+  if [ "$scenario" = map-exception ] && [ -f "$WORK/archive/$job" ]; then
+    mkdir -p "$OUT/jobs/$scenario/archive"
+    rm -f "$OUT/jobs/$scenario/archive/"*
+    cp "$WORK/archive/$job" "$OUT/jobs/$scenario/archive/$job"
+  fi
 }
 
 run_failures() {

@@ -6,8 +6,8 @@
  *   `:job` is the job as `GET /jobs` groups pods (the Flink cluster-id). When the JobManager's log is on another
  *   node, the request is proxied to that node's agent.
  * - `GET /flink/jobs/:jobid` → {@link JobLocation}: the JobManager pod, container, file and byte offset of the
- *   job's first line, from this node's job-id index or else from the other agents'. 403 unless the caller may
- *   read that namespace.
+ *   job's first line, from this node's job-id index or else from the other agents'. 404, as for an unknown job,
+ *   unless the caller may read that namespace.
  * - `GET /flink/jobs/:jobid/taskmanagers/:tmid` → `{jobId, namespace, pod}`: the TaskManager pod (in native
  *   Kubernetes mode a TaskManager's resource id is its pod name) in the job's namespace.
  *
@@ -15,7 +15,8 @@
  * `historyserver.log.taskmanager.url-pattern`: `GET /flink/jobs/:jobid[/taskmanagers/:tmid]` → 302 to the
  * page (`/#/flink/jobs/…`), which signs in as usual and then asks the API above. The redirect reveals nothing.
  *
- * Errors: `PODLOG_E_BAD_PARAM` (400) for a malformed name or id, `PODLOG_E_NOT_FOUND` (404), `PODLOG_E_FORBIDDEN` (403).
+ * Errors: `PODLOG_E_BAD_PARAM` (400) for a malformed name or id, `PODLOG_E_NOT_FOUND` (404), `PODLOG_E_FORBIDDEN`
+ * (403, the job view in a namespace the caller may not read).
  */
 import { Router, type Request } from 'express';
 import { assertCan } from '../auth/middleware.ts';
@@ -75,8 +76,15 @@ export function flinkApiRouter(deps: FlinkRouterDeps): Router {
       const peer = await deps.cluster.askOthers(req, `/api/v1/flink/jobs/${id}?local=1`);
       if (isLocation(peer)) loc = peer;
     }
-    if (!loc) throw new PodlogError('PODLOG_E_NOT_FOUND', `no JobManager log held by podlog names Flink job ${id}`);
-    await assertCan(req, 'read', loc.namespace);
+    const notFound = () => new PodlogError('PODLOG_E_NOT_FOUND', `no JobManager log held by podlog names Flink job ${id}`);
+    if (!loc) throw notFound();
+    try {
+      await assertCan(req, 'read', loc.namespace);
+    } catch (e) {
+      // a caller who may not read that namespace learns nothing, not even where the job runs
+      if ((e as PodlogError).code === 'PODLOG_E_FORBIDDEN') throw notFound();
+      throw e;
+    }
     return loc;
   };
   r.get('/flink/jobs/:jobid', async (req: Request<{ jobid: string }>, res) => {
