@@ -132,7 +132,7 @@ function roleOf(pod: PodJson): JobStoryPod['role'] {
 }
 
 /** The first container status that ended abnormally (current or last state), with its reason and time. */
-function abnormalEnd(pod: PodJson): { container: string; reason: string; exitCode?: number; at?: number } | undefined {
+function abnormalEnd(pod: PodJson): { container: string; reason: string; exitCode?: number; at?: number; message?: string } | undefined {
   for (const s of pod.status?.containerStatuses ?? []) {
     for (const t of [s.state?.terminated, s.lastState?.terminated]) {
       if (!t) continue;
@@ -140,7 +140,10 @@ function abnormalEnd(pod: PodJson): { container: string; reason: string; exitCod
       return { container: s.name, reason: t.reason ?? 'Error', ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}), ...(parseTime(t.finishedAt) !== undefined ? { at: parseTime(t.finishedAt)! } : {}) };
     }
   }
-  if (pod.status?.reason === 'Evicted') return { container: '', reason: 'Evicted', ...(parseTime(pod.status.startTime) !== undefined ? {} : {}) };
+  if (pod.status?.reason === 'Evicted') {
+    const t = parseTime(pod.status.conditions?.find((c) => c.type === 'DisruptionTarget' || c.type === 'Ready')?.lastTransitionTime);
+    return { container: '', reason: 'Evicted', ...(t !== undefined ? { at: t } : {}), ...(pod.status.message ? { message: pod.status.message } : {}) };
+  }
   return undefined;
 }
 
@@ -263,6 +266,7 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
     raise(waiting ? 'critical' : 'warning');
     if (!headline || waiting) headline = `${j ? label : `Flink cluster ${input.namespace}/${input.job}`} could not get slots: ${pending.length} TaskManager pod${pending.length === 1 ? ' is' : 's are'} Pending${reasons.length ? ` — ${reasons[0]!.slice(0, 200)}` : ''}.`;
   }
+  const explained = new Set<string>();
   const restartsAt = (j?.transitions ?? []).filter((t) => t.to === 'RESTARTING' || t.to === 'FAILING').map((t) => ({ t, ms: logTimeMs(t.at) }));
   for (const p of tms) {
     const end = abnormalEnd(p);
@@ -270,10 +274,18 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
     const name = p.metadata!.name!;
     const named = j?.lastFailure?.taskManager === name || (input.log?.taskManagerLosses ?? []).some((l) => l.taskManager === name);
     const near = end.at !== undefined ? restartsAt.find((r) => r.ms !== undefined && r.ms >= end.at! - 5_000 && r.ms - end.at! <= LINK_WINDOW_MS) : undefined;
-    const what = end.reason === 'Evicted' ? 'was evicted by its node' : end.reason === 'OOMKilled' ? `was OOMKilled${exitWords(end.exitCode)}: the container used more than its memory limit (raise resources.limits.memory with taskmanager.memory.process.size)` : `was killed${exitWords(end.exitCode)}`;
+    const what = end.reason === 'Evicted' ? `was evicted by its node${end.message ? ` ("${end.message.replace(/\s+/g, ' ').slice(0, 200)}")` : ''}` : end.reason === 'OOMKilled' ? `was OOMKilled${exitWords(end.exitCode)}: the container used more than its memory limit (raise resources.limits.memory with taskmanager.memory.process.size)` : `was killed${exitWords(end.exitCode)}`;
     const link = near ? `; the job ${near.t.to === 'FAILING' ? 'failed' : 'restarted'} at ${clock(near.t.at)} because of it` : named ? '; the job lost that TaskManager and failed over' : '';
+    explained.add(name);
     story.push({ text: `TaskManager pod ${name} ${what}${end.at !== undefined ? ` at ${iso(end.at).slice(11, 19)}` : ''}${link}.`, ...(near ? { place: at(near.t) } : {}) });
     raise(link ? 'critical' : 'warning');
+  }
+  // TaskManagers the JobManager lost that Kubernetes says nothing about (yet): name them, first loss each.
+  const lost = new Map<string, NonNullable<JobStoryInput['log']>['taskManagerLosses'][number]>();
+  for (const l of input.log?.taskManagerLosses ?? []) if (!lost.has(l.taskManager) && !explained.has(l.taskManager)) lost.set(l.taskManager, l);
+  for (const l of [...lost.values()].slice(0, 3)) {
+    story.push({ text: `The JobManager lost TaskManager ${l.taskManager} at ${clock(l.at)} ("${l.text.slice(0, 160)}"): look at that TaskManager's pod and its last log lines (OOMKilled, evicted, its node lost, long GC pauses).`, place: at(l) });
+    raise('warning');
   }
   const jm = pods.find((p) => roleOf(p) === 'jobmanager' && (!jmPod || p.metadata?.name === jmPod)) ?? pods.find((p) => roleOf(p) === 'jobmanager');
   const jmEnd = jm ? abnormalEnd(jm) : undefined;

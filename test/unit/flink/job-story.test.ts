@@ -199,3 +199,23 @@ test('a JobManager that crashed and started again: its last lines are those befo
   const s2 = d.story.find((x) => x.text.startsWith('The JobManager pod'));
   assert.match(s2?.text ?? '', /crashed: OOMKilled \(exit code 137, SIGKILL\) at 18:20:51\. Its log ends with:\n(?:.*\n)*  java\.lang\.OutOfMemoryError: Java heap space$/);
 });
+
+test('TaskManagers the JobManager lost are named; an evicted one is tied to the restart it caused', async () => {
+  const root = join(import.meta.dirname, '../../../fixtures/flink/root');
+  const dir = join(root, 'flink-jobs_fraud-detector-7c9d4f6b5-m8wzt_5b1e7d23-a4c9-4f06-8e3b-2d9a6f4c1e85/flink-main-container');
+  const log = await scanJobManagerFiles(['jobmanager.log.1', 'jobmanager.log.2', 'jobmanager.log'].map((name) => ({ root, path: join(dir, name), name })));
+  const j = log.jobs[0]!;
+  assert.equal(j.state, 'FINISHED');
+  assert.equal(j.restarts, 2);
+  assert.ok(log.taskManagerLosses.some((l) => l.taskManager === 'fraud-detector-taskmanager-1-2'));
+  const plain = jobStory({ namespace: 'flink-jobs', job: 'fraud-detector', log, pods: [], events: [], now: NOW });
+  assert.match(plain.headline, /^Job fraud-detector \([0-9a-f]{32}\) FINISHED after 2 restarts\.$/);
+  assert.ok(plain.story.some((s) => /^The JobManager lost TaskManager fraud-detector-taskmanager-1-2 at \d\d:\d\d:\d\d \("TaskManager with id fraud-detector-taskmanager-1-2 is no longer reachable\."\)/.test(s.text)));
+  const restart = j.transitions.find((t) => t.to === 'RESTARTING')!;
+  const at = new Date(Date.parse(`${restart.at!.slice(0, 10)}T${restart.at!.slice(11, 19)}Z`) - 1_000).toISOString();
+  const evicted = pod('fraud-detector-taskmanager-1-2', 'taskmanager', { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 63Mi.', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', lastTransitionTime: at }] });
+  const d = jobStory({ namespace: 'flink-jobs', job: 'fraud-detector', log, pods: [evicted], events: [], now: NOW });
+  const s = d.story.find((x) => x.text.startsWith('TaskManager pod fraud-detector-taskmanager-1-2'));
+  assert.match(s?.text ?? '', /was evicted by its node \("The node was low on resource: memory\. .*"\) at \d\d:\d\d:\d\d; the job restarted at \d\d:\d\d:\d\d because of it\./);
+  assert.ok(!d.story.some((x) => x.text.startsWith('The JobManager lost TaskManager fraud-detector-taskmanager-1-2')), 'explained by the eviction');
+});
