@@ -275,6 +275,26 @@ export class JobLogScanner {
       ...(this.beforeRestart ? { tailBeforeRestart: [...this.beforeRestart] } : {}) };
   }
 
+  /**
+   * The summary as if the log ended here, leaving this scanner as it was, ready for more lines (a growing live
+   * file is read on from where it stopped). Costs a copy of the bounded state.
+   */
+  preview(): JobLogSummary {
+    const c = new JobLogScanner();
+    for (const [k, v] of this.jobs) c.jobs.set(k, structuredClone(v));
+    for (const [k, v] of this.seenOrder) c.seenOrder.set(k, v);
+    c.losses.push(...this.losses);
+    c.tail.push(...this.tail);
+    if (this.rec) c.rec = structuredClone(this.rec);
+    if (this.pendingTaskFailure) c.pendingTaskFailure = structuredClone(this.pendingTaskFailure);
+    c.lineCount = this.lineCount;
+    c.dropped = this.dropped;
+    c.tick = this.tick;
+    c.starts = this.starts;
+    if (this.beforeRestart) c.beforeRestart = [...this.beforeRestart];
+    return c.summary();
+  }
+
   private open(place: LogPlace, message: string): void {
     this.rec = { place, message, lines: 0 };
     if (message.includes('NoResourceAvailableException')) this.rec.noResource = message;

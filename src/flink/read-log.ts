@@ -46,16 +46,31 @@ export function jobManagerFiles(pod: PodEntry): ScanFile[] {
   return files.map(({ f }) => ({ root: pod.root, path: f.path, name: f.name }));
 }
 
-/** Feeds every line of a byte stream to the scanner; offsets start at 0. */
-export async function scanStream(stream: Readable, name: string, scanner: JobLogScanner): Promise<void> {
-  const splitter = new LineSplitter({ offset: 0, lineNumber: 1, maxLineBytes: SCAN_LINE_BYTES });
+/** Where a scan of a file stopped: the first byte not consumed and that line's number. */
+export interface ScanEnd {
+  offset: number;
+  line: number;
+}
+
+/**
+ * Feeds every line of a byte stream to the scanner.
+ * @param from where the stream starts in the file (default the beginning, line 1)
+ * @param partial feed a last line without newline too (default true); false leaves it for a later read
+ * @returns where the scan stopped (with `partial: false`, the start of the unfinished line)
+ */
+export async function scanStream(stream: Readable, name: string, scanner: JobLogScanner, from: ScanEnd = { offset: 0, line: 1 }, partial = true): Promise<ScanEnd> {
+  const splitter = new LineSplitter({ offset: from.offset, lineNumber: from.line, maxLineBytes: SCAN_LINE_BYTES });
   for await (const chunk of stream) {
     splitter.push(chunk as Buffer, (l) => {
       scanner.feed(l.text, { file: name, offset: l.offset, ...(l.lineNumber !== undefined ? { line: l.lineNumber } : {}) });
     });
   }
   const last = splitter.peekPartial();
-  if (last) scanner.feed(last.text, { file: name, offset: last.offset, ...(last.lineNumber !== undefined ? { line: last.lineNumber } : {}) });
+  if (last && partial) {
+    scanner.feed(last.text, { file: name, offset: last.offset, ...(last.lineNumber !== undefined ? { line: last.lineNumber } : {}) });
+    return { offset: splitter.position, line: (splitter.nextLineNumber ?? 1) + 1 };
+  }
+  return { offset: splitter.pendingStart, line: splitter.nextLineNumber ?? 1 };
 }
 
 /**
@@ -64,19 +79,27 @@ export async function scanStream(stream: Readable, name: string, scanner: JobLog
  *   readers (`PODLOG_E_BINARY`); a file that vanished between listing and reading is skipped
  */
 export async function scanJobManagerFiles(files: ScanFile[], scanner = new JobLogScanner()): Promise<JobLogSummary> {
-  for (const f of files) {
-    let safe;
-    try {
-      safe = await openSafe(f.root, f.path);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'PODLOG_E_NOT_FOUND') continue;
-      throw e;
-    }
-    try {
-      await scanStream(openReader(safe, f.name).range(0), f.name, scanner);
-    } finally {
-      await safe.handle.close();
-    }
-  }
+  for (const f of files) await scanFile(f, scanner);
   return scanner.summary();
+}
+
+/**
+ * Scans one file from `from` (default its beginning) into the scanner.
+ * @param partial see {@link scanStream}
+ * @returns where the scan stopped, or undefined when the file vanished
+ * @throws PodlogError as {@link scanJobManagerFiles}
+ */
+export async function scanFile(f: ScanFile, scanner: JobLogScanner, from?: ScanEnd, partial = true): Promise<ScanEnd | undefined> {
+  let safe;
+  try {
+    safe = await openSafe(f.root, f.path);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'PODLOG_E_NOT_FOUND') return undefined;
+    throw e;
+  }
+  try {
+    return await scanStream(openReader(safe, f.name).range(from?.offset ?? 0), f.name, scanner, from, partial);
+  } finally {
+    await safe.handle.close();
+  }
 }

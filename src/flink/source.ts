@@ -1,8 +1,9 @@
 /**
  * Where the Flink job story's input comes from on an agent: the job's pods and Events from the pod records
  * (and the elected agent's owner records), and the JobManager's log from this node's store, scanned through
- * {@link scanJobManagerFiles}. Scans are cached per JobManager pod generation and redone only when its files
- * changed (size or mtime), so asking again for a busy job costs a stat, not a read of the whole log. The same
+ * `scanFile`. Scans are cached per JobManager pod generation: unchanged files cost nothing, a grown live file is
+ * read on from where the last scan stopped, and only a rotation rescans, so asking again for a busy job costs
+ * the new bytes, not a read of the whole log. The same
  * cache is the job-id index behind the HistoryServer links ({@link JobLogCache.findJob}).
  */
 import type { Logger } from 'pino';
@@ -12,9 +13,9 @@ import type { ClusterLookup } from '../kube/index.ts';
 import { jobOf } from '../kube/jobs.ts';
 import type { PodRecords } from '../kube/records.ts';
 import type { CatalogView, PodEntry } from '../store/types.ts';
-import type { JobLogSummary, LogPlace } from './job-log.ts';
+import { JobLogScanner, type JobLogSummary, type LogPlace } from './job-log.ts';
 import type { JobStoryInput } from './job-story.ts';
-import { jobManagerFiles, scanJobManagerFiles } from './read-log.ts';
+import { jobManagerFiles, scanFile, type ScanEnd } from './read-log.ts';
 
 /** JobManager pod generations whose scans are kept; the least recently used is dropped beyond this. */
 export const MAX_CACHED_SCANS = 32;
@@ -38,9 +39,24 @@ interface CachedScan {
   files: string[];
 }
 
+/** One file as it was scanned: identity and size, to tell growth from rotation. */
+interface FileSig {
+  name: string;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A cached scan that can go on: the scanner itself and where it stopped in the last (live) file. */
+interface Resumable extends CachedScan {
+  sigs: FileSig[];
+  scanner: JobLogScanner;
+  end?: ScanEnd;
+}
+
 /** Scans of this node's JobManager logs, cached by pod uid and file signature. */
 export class JobLogCache {
-  private readonly scans = new Map<string, CachedScan>();
+  private readonly scans = new Map<string, Resumable>();
   private readonly catalog: CatalogView;
   private readonly logger: Logger;
   private readonly labels: (pod: PodEntry) => Record<string, string>;
@@ -61,22 +77,30 @@ export class JobLogCache {
   async scan(pod: PodEntry): Promise<(CachedScan & { container: string }) | undefined> {
     const files = jobManagerFiles(pod);
     if (!files.length) return undefined;
+    const entries = [...pod.containers.values()].flatMap((c) => [...c.files.values()]);
+    const sigs: FileSig[] = files.map((f) => {
+      const e = entries.find((x) => x.path === f.path);
+      return { name: f.name, ino: e?.ino ?? 0, size: e?.size ?? 0, mtimeMs: e?.mtimeMs ?? 0 };
+    });
     const container = [...pod.containers.values()].find((c) => c.files.has(files[files.length - 1]!.name))?.name ?? '';
-    const signature = files.map((f) => {
-      const e = [...pod.containers.values()].map((c) => c.files.get(f.name)).find((x) => x?.path === f.path);
-      return `${f.name}:${e?.size ?? 0}:${e?.mtimeMs ?? 0}`;
-    }).join('|');
+    const signature = sigs.map((x) => `${x.name}:${x.ino}:${x.size}:${x.mtimeMs}`).join('|');
     const hit = this.scans.get(pod.uid);
-    if (hit && hit.signature === signature) {
-      this.scans.delete(pod.uid);
-      this.scans.set(pod.uid, hit);
-      return { ...hit, container };
+    this.scans.delete(pod.uid);
+    let entry: Resumable;
+    if (hit && hit.signature === signature) entry = hit;
+    else if (hit && hit.end && grewOnly(hit.sigs, sigs)) {
+      // only the live file grew: read on from where the last scan stopped
+      const end = await scanFile(files[files.length - 1]!, hit.scanner, hit.end, false);
+      entry = { ...hit, signature, sigs, ...(end ? { end } : {}), summary: hit.scanner.preview() };
+    } else {
+      const scanner = new JobLogScanner();
+      let end: ScanEnd | undefined;
+      for (let i = 0; i < files.length; i++) end = await scanFile(files[i]!, scanner, undefined, i < files.length - 1);
+      entry = { signature, sigs, scanner, ...(end ? { end } : {}), summary: scanner.preview(), files: files.map((f) => f.name) };
     }
-    const summary = await scanJobManagerFiles(files);
-    const entry = { signature, summary, files: files.map((f) => f.name) };
     this.scans.set(pod.uid, entry);
     if (this.scans.size > MAX_CACHED_SCANS) this.scans.delete(this.scans.keys().next().value!);
-    return { ...entry, container };
+    return { signature: entry.signature, summary: entry.summary, files: entry.files, container };
   }
 
   /** True when the pod looks like a JobManager: `component` label, else the name, else it has JobManager log files. */
@@ -105,6 +129,18 @@ export class JobLogCache {
     }
     return undefined;
   }
+}
+
+/** True when `now` is `before` with only the last file grown (same files, same identities, no shrink). */
+function grewOnly(before: FileSig[], now: FileSig[]): boolean {
+  if (before.length !== now.length) return false;
+  for (let i = 0; i < now.length; i++) {
+    const a = before[i]!;
+    const b = now[i]!;
+    if (a.name !== b.name || a.ino !== b.ino) return false;
+    if (i < now.length - 1 ? a.size !== b.size : b.size < a.size) return false;
+  }
+  return true;
 }
 
 /** What {@link jobStorySource} reads. */
