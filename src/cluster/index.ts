@@ -43,10 +43,10 @@ export interface ClusterRouting {
    */
   forwardToPod(req: Request, res: Response, ns: string, pod: string): Promise<boolean>;
   /**
-   * Asks every other agent `GET <path>` (an `/api/v1/…` path ending in `?local=1`, as the caller) and returns the
-   * first 200 JSON answer, or undefined (none had it, a peer asked, or no peers). Bounded by `peerDeadlineMs`.
+   * Asks every other agent `GET <path>` (an `/api/v1/…` path ending in `?local=1`, as the caller) and returns
+   * their 200 JSON answers (empty when none had it, a peer asked, or there are no peers). Bounded by `peerDeadlineMs`.
    */
-  askOthers(req: Request, path: string): Promise<unknown>;
+  askOthers(req: Request, path: string): Promise<unknown[]>;
 }
 
 /**
@@ -102,10 +102,10 @@ export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
     await proxyTo(req, res, owner, opts);
     return true;
   };
-  const askOthers = async (req: Request, path: string): Promise<unknown> => {
-    if (isLocalOnly(req) || !peers.clustered) return undefined;
+  const askOthers = async (req: Request, path: string): Promise<unknown[]> => {
+    if (isLocalOnly(req) || !peers.clustered) return [];
     const others = await peers.others();
-    if (!others.length) return undefined;
+    if (!others.length) return [];
     const headers = { ...(await forwardHeaders(req, deps.nodeName, saToken)), accept: 'application/json' };
     const ac = new AbortController();
     const deadline = setTimeout(() => ac.abort(), config.peerDeadlineMs);
@@ -118,8 +118,7 @@ export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
         }
         return (await res.json()) as unknown;
       }));
-      for (const a of answers) if (a.status === 'fulfilled' && a.value !== undefined) return a.value;
-      return undefined;
+      return answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
     } finally {
       clearTimeout(deadline);
     }

@@ -4,7 +4,8 @@
  * Under `/api/v1` ({@link flinkApiRouter}; the namespace check of `/namespaces/:ns` applies):
  * - `GET /namespaces/:ns/jobs/:job/diagnosis` → {@link JobDiagnosis} as JSON, or text for `Accept: text/plain`.
  *   `:job` is the job as `GET /jobs` groups pods (the Flink cluster-id). When the JobManager's log is on another
- *   node, the request is proxied to that node's agent.
+ *   node, the request is proxied to that node's agent; when this agent knows no pod of the job, the other agents
+ *   are asked (`?local=1`) and the one holding the JobManager's log answers.
  * - `GET /flink/jobs/:jobid` → {@link JobLocation}: the JobManager pod, container, file and byte offset of the
  *   job's first line, from this node's job-id index or else from the other agents'. 404, as for an unknown job,
  *   unless the caller may read that namespace.
@@ -50,6 +51,11 @@ function jobId(v: string | undefined): string {
   return id;
 }
 
+function isDiagnosis(x: unknown): x is JobDiagnosis {
+  const o = x as JobDiagnosis | null;
+  return !!o && typeof o === 'object' && typeof o.headline === 'string' && Array.isArray(o.story) && Array.isArray(o.pods) && Array.isArray(o.logFiles) && o.subject?.kind === 'FlinkJob';
+}
+
 function isLocation(x: unknown): x is JobLocation {
   const o = x as JobLocation | null;
   return !!o && typeof o === 'object' && typeof o.namespace === 'string' && typeof o.pod === 'string' && typeof o.uid === 'string' && !!o.place && typeof o.place.offset === 'number';
@@ -62,9 +68,15 @@ export function flinkApiRouter(deps: FlinkRouterDeps): Router {
     const ns = name('namespace', req.params.ns);
     const job = name('job', req.params.job);
     const found = await deps.source(ns, job);
-    if (!found) throw new PodlogError('PODLOG_E_NOT_FOUND', `no pod of job ${ns}/${job} is known to this agent`);
-    if (!found.logHere && found.jobManagerPod && deps.cluster && (await deps.cluster.forwardToPod(req, res, ns, found.jobManagerPod))) return;
-    const d: JobDiagnosis = jobStory(found.input);
+    let d: JobDiagnosis | undefined;
+    if (!found?.logHere && deps.cluster) {
+      // the JobManager's log is elsewhere: its node's agent tells the story (or, not knowing the pod, any agent that has the log)
+      if (found?.jobManagerPod && (await deps.cluster.forwardToPod(req, res, ns, found.jobManagerPod))) return;
+      const answers = (await deps.cluster.askOthers(req, `/api/v1/namespaces/${encodeURIComponent(ns)}/jobs/${encodeURIComponent(job)}/diagnosis?local=1`)).filter(isDiagnosis);
+      d = answers.find((a) => a.logFiles.length > 0) ?? (found ? undefined : answers[0]);
+    }
+    if (!d && !found) throw new PodlogError('PODLOG_E_NOT_FOUND', `no pod of job ${ns}/${job} is known to podlog`);
+    d ??= jobStory(found!.input);
     res.vary('Accept');
     if (req.accepts(['application/json', 'text/plain']) === 'text/plain') res.type('text/plain; charset=utf-8').send(renderJobText(d));
     else res.json(d);
@@ -73,8 +85,7 @@ export function flinkApiRouter(deps: FlinkRouterDeps): Router {
   const locate = async (req: Request, id: string): Promise<JobLocation> => {
     let loc: JobLocation | undefined = await deps.cache.findJob(id);
     if (!loc && deps.cluster) {
-      const peer = await deps.cluster.askOthers(req, `/api/v1/flink/jobs/${id}?local=1`);
-      if (isLocation(peer)) loc = peer;
+      loc = (await deps.cluster.askOthers(req, `/api/v1/flink/jobs/${id}?local=1`)).find(isLocation);
     }
     const notFound = () => new PodlogError('PODLOG_E_NOT_FOUND', `no JobManager log held by podlog names Flink job ${id}`);
     if (!loc) throw notFound();
