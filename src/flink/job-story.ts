@@ -59,6 +59,8 @@ export interface JobStoryJob {
   checkpoints: JobLog['checkpoints'];
   slotTimeouts: number;
   firstPlace: LogPlace;
+  /** The newest state transitions (see `MAX_TRANSITIONS`), oldest first. */
+  transitions: { from: string; to: string; at?: string; offset: number; file: string }[];
 }
 
 /** A pod of the cluster with its own diagnosis, summarised. */
@@ -111,6 +113,26 @@ function clock(at: string | undefined): string {
 function seconds(ms: number | undefined): string {
   if (ms === undefined) return '?';
   return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
+/**
+ * The job's state path, repeated cycles folded: `CREATED → (RUNNING → RESTARTING) ×3 → RUNNING → FAILING → FAILED`;
+ * `… → ` first when older transitions were dropped.
+ */
+export function statePath(j: JobLog): string {
+  const tr = j.transitions;
+  if (!tr.length) return '';
+  const t = [tr[0]!.from, ...tr.map((x) => x.to)];
+  const out: string[] = [];
+  for (let i = 0; i < t.length;) {
+    let k = 1;
+    while (i + 2 * k + 1 < t.length && t[i + 2 * k] === t[i] && t[i + 2 * k + 1] === t[i + 1]) k++;
+    if (k >= 2) {
+      out.push(`(${t[i]} → ${t[i + 1]}) ×${k}`);
+      i += 2 * k;
+    } else out.push(t[i++]!);
+  }
+  return `${j.transitionCount > tr.length ? '… → ' : ''}${out.join(' → ')}`;
 }
 
 /** The restart strategy in words: `fixed-delay (3 attempts, 5 s apart)`. */
@@ -193,6 +215,7 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
     const tr = j.transitions;
     const last = tr[tr.length - 1];
     story.push({ text: `${label} was submitted at ${clock(j.first.at)}${last ? ` and is ${state} since ${clock(last.at)}` : ''} (JobManager log, times as logged).`, place: at(j.first) });
+    if (tr.length > 1) story.push({ text: `States: ${statePath(j)}.` });
     const why = rootCauseOf(j);
     const strategy = strategyWords(j);
     if (j.restarts > 0 || j.exhausted) {
@@ -333,6 +356,7 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
       ...(strategyWords(x) ? { restartStrategy: strategyWords(x)! } : {}), exhausted: !!x.exhausted,
       ...(rootCauseOf(x) ? { rootCause: rootCauseOf(x)! } : {}), ...(x.lastFailure?.rootCausePlace ? { rootCausePlace: x.lastFailure.rootCausePlace } : {}),
       checkpoints: x.checkpoints, slotTimeouts: x.slotTimeouts, firstPlace: x.first,
+      transitions: x.transitions.map((t) => ({ from: t.from, to: t.to, ...(t.at ? { at: t.at } : {}), offset: t.offset, file: t.file })),
     })),
     pods: podSummaries,
     logFiles: input.logSource?.files ?? [],

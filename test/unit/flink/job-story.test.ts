@@ -219,3 +219,10 @@ test('TaskManagers the JobManager lost are named; an evicted one is tied to the 
   assert.match(s?.text ?? '', /was evicted by its node \("The node was low on resource: memory\. .*"\) at \d\d:\d\d:\d\d; the job restarted at \d\d:\d\d:\d\d because of it\./);
   assert.ok(!d.story.some((x) => x.text.startsWith('The JobManager lost TaskManager fraud-detector-taskmanager-1-2')), 'explained by the eviction');
 });
+
+test('the state path folds repeated restarts', async () => {
+  const log = await scan('map-exception');
+  const d = jobStory({ namespace: 'flink-jobs', job: 'orders-retry', log, pods: [], events: [], now: NOW });
+  assert.ok(d.story.some((s) => s.text === 'States: CREATED → (RUNNING → RESTARTING) ×3 → RUNNING → FAILING → FAILED.'));
+  assert.deepEqual(d.jobs[0]!.transitions.map((t) => t.to).slice(-2), ['FAILING', 'FAILED']);
+});
