@@ -153,8 +153,9 @@ const JOB_ID = '[0-9a-f]{32}';
 const HEAD = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d{3}) +[A-Z]+ +\S+ +(?:\[[^\]]*\] +)?- ?(.*)$/;
 const SUBMIT = new RegExp(`^(?:Received JobGraph submission|Submitting job) '(.*)' \\((${JOB_ID})\\)\\.?$`);
 const JOB_SWITCH = new RegExp(`^Job (.*) \\((${JOB_ID})\\) switched from state (\\w+) to (\\w+)\\.`);
-const TASK_FAILED = /^(.*?) \([0-9a-f_]+\) switched from \w+ to FAILED(?: on (\S+)(?: @ \S+)?)?/;
-const STRATEGY = new RegExp(`^Using restart back off time strategy (\\w+)\\((.*)\\) for (.*) \\((${JOB_ID})\\)\\.?$`);
+const TASK_FAILED = /^(.*?) \([0-9a-f_]{1,160}\) switched from \w{1,40} to FAILED(?: on (\S+)(?: @ \S+)?)?/;
+const STRATEGY_HEAD = /^Using restart back off time strategy (\w+)\(/;
+const ENDS_WITH_JOB_ID = new RegExp(` \\((${JOB_ID})\\)\\.?$`);
 const SUPPRESSED = /Recovery is suppressed by (\w+)(\([^)]*\))?/;
 const COMPLETED = new RegExp(`^Completed checkpoint (\\d+) for job (${JOB_ID})`);
 const EXPIRED = new RegExp(`^Checkpoint (\\d+) of job (${JOB_ID}) expired before completing`);
@@ -388,10 +389,16 @@ export class JobLogScanner {
       this.touch(this.job(x[2]!, place, x[1]));
       return;
     }
-    if ((x = STRATEGY.exec(m))) {
-      const j = this.job(x[4]!, place, x[3]);
-      this.touch(j);
-      j.restartStrategy = parseRestartStrategy(x[1]!, x[2]!);
+    if ((x = STRATEGY_HEAD.exec(m))) {
+      // `Using restart back off time strategy <Class>(<params>) for <name> (<jobid>).`, split without backtracking
+      const id = ENDS_WITH_JOB_ID.exec(m);
+      const rest = id ? m.slice(x[0].length, id.index) : '';
+      const cut = rest.lastIndexOf(') for ');
+      if (id && cut >= 0) {
+        const j = this.job(id[1]!, place, rest.slice(cut + 6));
+        this.touch(j);
+        j.restartStrategy = parseRestartStrategy(x[1]!, rest.slice(0, cut));
+      }
       return;
     }
     if ((x = COMPLETED.exec(m))) {
