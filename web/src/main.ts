@@ -10,6 +10,7 @@ import { flinkLanding, jobPage } from './job-page.ts';
 import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
 import { findFile, findPod, refresh, retryDelayMs, subscribe } from './store.ts';
+import { NO_JOB } from './model.ts';
 import { initTheme, themeButton } from './theme.ts';
 import { authControl, startAuth } from './auth-ui.ts';
 import { installDownloads } from './download.ts';
@@ -61,7 +62,7 @@ function crumbs(ref: FileRef): Node {
     { class: 'crumbs', 'aria-label': 'Breadcrumbs' },
     h('span', null, ref.namespace),
     ' / ',
-    h('span', null, v?.job ?? '…'),
+    v && v.job !== NO_JOB ? h('a', { href: formatRoute({ kind: 'job', namespace: ref.namespace, job: v.job }) }, v.job) : h('span', null, v?.job ?? '…'),
     ' / ',
     h('a', { href: formatRoute({ kind: 'pod', namespace: ref.namespace, pod: ref.pod, uid: ref.uid }) }, ref.pod),
     v ? h('span', { class: `state st-${v.state}` }, v.state) : null,
