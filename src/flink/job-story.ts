@@ -34,6 +34,8 @@ export interface JobStoryInput {
   pods: PodJson[];
   /** Events of those pods and their owners (either API shape). */
   events: EventJson[];
+  /** Last lines of the JobManager's stdout/stderr file (`jobmanager.out`), where the JVM itself reports fatal errors. */
+  jobManagerOut?: { file: string; lines: string[] };
   /** Pods of the job podlog holds logs of but has no Kubernetes object for (no cluster link, or pruned). */
   logOnlyPods?: { name: string; uid?: string }[];
   now: Date;
@@ -315,7 +317,8 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
   if (jm && jmEnd) {
     // A restarted JobManager logs a fresh start after the crash: the crash's last lines are those before it.
     const lines = (input.log?.tailBeforeRestart ?? input.log?.tail ?? []).slice(-5);
-    story.push({ text: `The JobManager pod ${jm.metadata!.name} itself crashed: ${jmEnd.reason}${exitWords(jmEnd.exitCode)}${jmEnd.at !== undefined ? ` at ${iso(jmEnd.at).slice(11, 19)}` : ''}.${lines.length ? ` Its log ends with:\n${lines.map((l) => `  ${l.slice(0, 300)}`).join('\n')}` : ''}` });
+    const out = (input.jobManagerOut?.lines ?? []).filter((l) => l.trim()).slice(-3);
+    story.push({ text: `The JobManager pod ${jm.metadata!.name} itself crashed: ${jmEnd.reason}${exitWords(jmEnd.exitCode)}${jmEnd.at !== undefined ? ` at ${iso(jmEnd.at).slice(11, 19)}` : ''}.${lines.length ? ` Its log ends with:\n${lines.map((l) => `  ${l.slice(0, 300)}`).join('\n')}` : ''}${out.length ? `\nIts ${input.jobManagerOut!.file} ends with:\n${out.map((l) => `  ${l.slice(0, 300)}`).join('\n')}` : ''}` });
     raise('critical');
     if (!headline || !j || j.state === 'RUNNING') headline = `The JobManager of Flink cluster ${input.namespace}/${input.job} crashed (${jmEnd.reason}${exitWords(jmEnd.exitCode)}).`;
   }

@@ -15,6 +15,8 @@ import type { PodRecords } from '../kube/records.ts';
 import type { CatalogView, PodEntry } from '../store/types.ts';
 import { JobLogScanner, type JobLogSummary, type LogPlace } from './job-log.ts';
 import type { JobStoryInput } from './job-story.ts';
+import { openReader } from '../logfile/reader.ts';
+import { openSafe } from '../store/safe-open.ts';
 import { jobManagerFiles, scanFile, type ScanEnd } from './read-log.ts';
 
 /** JobManager pod generations whose scans are kept; the least recently used is dropped beyond this. */
@@ -131,6 +133,25 @@ export class JobLogCache {
   }
 }
 
+/** Lines of `jobmanager.out` kept for the story. */
+export const OUT_TAIL_LINES = 5;
+
+/** The last lines of the pod's live `jobmanager.out` (opened through the store's door), if any. */
+async function outTail(pod: PodEntry): Promise<{ file: string; lines: string[] } | undefined> {
+  for (const c of pod.containers.values()) {
+    const f = c.files.get('jobmanager.out');
+    if (!f || f.size === 0) continue;
+    const safe = await openSafe(pod.root, f.path);
+    try {
+      const t = await openReader(safe, f.name).tail(OUT_TAIL_LINES);
+      return { file: f.name, lines: t.lines.map((l) => l.text) };
+    } finally {
+      await safe.handle.close();
+    }
+  }
+  return undefined;
+}
+
 /** True when `now` is `before` with only the last file grown (same files, same identities, no shrink). */
 function grewOnly(before: FileSig[], now: FileSig[]): boolean {
   if (before.length !== now.length) return false;
@@ -198,6 +219,11 @@ export function jobStorySource(deps: JobStorySourceDeps) {
       } catch (e) {
         deps.logger.warn({ err: e, pod: folder.name }, 'JobManager log could not be read for the job story');
       }
+      const out = await outTail(folder).catch((e: unknown) => {
+        deps.logger.debug({ err: e, pod: folder.name }, 'no jobmanager.out tail');
+        return undefined;
+      });
+      if (out?.lines.length) input = { ...input, jobManagerOut: out };
     }
     const jobManagerPod = folder?.name ?? jmRecord?.name;
     return { input, ...(jobManagerPod ? { jobManagerPod } : {}), logHere: !!input.log };

@@ -20,11 +20,12 @@ const JOB_ID = /Submitting job 'orders-enrich' \(([0-9a-f]{32})\)/.exec(JM_LOG.t
 const NS = 'flink-jobs';
 const JM = 'orders-retry-5c8d7f9b6-q4v2n';
 const TM = 'orders-retry-taskmanager-1-1';
+const LEDGER_JM = 'ledger-sync-7b4f9c2d1-h6k8p';
 
-function record(name: string, podUid: string, component: string, status: object): PodRecord {
+function record(name: string, podUid: string, component: string, status: object, app = 'orders-retry'): PodRecord {
   return {
     version: 1, kind: 'Pod', namespace: NS, name, uid: podUid, scope: 'node', firstSeen: '2026-12-07T18:00:00Z', lastChange: '2026-12-07T18:30:00Z',
-    events: [], pod: { metadata: { name, namespace: NS, uid: podUid, labels: { type: 'flink-native-kubernetes', app: 'orders-retry', component } }, spec: { containers: [{ name: 'flink-main-container' }] }, status },
+    events: [], pod: { metadata: { name, namespace: NS, uid: podUid, labels: { type: 'flink-native-kubernetes', app, component } }, spec: { containers: [{ name: 'flink-main-container' }] }, status },
   } as unknown as PodRecord;
 }
 
@@ -36,12 +37,15 @@ describe('Flink job routes', () => {
     list: () => [
       record(JM, uid(1), 'jobmanager', { phase: 'Running', containerStatuses: [{ name: 'flink-main-container', ready: true, restartCount: 0, state: { running: { startedAt: '2026-12-07T18:19:00Z' } } }] }),
       record(TM, uid(2), 'taskmanager', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' }] }),
+      record(LEDGER_JM, uid(3), 'jobmanager', { phase: 'Running', containerStatuses: [{ name: 'flink-main-container', ready: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: '2026-12-07T18:30:00Z' } } }] }, 'ledger-sync'),
     ],
     onChange: () => () => {},
   };
   before(async () => {
     root.file(NS, JM, uid(1), 'flink-main-container', 'jobmanager.log', JM_LOG);
     root.file(NS, TM, uid(2), 'flink-main-container', 'taskmanager.log', 'tm\n');
+    root.file(NS, LEDGER_JM, uid(3), 'flink-main-container', 'jobmanager.log', readFileSync(join(import.meta.dirname, '../../../fixtures/flink/jobs/checkpoint-expired/jobmanager.log')));
+    root.file(NS, LEDGER_JM, uid(3), 'flink-main-container', 'jobmanager.out', 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n');
     const catalog: CatalogView = { pods: () => t.catalog.pods(), generations: (n, p) => t.catalog.generations(n, p), onChange: (l) => t.catalog.onChange(l) };
     const logger = pino({ level: 'silent' });
     const cache = new JobLogCache({ catalog, logger });
@@ -69,6 +73,14 @@ describe('Flink job routes', () => {
     const text = await request(t.app).get(`/api/v1/namespaces/${NS}/jobs/orders-retry/diagnosis`).set('Accept', 'text/plain').expect(200);
     assert.match(text.text, /^Job orders-enrich .*\n\nSubject: Flink job flink-jobs\/orders-retry, JobManager pod orders-retry-5c8d7f9b6-q4v2n\./);
     assert.ok(text.text.indexOf('What happened:') < text.text.indexOf('Pods:'));
+  });
+
+  test('a crashed JobManager: its exit, its log\'s last lines and its jobmanager.out', async () => {
+    const res = await request(t.app).get(`/api/v1/namespaces/${NS}/jobs/ledger-sync/diagnosis`).expect(200);
+    assert.match(res.body.headline, /^Job ledger-sync \([0-9a-f]{32}\) FAILED after 2 restarts/);
+    const crash = res.body.story.find((s: { text: string }) => s.text.startsWith(`The JobManager pod ${LEDGER_JM} itself crashed`));
+    assert.match(crash?.text ?? '', /crashed: Error \(exit code 1\) at 18:30:00\. Its log ends with:\n/);
+    assert.match(crash?.text ?? '', /\nIts jobmanager\.out ends with:\n  Exception in thread "main" java\.lang\.OutOfMemoryError: Java heap space$/);
   });
 
   test('unknown job → 404, malformed names → 400', async () => {
