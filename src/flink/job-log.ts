@@ -167,7 +167,8 @@ const SLOTS_FAILED = /Could not acquire the minimum required resources|Slot requ
 const ENTRYPOINT_START = /^\s*Starting \w+ \(Version: /;
 const ANY_JOB_ID = new RegExp(`\\b(${JOB_ID})\\b`);
 const STACK = /^(?:\s+at |\s+\.\.\. \d+ more|\s*Caused by: |\s*Suppressed: )/;
-const CAUSED = /^\s*Caused by: (.*)$/;
+/** A cause of the main chain (causes of suppressed exceptions are indented). */
+const CAUSED = /^Caused by: (.*)$/;
 const EXCEPTION_LINE = /^[\w$.]+(?:Exception|Error|Throwable)\b(?::.*)?$/;
 
 const STRATEGY_KINDS: Record<string, string> = {

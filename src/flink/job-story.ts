@@ -98,7 +98,6 @@ export interface JobDiagnosis {
   now: string;
 }
 
-const SHORT = (id: string) => id.slice(0, 8);
 const times = (n: number) => (n === 1 ? 'once' : `${n} times`);
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2, ok: 3 };
 
@@ -366,6 +365,3 @@ export function jobStory(input: JobStoryInput): JobDiagnosis {
     now: iso(now),
   };
 }
-
-/** Short id for sentences (`bc00db94`). */
-export const shortJobId = SHORT;

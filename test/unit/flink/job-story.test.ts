@@ -226,3 +226,29 @@ test('the state path folds repeated restarts', async () => {
   assert.ok(d.story.some((s) => s.text === 'States: CREATED → (RUNNING → RESTARTING) ×3 → RUNNING → FAILING → FAILED.'));
   assert.deepEqual(d.jobs[0]!.transitions.map((t) => t.to).slice(-2), ['FAILING', 'FAILED']);
 });
+
+test('the root cause is the innermost cause of the main chain, not of a suppressed exception', () => {
+  const s = new JobLogScanner();
+  const id = 'ab'.repeat(16);
+  const lines = [
+    `2026-01-01 00:00:00,000 INFO  org.apache.flink.runtime.executiongraph.ExecutionGraph       [] - Job j (${id}) switched from state RUNNING to FAILING.`,
+    'org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy',
+    '\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:219)',
+    'Caused by: java.lang.IllegalStateException: sink closed',
+    '\tat com.example.Sink.write(Sink.java:10)',
+    '\tSuppressed: java.io.IOException: close failed',
+    '\t\tat com.example.Sink.close(Sink.java:20)',
+    '\tCaused by: java.net.SocketException: Broken pipe',
+    '\t\t... 3 more',
+    `2026-01-01 00:00:01,000 INFO  org.apache.flink.runtime.executiongraph.ExecutionGraph       [] - Job j (${id}) switched from state FAILING to FAILED.`,
+  ];
+  let offset = 0;
+  for (const l of lines) {
+    s.feed(l, { file: 'jobmanager.log', offset });
+    offset += Buffer.byteLength(l) + 1;
+  }
+  const j = s.summary().jobs[0]!;
+  assert.equal(j.lastFailure?.rootCause, 'java.lang.IllegalStateException: sink closed');
+  assert.equal(j.restartStrategy, undefined);
+  assert.equal(j.exhausted?.text, 'Recovery is suppressed by NoRestartBackoffTimeStrategy');
+});
