@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig, type RawConfig } from './config/load.ts';
 import { runDiagnose } from './diagnose/cli.ts';
+import { runJobDiagnose } from './flink/cli.ts';
 import { retentionCommand } from './retention/cli.ts';
 import { isPodlogError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
@@ -101,8 +102,14 @@ export function buildProgram(): Command {
     .option('--objects <file>', 'related objects JSON (`kubectl get job,rs,pvc,sc,nodes,priorityclass -o json`): owners, claims, taints, priorities')
     .option('--now <rfc3339>', 'fix the clock, for reproducible output')
     .option('--kubeconfig <file>', 'fetch the pod and its Events live from this cluster')
+    .option('--job <ns/job>', 'tell a Flink job\'s story (job = cluster-id) from --jobmanager-log, with --pod (a PodList) and --events')
+    .option('--jobmanager-log <file>', 'a JobManager log file (repeat for rotated files, oldest first; .gz allowed)', collect, [])
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
-    .action(async (target: string | undefined, o: Record<string, string | undefined>) => {
+    .action(async (target: string | undefined, o: Record<string, string | undefined> & { jobmanagerLog?: string[] }) => {
+      if (o.job !== undefined) {
+        process.exitCode = await runJobDiagnose({ job: o.job, jobManagerLogs: o.jobmanagerLog ?? [], pods: o.pod, events: o.events, now: o.now, output: o.output as 'text' | 'json', stdout: process.stdout });
+        return;
+      }
       process.exitCode = await runDiagnose({
         pod: o.pod,
         events: o.events,

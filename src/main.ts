@@ -8,6 +8,8 @@ import { namespaceFilter } from './auth/middleware.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { diagnosisRouter } from './http/routes/diagnosis.ts';
+import { flinkApiRouter, flinkLinkRouter } from './flink/routes.ts';
+import { JobLogCache, jobStorySource } from './flink/source.ts';
 import { createApp } from './http/app.ts';
 import { diagnosisSource } from './http/diagnosis-source.ts';
 import { problemsRouter } from './http/routes/problems.ts';
@@ -105,9 +107,12 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
 
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
+  const flinkLogs = new JobLogCache({ catalog, logger });
+  const flinkSource = jobStorySource({ catalog, records, lookup: kube?.lookup, config: kubeKeys, cache: flinkLogs, logger });
   const apiRouters: Router[] = [
     kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter }),
     diagnosisRouter({ getPodInput }),
+    flinkApiRouter({ source: flinkSource, cache: flinkLogs, ...(access.cluster ? { cluster: access.cluster } : {}) }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
     nodeRouter({
       retention: retention.retention, catalog, config: config.retention, nodeName, runningWindowMs: config.runningWindowMs,
@@ -127,6 +132,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     recordOnlyPods: () =>
       (records?.list() ?? []).map((r) => ({ ...podRecordSummary(r, kubeKeys), namespace: r.namespace, name: r.name, uid: r.uid })),
     apiRouters,
+    rootRouters: [flinkLinkRouter()],
     auth: access.auth,
     cluster: access.cluster,
   });

@@ -19,8 +19,13 @@
 #      <out>/root/<namespace>_<pod>_<uid>/flink-main-container/ (podlog's hostPath layout),
 #      gzips one rotated JobManager file, and cuts <out>/live-seed.log from a TaskManager log.
 #
+#   6. failure scenarios (SCENARIOS=failures): one small session cluster per scenario, a job
+#      that fails on purpose (map exception + fixed-delay exhausted, checkpoints expiring +
+#      failure-rate exceeded, more slots asked than exist), and the JobManager log copied to
+#      <out>/jobs/<scenario>/jobmanager.log.
+#
 # Log files are never edited. Usage:  scripts/flink-fixtures/make-fixtures.sh
-# Env: FLINK_VERSION (1.20.3), WORK (/tmp/podlog-flink-fixtures), OUT (<repo>/fixtures/flink),
+# Env: SCENARIOS ("clusters failures"), FLINK_VERSION (1.20.3), WORK (/tmp/podlog-flink-fixtures), OUT (<repo>/fixtures/flink),
 #      RPC_PORT (16123), REST_PORT (18081), LOG_ROLL_SIZE (50KB), LOG_MAX_FILES (5).
 set -euo pipefail
 
@@ -33,6 +38,7 @@ RPC_PORT=${RPC_PORT:-16123}
 REST_PORT=${REST_PORT:-18081}
 LOG_ROLL_SIZE=${LOG_ROLL_SIZE:-50KB}
 LOG_MAX_FILES=${LOG_MAX_FILES:-5}
+SCENARIOS=${SCENARIOS:-clusters failures}
 NAMESPACE=flink-jobs
 CONTAINER=flink-main-container
 JAVA=${JAVA:-java}
@@ -97,7 +103,7 @@ prepare() {
     -e "s#@JAVA_OPTS@#$JAVA_OPTS_ALL#" "$HERE/conf/config.yaml" > "$CONF/config.yaml"
   sed -e "s#@LOG_ROLL_SIZE@#$LOG_ROLL_SIZE#" -e "s#@LOG_MAX_FILES@#$LOG_MAX_FILES#" \
     "$HERE/conf/log4j.properties" > "$CONF/log4j.properties"
-  mkdir -p "$WORK/tmp/web" "$WORK/tmp/web-upload" "$WORK/tmp/blob"
+  mkdir -p "$WORK/tmp/web" "$WORK/tmp/web-upload" "$WORK/tmp/blob" "$WORK/archive"
   # memory flags exactly as bin/config.sh gets them (BashJavaUtils GET_{JM,TM}_RESOURCE_PARAMS)
   local out
   out=$("$JAVA" -cp "$CLASSPATH_LIB" org.apache.flink.runtime.util.bash.BashJavaUtils \
@@ -133,10 +139,11 @@ start_jvm() {
   log "started $kind $pod (pid ${PIDS[$pod]})"
 }
 
-start_jobmanager() { # <pod> <uid>
+start_jobmanager() { # <pod> <uid> [-D key=value ...]
+  local pod=$1 uid=$2; shift 2
   # shellcheck disable=SC2086
-  start_jvm "$1" "$2" jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
-    --configDir "$CONF" --executionMode cluster $JM_DYN
+  start_jvm "$pod" "$uid" jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+    --configDir "$CONF" --executionMode cluster $JM_DYN "$@"
 }
 
 start_taskmanager() { # <pod> <uid>: the pod name is the TaskManager resource id, as on Kubernetes
@@ -219,6 +226,56 @@ run_fraud_detector() {
   stop_pod "$jm"
 }
 
+# ---- 3b. failure scenarios: one session cluster each, the JobManager log is the fixture -----
+# run_failure <scenario> <jm pod> <jm uid> <TaskManagers> <final states> <jm -D args...> -- <job args...>
+run_failure() {
+  local scenario=$1 jm=$2 uid=$3 tms=$4 finals=$5 i job; shift 5
+  local jm_args=() job_args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do jm_args+=("$1"); shift; done
+  shift
+  job_args=("$@")
+  local cluster=${jm%-*-*}
+  start_jobmanager "$jm" "$uid" "${jm_args[@]}"
+  wait_for 90 "JobManager REST API" rest_up
+  for ((i = 1; i <= tms; i++)); do
+    start_taskmanager "$cluster-taskmanager-1-$i" "$(printf '%08x-0000-4000-8000-%012d' "$i" "${#scenario}")"
+  done
+  wait_for 90 "$tms TaskManagers registered" tms_at_least "$tms"
+  job=$(submit "${job_args[@]}")
+  log "$scenario job $job submitted; waiting for one of: $finals"
+  # shellcheck disable=SC2086
+  wait_for 420 "$scenario job in $finals" job_in "$job" $finals
+  log "$scenario job ended $(job_state "$job")"
+  sleep 3
+  for ((i = 1; i <= tms; i++)); do stop_pod "$cluster-taskmanager-1-$i"; done
+  stop_pod "$jm"
+  mkdir -p "$OUT/jobs/$scenario"
+  cp "$WORK/root/${NAMESPACE}_${jm}_${uid}/$CONTAINER/jobmanager.log" "$OUT/jobs/$scenario/jobmanager.log"
+  log "$scenario: $(wc -c < "$OUT/jobs/$scenario/jobmanager.log") bytes of JobManager log"
+  # the job's HistoryServer archive (jobmanager.archive.fs.dir), for the log-link test; map-exception only
+  if [ "$scenario" = map-exception ] && [ -f "$WORK/archive/$job" ]; then
+    mkdir -p "$OUT/jobs/$scenario/archive"
+    rm -f "$OUT/jobs/$scenario/archive/"*
+    cp "$WORK/archive/$job" "$OUT/jobs/$scenario/archive/$job"
+  fi
+}
+
+run_failures() {
+  # map-exception: a map function throws in every attempt; fixed-delay (3 attempts, cluster
+  # config) gives up and the job ends FAILED
+  run_failure map-exception orders-retry-5c8d7f9b6-q4v2n 6a1d3c5e-7f90-4b2a-8c4d-1e3f5a7b9c0d 2 FAILED \
+    -- dev.podlog.fixtures.OrdersEnrichJob --rate 200 --fail-after 300
+  # checkpoint-expired: snapshots take 8 s against a 3 s checkpoint timeout, no tolerable
+  # failures, failure-rate restarts (2 per 10 min) -> FAILED
+  run_failure checkpoint-expired ledger-sync-7b4f9c2d1-h6k8p 2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3c5e7a 1 FAILED \
+    -- dev.podlog.fixtures.FailureScenarioJob --mode slow-checkpoint
+  # not-enough-slots: parallelism 6 on one TaskManager with 2 slots; slot requests time out after
+  # 15 s; fixed-delay with 1 attempt -> FAILED
+  run_failure not-enough-slots clickstream-sessions-6f2a8d4c9-t3r7m 9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b 1 FAILED \
+    -D slot.request.timeout=15000 \
+    -- dev.podlog.fixtures.FailureScenarioJob --mode wide --parallelism 6
+}
+
 # ---- 4. lay out the fixtures -------------------------------------------------------------
 publish() {
   local jmdir gz tmdir f
@@ -244,7 +301,6 @@ publish() {
 
 START=$(date +%s)
 prepare
-run_orders_enrich
-run_fraud_detector
-publish
+case " $SCENARIOS " in *" clusters "*) run_orders_enrich; run_fraud_detector; publish ;; esac
+case " $SCENARIOS " in *" failures "*) run_failures ;; esac
 log "done in $(($(date +%s) - START)) s"

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from './config.ts';
 import { queryBool, queryInt, queryString } from '../http/params.ts';
@@ -6,7 +6,7 @@ import { compileMatcher } from '../logfile/search.ts';
 import { checkQuery } from '../search/node-search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { fanoutPods, fanoutSearch } from './fanout.ts';
-import { isLocalOnly, serviceAccountToken } from './forward.ts';
+import { fetchHead, forwardHeaders, isLocalOnly, serviceAccountToken } from './forward.ts';
 import { Locator, type LivePodLookup, type NodeHint } from './locate.ts';
 import { parseStaticPeers, PeerDirectory, type Peer } from './peers.ts';
 import { proxyTo } from './proxy.ts';
@@ -36,6 +36,16 @@ export interface ClusterRouting {
   router: Router;
   peers: PeerDirectory;
   locator: Locator;
+  /**
+   * Proxies this request to the agent holding pod `ns/pod`'s files, when that is another agent (as the pod
+   * routes do); false when this agent should answer (the pod is here, nobody has it, a peer asked, or no peers).
+   */
+  forwardToPod(req: Request, res: Response, ns: string, pod: string): Promise<boolean>;
+  /**
+   * Asks every other agent `GET <path>` (an `/api/v1/…` path ending in `?local=1`, as the caller) and returns
+   * their 200 JSON answers (empty when none had it, a peer asked, or there are no peers). Bounded by `peerDeadlineMs`.
+   */
+  askOthers(req: Request, path: string): Promise<unknown[]>;
 }
 
 /**
@@ -82,7 +92,35 @@ export function createClusterRouter(deps: ClusterDeps): ClusterRouting {
     if (isLocalOnly(req) || !peers.clustered) return next();
     await fanoutPods(req, res, await peers.all(), opts);
   });
-  return { router: r, peers, locator };
+  const forwardToPod = async (req: Request, res: Response, ns: string, pod: string): Promise<boolean> => {
+    if (isLocalOnly(req) || !peers.clustered) return false;
+    const owner = await locator.locate(req, ns, pod, undefined, deps.catalog.generations(ns, pod).map((g) => g.uid));
+    if (!owner) return false;
+    await proxyTo(req, res, owner, opts);
+    return true;
+  };
+  const askOthers = async (req: Request, path: string): Promise<unknown[]> => {
+    if (isLocalOnly(req) || !peers.clustered) return [];
+    const others = await peers.others();
+    if (!others.length) return [];
+    const headers = { ...(await forwardHeaders(req, deps.nodeName, saToken)), accept: 'application/json' };
+    const ac = new AbortController();
+    const deadline = setTimeout(() => ac.abort(), config.peerDeadlineMs);
+    try {
+      const answers = await Promise.allSettled(others.map(async (p) => {
+        const res = await fetchHead(p.url + path, { headers, signal: ac.signal }, config.peerDeadlineMs, `agent ${p.node || p.url}`);
+        if (res.status !== 200) {
+          await res.body?.cancel();
+          return undefined;
+        }
+        return (await res.json()) as unknown;
+      }));
+      return answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+  return { router: r, peers, locator, forwardToPod, askOthers };
 }
 
 export type { Peer } from './peers.ts';

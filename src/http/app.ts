@@ -31,6 +31,8 @@ export interface AppDeps {
   recordOnlyPods?: () => (PodRecordFields & { namespace: string; name: string; uid: string })[];
   /** Further API routers mounted under `/api/v1` (kube, diagnose, ship, retention). */
   apiRouters?: Router[];
+  /** Routers mounted at the root, outside `/api` and its authentication (only redirects that reveal nothing). */
+  rootRouters?: Router[];
   /** Directory of the built web page (`web/dist`); while it lacks `index.html`, `GET /` says how to build it. */
   webDir?: string;
   /** Aborted when the agent shuts down: long-lived streams (follow) end then. */
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(notFoundApi);
   app.use('/api/v1', api);
   app.use('/api', notFoundApi);
+  for (const r of deps.rootRouters ?? []) app.use(r);
 
   if (deps.webDir) app.use(webPage(deps.webDir));
   app.use(errorHandler(deps.logger, deps.metrics));

@@ -7,7 +7,7 @@
 import type { ApiPod } from './api.ts';
 import { h, replace } from './dom.ts';
 import { fmtAgo, fmtBytes, fmtDuration, fmtTime } from './format.ts';
-import { currentFile, groupPods, sortFiles, type PodView, type StateFilter } from './model.ts';
+import { currentFile, groupPods, NO_JOB, sortFiles, type PodView, type StateFilter } from './model.ts';
 import { formatRoute, type Route } from './route.ts';
 import { snapshot, subscribe } from './store.ts';
 
@@ -101,7 +101,7 @@ export class Browser {
                 'h3',
                 { class: 'job-name' },
                 h('span', { class: 'kind' }, 'job'),
-                job.name,
+                job.name === NO_JOB ? job.name : h('a', { class: 'job-link', href: formatRoute({ kind: 'job', namespace: ns.name, job: job.name }), title: 'What happened to this job' }, job.name),
                 h('a', { class: 'job-search', href: formatRoute({ kind: 'search', q: '', regex: false, namespace: ns.name, job: job.name, pod: '' }), 'aria-label': `Search job ${job.name}`, title: 'Search this job' }, '⌕'),
               ),
               h(

@@ -6,9 +6,11 @@ import { h, replace } from './dom.ts';
 import { Browser } from './browser.ts';
 import { homePage } from './home.ts';
 import { podPage } from './pod-page.ts';
+import { flinkLanding, jobPage } from './job-page.ts';
 import { formatRoute, parseRoute, type Route } from './route.ts';
 import { searchPage } from './search-page.ts';
 import { findFile, findPod, refresh, retryDelayMs, snapshot, subscribe } from './store.ts';
+import { NO_JOB } from './model.ts';
 import { initTheme, themeButton } from './theme.ts';
 import { authControl, startAuth } from './auth-ui.ts';
 import { installDownloads } from './download.ts';
@@ -60,7 +62,7 @@ function crumbs(ref: FileRef): Node {
     { class: 'crumbs', 'aria-label': 'Breadcrumbs' },
     h('span', null, ref.namespace),
     ' / ',
-    h('span', null, v?.job ?? '…'),
+    v && v.job !== NO_JOB ? h('a', { href: formatRoute({ kind: 'job', namespace: ref.namespace, job: v.job }) }, v.job) : h('span', null, v?.job ?? '…'),
     ' / ',
     h('a', { href: formatRoute({ kind: 'pod', namespace: ref.namespace, pod: ref.pod, uid: ref.uid }) }, ref.pod),
     v ? h('span', { class: `state st-${v.state}` }, v.state) : null,
@@ -95,6 +97,14 @@ function show(r: Route): void {
     case 'pod':
       replace(main, podPage(r.namespace, r.pod, r.uid, pageCtrl.signal));
       document.title = `${r.pod} · podlog`;
+      break;
+    case 'job':
+      replace(main, jobPage(r.namespace, r.job, pageCtrl.signal));
+      document.title = `${r.job} · podlog`;
+      break;
+    case 'flink':
+      replace(main, flinkLanding(r, pageCtrl.signal));
+      document.title = 'Flink job · podlog';
       break;
     case 'search':
       replace(main, searchPage(r, pageCtrl.signal, navigate));

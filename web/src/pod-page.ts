@@ -7,7 +7,7 @@ import { ApiError, getPod, optional, podUrl, type ApiPod } from './api.ts';
 import { explain } from './messages.ts';
 import { h, replace } from './dom.ts';
 import { fmtBytes, fmtTime } from './format.ts';
-import { currentFile, sortFiles, viewPods } from './model.ts';
+import { currentFile, NO_JOB, sortFiles, viewPods } from './model.ts';
 import { formatRoute } from './route.ts';
 import { podBadges } from './browser.ts';
 import { diagnosisPanel, worthShowing, type Diagnosis } from './diagnosis.ts';
@@ -56,7 +56,7 @@ export function podPage(namespace: string, pod: string, uid: string, signal: Abo
     const events = h('div', { class: 'panel-slot' });
     replace(
       body,
-      h('header', { class: 'pod-head' }, h('div', { class: 'crumbs' }, namespace, ' / ', job, ' / '), h('h1', null, p.name), podBadges(listed ?? v, now), h('div', { class: 'uid' }, `uid ${p.uid}`, p.node ? ` · node ${p.node}` : '')),
+      h('header', { class: 'pod-head' }, h('div', { class: 'crumbs' }, namespace, ' / ', job === NO_JOB ? job : h('a', { href: formatRoute({ kind: 'job', namespace, job }), title: 'What happened to this job' }, job), ' / '), h('h1', null, p.name), podBadges(listed ?? v, now), h('div', { class: 'uid' }, `uid ${p.uid}`, p.node ? ` · node ${p.node}` : '')),
       diag,
       p.containers.map((c) =>
         h(

@@ -6,6 +6,9 @@
  *        byte offset of its start), `top` (byte offset of the first line on screen), `end=1`, `follow=1`,
  *        `time=<ISO>` (first line at or after a timestamp), `find=<text>`
  *   `#/search?q=&regex=1&cs=1&namespace=&job=&pod=`      search page (`cs=1`: match case)
+ *   `#/ns/<ns>/job/<job>`                                the job view: the Flink job story, then the pods
+ *   `#/flink/jobs/<jobid>[/taskmanagers/<tmid>]`         landing of Flink HistoryServer log links: resolves
+ *        the job to its JobManager's log (first line of the job) or the TaskManager pod's log
  * Segments are `encodeURIComponent`-encoded. Pure: no DOM access.
  */
 import type { FileRef } from './api.ts';
@@ -26,7 +29,9 @@ export type Route =
       time?: string;
       find?: string;
     }
-  | { kind: 'search'; q: string; regex: boolean; namespace: string; job: string; pod: string; /** Match case. */ cs?: boolean };
+  | { kind: 'search'; q: string; regex: boolean; namespace: string; job: string; pod: string; /** Match case. */ cs?: boolean }
+  | { kind: 'job'; namespace: string; job: string }
+  | { kind: 'flink'; jobId: string; taskManager?: string };
 
 function num(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
@@ -61,6 +66,12 @@ export function parseRoute(hash: string): Route {
     if (q.get('cs') === '1') r.cs = true;
     return r;
   }
+  if (seg[0] === 'ns' && seg[2] === 'job' && seg[1] && seg[3]) return { kind: 'job', namespace: seg[1], job: seg[3] };
+  if (seg[0] === 'flink' && seg[1] === 'jobs' && seg[2] && /^[0-9a-fA-F]{32}$/.test(seg[2])) {
+    const r: Route = { kind: 'flink', jobId: seg[2].toLowerCase() };
+    if (seg[3] === 'taskmanagers' && seg[4]) r.taskManager = seg[4];
+    return r;
+  }
   if (seg[0] === 'ns' && seg[2] === 'pod' && seg[1] && seg[3]) {
     const namespace = seg[1];
     const pod = seg[3];
@@ -93,6 +104,10 @@ export function formatRoute(r: Route): string {
       return '#/';
     case 'pod':
       return `#/ns/${enc(r.namespace)}/pod/${enc(r.pod)}/${enc(r.uid)}`;
+    case 'job':
+      return `#/ns/${enc(r.namespace)}/job/${enc(r.job)}`;
+    case 'flink':
+      return `#/flink/jobs/${enc(r.jobId)}${r.taskManager ? `/taskmanagers/${enc(r.taskManager)}` : ''}`;
     case 'search': {
       const q = new URLSearchParams();
       if (r.q) q.set('q', r.q);

@@ -20,6 +20,7 @@ import type { Config } from '../../../src/config/schema.ts';
 import { createApp, type AppDeps } from '../../../src/http/app.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { Catalog } from '../../../src/store/catalog.ts';
+import type { CatalogView } from '../../../src/store/types.ts';
 import { makeRoot, type TestRoot } from '../../helpers/agent.ts';
 import { kubeConfigFor, type FakeKube } from '../../servers/fake-kube.ts';
 
@@ -55,7 +56,7 @@ export interface TestAgent {
  * Like `buildTestApp` of `test/helpers/agent.ts`, from an already loaded config (its `overrides.config` would also replace
  * the loaded config in the app's deps).
  */
-async function buildApp(config: Config, deps: Pick<AppDeps, 'auth' | 'cluster' | 'logger'>) {
+async function buildApp(config: Config, deps: Pick<AppDeps, 'auth' | 'cluster' | 'logger' | 'apiRouters' | 'rootRouters'>) {
   const catalog = new Catalog({ roots: config.roots, logger: deps.logger });
   const controller = new AbortController();
   await catalog.start(controller.signal);
@@ -82,7 +83,11 @@ async function listen(server: Server): Promise<string> {
  * Start agents that know each other (`cluster.peers` = every agent as `node=url`, itself included).
  * With `fake`, mode kubernetes agents review tokens there and find live pods' nodes there.
  */
-export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { livePod?: LivePodLookup; clustered?: boolean; logger?: Logger; extraPeers?: string[] } = {}) {
+export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: {
+  livePod?: LivePodLookup; clustered?: boolean; logger?: Logger; extraPeers?: string[];
+  /** Further routers per agent, as `startAgent` wires them (the catalog is usable once requests arrive). */
+  routers?: (a: { catalog: CatalogView; cluster: ClusterRouting; logger: Logger }) => Pick<AppDeps, 'apiRouters' | 'rootRouters'>;
+} = {}) {
   const saDir = mkdtempSync(join(tmpdir(), 'podlog-sa-'));
   const saFile = join(saDir, 'token');
   writeFileSync(saFile, AGENT_SA_TOKEN + '\n');
@@ -113,8 +118,11 @@ export async function startAgents(specs: AgentSpec[], fake?: FakeKube, opts: { l
       config: loaded.cluster, nodeName: spec.node, selfUrl: () => urls[i], search: loaded.search,
       livePod: opts.livePod ?? (kc ? kubeLivePods(kc) : undefined), logger, catalog: { generations: (ns, pod) => catalog!.generations(ns, pod) as never },
     });
-    const t = await buildApp(loaded, { auth, cluster, logger });
+    let built: Catalog | undefined;
+    const lazy: CatalogView = { pods: () => built!.pods(), generations: (n, p) => built!.generations(n, p), onChange: (l) => built!.onChange(l) };
+    const t = await buildApp(loaded, { auth, cluster, logger, ...opts.routers?.({ catalog: lazy, cluster, logger }) });
     catalog = t.catalog;
+    built = t.catalog;
     const server = servers[i]!;
     server.on('request', t.app);
     let stopped = false;
