@@ -8,7 +8,7 @@ import { namespaceFilter } from './auth/middleware.ts';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { diagnosisRouter } from './http/routes/diagnosis.ts';
-import { flinkApiRouter, flinkLinkRouter } from './flink/routes.ts';
+import { flinkApiRouter, flinkLinkRouter } from './http/routes/flink.ts';
 import { JobLogCache, jobStorySource } from './flink/source.ts';
 import { createApp } from './http/app.ts';
 import { diagnosisSource } from './http/diagnosis-source.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterRouting } from '../../../src/cluster/index.ts';
-import { flinkApiRouter, flinkLinkRouter } from '../../../src/flink/routes.ts';
+import { flinkApiRouter, flinkLinkRouter } from '../../../src/http/routes/flink.ts';
 import type { CatalogView } from '../../../src/store/types.ts';
 import { JobLogCache, jobStorySource } from '../../../src/flink/source.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';

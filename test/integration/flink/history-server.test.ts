@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
-import { flinkApiRouter, flinkLinkRouter } from '../../../src/flink/routes.ts';
+import { flinkApiRouter, flinkLinkRouter } from '../../../src/http/routes/flink.ts';
 import { JobLogCache, jobStorySource } from '../../../src/flink/source.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { CatalogView } from '../../../src/store/types.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
-import { flinkApiRouter, flinkLinkRouter } from '../../../src/flink/routes.ts';
+import { flinkApiRouter, flinkLinkRouter } from '../../../src/http/routes/flink.ts';
 import { JobLogCache, jobStorySource } from '../../../src/flink/source.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { PodRecord, PodRecords } from '../../../src/kube/records.ts';

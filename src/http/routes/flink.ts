@@ -20,12 +20,12 @@
  * (403, the job view in a namespace the caller may not read).
  */
 import { Router, type Request } from 'express';
-import { assertCan } from '../auth/middleware.ts';
-import type { ClusterRouting } from '../cluster/index.ts';
-import { PodlogError } from '../errors.ts';
-import { jobStory, type JobDiagnosis } from './job-story.ts';
-import { renderJobText } from './render.ts';
-import type { JobLocation, JobLogCache, JobStorySourceResult } from './source.ts';
+import { assertCan } from '../../auth/middleware.ts';
+import type { ClusterRouting } from '../../cluster/index.ts';
+import { PodlogError } from '../../errors.ts';
+import { jobStory, type JobDiagnosis } from '../../flink/job-story.ts';
+import { renderJobText } from '../../flink/render.ts';
+import type { JobLocation, JobLogCache, JobStorySourceResult } from '../../flink/source.ts';
 
 /** What the routes need. */
 export interface FlinkRouterDeps {
