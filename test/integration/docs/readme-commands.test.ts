@@ -97,7 +97,7 @@ function podRoot(): string {
   return root;
 }
 
-/** A folder holding README's `pod.json` and `events.json` (`kubectl get … -o json` shapes). */
+/** A folder holding README's `pod.json`, `events.json` and `objects.json` (`kubectl get … -o json` shapes). */
 function diagnoseInputs(): string {
   const dir = join(scratch, 'diagnose');
   mkdirSync(dir, { recursive: true });
@@ -108,6 +108,8 @@ function diagnoseInputs(): string {
     ev('FailedCreate', 'Error creating: pods "orders-tm-1-1" is forbidden: exceeded quota: compute, requested: limits.memory=4Gi, used: limits.memory=30Gi, limited: limits.memory=32Gi', { kind: 'ReplicaSet', name: 'orders-tm' }),
   ];
   writeFileSync(join(dir, 'events.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: events }));
+  const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { namespace: 'flink-jobs', name: 'orders-tm', uid: 'rs-1' }, spec: { replicas: 1 } };
+  writeFileSync(join(dir, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [owner] }));
   return dir;
 }
 
