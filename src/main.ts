@@ -18,7 +18,7 @@ import { connectCluster } from './kube/connect.ts';
 import { kubeRouter } from './http/routes/events-jobs.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
-import { createAccess } from './cluster/access.ts';
+import { createAccess } from './http/access.ts';
 import { esNodeHint } from './cluster/es-hint.ts';
 import type { Client } from '@elastic/elasticsearch';
 import { hardenServer } from './auth/front-door.ts';

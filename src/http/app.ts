@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AuthSchema } from '../auth/config.ts';
 import { clientLimits, frontDoor } from '../auth/front-door.ts';
 import { authenticate, authRoutes, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
-import type { ClusterRouting } from '../cluster/index.ts';
+import type { ClusterRouting } from './routes/cluster.ts';
 import type { Config } from '../config/schema.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Catalog } from '../store/catalog.ts';

@@ -21,7 +21,7 @@
  */
 import { Router, type Request } from 'express';
 import { assertCan } from '../../auth/middleware.ts';
-import type { ClusterRouting } from '../../cluster/index.ts';
+import type { ClusterRouting } from './cluster.ts';
 import { PodlogError } from '../../errors.ts';
 import { jobStory, type JobDiagnosis } from '../../flink/job-story.ts';
 import { renderJobText } from '../../flink/render.ts';

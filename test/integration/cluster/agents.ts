@@ -14,7 +14,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { createAuthGate } from '../../../src/auth/middleware.ts';
 import { clientReviews } from '../../../src/auth/kube-reviews.ts';
 import { kubeLivePods } from '../../../src/cluster/kube-sources.ts';
-import { createClusterRouter, type ClusterRouting } from '../../../src/cluster/index.ts';
+import { createClusterRouter, type ClusterRouting } from '../../../src/http/routes/cluster.ts';
 import type { LivePodLookup } from '../../../src/cluster/locate.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { createApp, type AppDeps } from '../../../src/http/app.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterRouting } from '../../../src/cluster/index.ts';
+import type { ClusterRouting } from '../../../src/http/routes/cluster.ts';
 import { flinkApiRouter, flinkLinkRouter } from '../../../src/http/routes/flink.ts';
 import type { CatalogView } from '../../../src/store/types.ts';
 import { JobLogCache, jobStorySource } from '../../../src/flink/source.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { createAccess } from '../../../src/cluster/access.ts';
+import { createAccess } from '../../../src/http/access.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { isPodlogError } from '../../../src/errors.ts';
 

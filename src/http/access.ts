@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../auth/config.ts';
-import type { ClusterConfig } from './config.ts';
+import type { ClusterConfig } from '../cluster/config.ts';
 import { assertListenAllowed } from '../auth/listen.ts';
 import { createAuthGate, type AuthGate } from '../auth/middleware.ts';
 import type { Catalog } from '../store/catalog.ts';
-import { createClusterRouter, type ClusterRouting } from './index.ts';
-import type { NodeHint } from './locate.ts';
+import { createClusterRouter, type ClusterRouting } from './routes/cluster.ts';
+import type { NodeHint } from '../cluster/locate.ts';
 
 /** The parts of the agent's config that authentication and cluster routing read. */
 export interface AccessConfig {
@@ -50,7 +50,7 @@ export async function createAccess(config: AccessConfig, deps: {
   const auth = createAuthGate(config.auth, { reviews, logger: deps.logger });
   let selfUrl: string | undefined;
   const clustered = config.cluster.peers.length > 0 || config.cluster.peerService !== undefined;
-  const sources = clustered && kc ? await import('./kube-sources.ts') : undefined;
+  const sources = clustered && kc ? await import('../cluster/kube-sources.ts') : undefined;
   const c = config.cluster;
   const cluster = clustered
     ? createClusterRouter({
