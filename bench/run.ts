@@ -7,6 +7,7 @@
  *   retention one pass over 100,000 files                            peer: du -s
  *   ship      1 GiB Flink log into a test server and Elasticsearch   peer: rsyslog omelasticsearch
  *   web       navigation → last line of 1 GiB visible; page memory   peer: tail -n
+ *   load      peak RSS, /healthz p99 under 300 follows + 30 searches + aborted downloads   peer: the same agent idle
  * Usage: npm run bench [-- --only catalog,follow] [-- --quick]   (--quick: 128 MiB inputs instead of 1 GiB)
  */
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, string[]> = {
   follow: [here('./follow.ts')],
   retention: [here('./retention.ts')],
   ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],
+  load: [here('./load.ts')],
   web: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', here('./web.ts'), '--gib', quick ? '0.125' : '1', '--runs', quick ? '3' : '5'],
 };
 
