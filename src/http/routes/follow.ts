@@ -38,15 +38,20 @@ export function followRoutes(deps: AppDeps): Router {
     if (entry.kind === 'compressed') throw new PodlogError('PODLOG_E_BAD_PARAM', 'a compressed rotated file does not grow; open it instead of following it');
     if (offset !== undefined && offset > size) offset = size;
 
+    const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' };
+    if (req.method === 'HEAD') {
+      res.status(200).set(headers).end();
+      return;
+    }
+
     clients++;
     deps.metrics.followClients.inc();
     const controller = new AbortController();
     const stop = () => controller.abort();
     onClose(res, stop);
     deps.shutdown?.addEventListener('abort', stop, { once: true });
-    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.status(200).set(headers);
     res.flushHeaders();
-    if (req.method === 'HEAD') stop();
     res.write('retry: 2000\n\n');
     const heartbeat = setInterval(() => {
       if (!res.writableNeedDrain) res.write(': heartbeat\n\n');

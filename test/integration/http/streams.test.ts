@@ -155,6 +155,8 @@ describe('streamed responses and clients that hang up, stall or only ask for hea
     assert.equal(range.status, 206);
     assert.equal(range.headers.get('content-range'), `bytes 10-19/${size}`);
     for (const name of ['app.log.1.gz', 'stdio-0.cri.log']) assert.equal((await fetch(`${agent.url}${F}/${name}`, { method: 'HEAD' })).status, 200);
+    const follow = await fetch(`${agent.url}${F}/big.log/follow?offset=0`, { method: 'HEAD' });
+    assert.equal(follow.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     assert.equal(await metric(agent.url, 'podlog_bytes_served_total'), served0, 'no byte read');
   });
 });
