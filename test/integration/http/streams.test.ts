@@ -134,6 +134,7 @@ describe('streamed responses and clients that hang up, stall or only ask for hea
       await waitFor(async () => (await metric(agent.url, 'podlog_follow_stalled_clients')) === 1);
       const later = (await metric(agent.url, 'podlog_bytes_served_total')) - served0;
       assert.ok(stalled > 0, 'the follow started');
+      // what a stalled follow read: the kernel's socket buffers (up to tcp_wmem's 4 MiB maximum) plus one frame
       assert.ok(later < 8 * MiB, `read ${later} bytes of a ${statSync(join(folder, 'big.log')).size}-byte file for a client that reads nothing`);
     } finally {
       s.resetAndDestroy();
