@@ -143,6 +143,29 @@ describe('streamed responses and clients that hang up, stall or only ask for hea
     await waitFor(() => openFilesUnder(agent.child.pid!, dirs.root).length === 0, { what: 'the follow to close its file' });
   });
 
+  test('a download of a 64 MiB file by a client that never reads stops reading the file', async () => {
+    const served0 = await metric(agent.url, 'podlog_bytes_served_total');
+    const { hostname, port } = new URL(agent.url);
+    const s = connect(Number(port), hostname, () => s.write(`GET ${F}/big.log?download=1 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`));
+    s.pause();
+    s.on('error', () => {});
+    try {
+      // no gauge for piped bodies: wait until the count stops moving over 20 polls in a row
+      let last = -1;
+      let same = 0;
+      const read = await waitFor(async () => {
+        const v = (await metric(agent.url, 'podlog_bytes_served_total')) - served0;
+        same = v === last ? same + 1 : 0;
+        last = v;
+        return same >= 20 && v > 0 ? v : undefined;
+      }, { what: 'the download to stall' });
+      assert.ok(read < 8 * MiB, `read ${read} bytes for a client that reads nothing`);
+    } finally {
+      s.resetAndDestroy();
+    }
+    await waitFor(() => openFilesUnder(agent.child.pid!, dirs.root).length === 0, { what: 'the download to close its file' });
+  });
+
   test('HEAD answers the headers from fstat and reads no byte of the file', async () => {
     const size = statSync(join(folder, 'big.log')).size;
     const served0 = await metric(agent.url, 'podlog_bytes_served_total');
