@@ -11,6 +11,7 @@
  *   web       navigation → last line of 1 GiB visible; page memory   peer: tail -n
  *   memory    RSS at rest per configuration; each dependency's cost  peer: bare Node
  *   flink     job story scan of a JobManager log; read on after 1 MiB peer: grep -c
+ *   load      peak RSS, /healthz p99 under 300 follows + 30 searches + aborted downloads   peer: the same agent idle
  * Usage: npm run bench [-- --only catalog,follow] [-- --quick]   (--quick: 128 MiB inputs instead of 1 GiB)
  */
 import { spawnSync } from 'node:child_process';
@@ -34,6 +35,7 @@ const BENCHES: Record<string, string[]> = {
   ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],
   memory: [here('./memory.ts')],
   flink: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', here('./flink-story.ts'), '--mib', quick ? '64' : '256'],
+  load: [here('./load.ts')],
   web: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', here('./web.ts'), '--gib', quick ? '0.125' : '1', '--runs', quick ? '3' : '5'],
 };
 

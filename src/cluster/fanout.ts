@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
+import { onClose } from '../http/send-stream.ts';
 import { fetchHead, forwardHeaders } from './forward.ts';
 import type { Peer } from './peers.ts';
 
@@ -75,7 +76,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
   const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/x-ndjson' };
   const query = localQuery(req);
   const ac = new AbortController();
-  res.once('close', () => ac.abort());
+  onClose(res, () => ac.abort());
   // each agent bounds its own search (search.deadlineMs); this bounds an agent whose stream stalls
   const overall = setTimeout(() => ac.abort(), o.overallMs);
   res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
@@ -137,7 +138,7 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
   const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/json' };
   const query = localQuery(req);
   const ac = new AbortController();
-  res.once('close', () => ac.abort());
+  onClose(res, () => ac.abort());
   const timer = setTimeout(() => ac.abort(), o.deadlineMs);
   const items: Array<Record<string, unknown>> = [];
   const failed: string[] = [];

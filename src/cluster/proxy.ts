@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { PodlogError } from '../errors.ts';
+import { onClose, sendStream } from '../http/send-stream.ts';
 import { fetchHead, forwardHeaders } from './forward.ts';
 import type { Peer } from './peers.ts';
 
@@ -42,7 +42,7 @@ export async function proxyTo(req: Request, res: Response, peer: Peer, o: { self
     if (v !== undefined) headers[h] = v;
   }
   const ac = new AbortController();
-  res.once('close', () => ac.abort());
+  onClose(res, () => ac.abort());
   const up = await fetchHead(peer.url + req.originalUrl, { method: req.method, headers, signal: ac.signal }, o.deadlineMs, `the agent on node ${peer.node || peer.url}`);
   res.status(up.status);
   for (const h of PASS_RESPONSE) {
@@ -56,9 +56,9 @@ export async function proxyTo(req: Request, res: Response, peer: Peer, o: { self
   }
   res.flushHeaders();
   try {
-    await pipeline(Readable.fromWeb(up.body as import('node:stream/web').ReadableStream), res);
+    await sendStream(res, [Readable.fromWeb(up.body as import('node:stream/web').ReadableStream)]);
   } catch {
-    // The caller went away, or the owner's stream broke mid-way (the status is sent): end the caller's connection.
+    // The owner's stream broke mid-way (the status is sent): end the caller's connection.
     if (!res.destroyed) res.destroy();
   }
 }

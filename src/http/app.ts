@@ -69,7 +69,13 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('X-Request-Id', req.id);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const end = deps.metrics.httpDuration.startTimer();
-    res.on('finish', () => end({ route: req.route?.path ? String(req.baseUrl + req.route.path) : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }));
+    const route = () => (req.route?.path ? String(req.baseUrl + req.route.path) : 'other');
+    res.on('finish', () => end({ route: route(), status: `${Math.floor(res.statusCode / 100)}xx` }));
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      deps.metrics.abortedResponses.inc({ route: route() });
+      deps.logger.debug({ reqId: req.id, route: route() }, 'client closed the connection before the response ended');
+    });
     next();
   });
   // A validated Config always has `auth`; hand-built test configs may not, and get the defaults (mode none).

@@ -27,8 +27,12 @@ export interface FollowOptions {
   startOffset: number;
   /** Stops following; `follow` then resolves. */
   signal: AbortSignal;
-  /** Complete lines as they are appended, in order, batched per read (never empty). */
-  onLines: (lines: Line[]) => void;
+  /**
+   * Complete lines as they are appended, in order, batched per read (never empty). When it returns a
+   * promise, no further read starts until it settles: a consumer whose client is slow awaits its drain here,
+   * so a follow holds one read (64 KiB, or one cut line) beyond what the consumer buffers.
+   */
+  onLines: (lines: Line[]) => void | Promise<void>;
   /** Rotation, truncation, disappearance, reappearance. */
   onEvent?: (e: FollowEvent) => void;
   /** Poll interval in ms (fstat + lstat), the fallback when no watch event comes; default 250. */
@@ -175,7 +179,7 @@ class Follower {
       this.pos += bytesRead;
       const lines: Line[] = [];
       this.splitter.push(this.buf.subarray(0, bytesRead), (l) => void lines.push(l));
-      if (lines.length > 0) this.o.onLines(lines);
+      if (lines.length > 0) await this.o.onLines(lines);
     }
   }
 
@@ -215,7 +219,7 @@ class Follower {
     this.missingSince = undefined;
     await this.drain(); // the writer may have written to the old file up to the switch
     const partial = this.splitter.peekPartial();
-    if (partial) this.o.onLines([partial]);
+    if (partial) await this.o.onLines([partial]);
     await this.file.handle.close().catch(() => {});
     this.file = next;
     this.pos = 0;

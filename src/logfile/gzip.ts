@@ -31,7 +31,8 @@ export function isGzipName(name: string): boolean {
 }
 
 /**
- * Decompressed byte stream of a `.gz` file from its start. The file is not closed.
+ * Decompressed byte stream of a `.gz` file from its start. The file is not closed; the stream's `close`
+ * comes after its last file read, so the caller may close the handle then.
  * Errors emitted: PodlogError `PODLOG_E_BAD_PARAM` when the data is not valid gzip or exceeds
  * `maxDecompressedBytes` (message says which).
  */
@@ -50,16 +51,19 @@ export function openDecompressed(file: SafeFile, opts: GzipOptions = {}): Readab
       }
       cb(null, chunk);
     },
+    // close only once the file reads have stopped, so the caller may then close the handle
+    destroy(err, cb) {
+      gunzip.destroy();
+      raw.destroy();
+      if (raw.closed) cb(err);
+      else raw.once('close', () => cb(err));
+    },
   });
   const fail = (e: Error) => {
     guard.destroy(e instanceof PodlogError ? e : new PodlogError('PODLOG_E_BAD_PARAM', `${file.path} is not valid gzip data: ${e.message}`, { cause: e }));
   };
   raw.on('error', fail);
   gunzip.on('error', fail);
-  guard.on('close', () => {
-    raw.destroy();
-    gunzip.destroy();
-  });
   raw.pipe(gunzip).pipe(guard);
   return guard;
 }
@@ -181,7 +185,8 @@ export async function gzLines(file: SafeFile, from: number, maxLines: number, op
 }
 
 /**
- * Bytes `[start, end)` of the decompressed data (`end` may be Infinity). Cost O(end).
+ * Bytes `[start, end)` of the decompressed data (`end` may be Infinity). Cost O(end). As
+ * {@link openDecompressed}, `close` comes after the last file read.
  * Errors as {@link openDecompressed}.
  */
 export function gzRange(file: SafeFile, start: number, end: number, opts: GzipOptions = {}): Readable {
@@ -199,8 +204,12 @@ export function gzRange(file: SafeFile, start: number, end: number, opts: GzipOp
       }
       cb();
     },
+    destroy(err, cb) {
+      src.destroy();
+      if (src.closed) cb(err);
+      else src.once('close', () => cb(err));
+    },
   });
   src.on('error', (e) => cut.destroy(e));
-  cut.on('close', () => src.destroy());
   return src.pipe(cut);
 }

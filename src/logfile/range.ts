@@ -61,9 +61,14 @@ export async function readRange(file: SafeFile, start: number, end: number): Pro
   return rangeStream(file, start, stop);
 }
 
-/** The stream behind {@link readRange}, with bounds already checked. */
+/**
+ * The stream behind {@link readRange}, with bounds already checked. Destroying it (a client that went
+ * away) starts no further read, and its `close` waits for a read in flight: after `close` the caller
+ * may close `file.handle`.
+ */
 export function rangeStream(file: SafeFile, start: number, stop: number): Readable {
   let pos = start;
+  let inFlight: Promise<void> | undefined;
   return new Readable({
     highWaterMark: READ_BLOCK_BYTES,
     read() {
@@ -72,8 +77,10 @@ export function rangeStream(file: SafeFile, start: number, stop: number): Readab
         return;
       }
       const want = Math.min(READ_BLOCK_BYTES, stop - pos);
-      readAt(file, pos, want).then(
+      inFlight = readAt(file, pos, want).then(
         (buf) => {
+          inFlight = undefined;
+          if (this.destroyed) return;
           if (buf.length === 0) {
             this.push(null); // file shrank under us
             return;
@@ -81,8 +88,15 @@ export function rangeStream(file: SafeFile, start: number, stop: number): Readab
           pos += buf.length;
           this.push(buf);
         },
-        (err: unknown) => this.destroy(err as Error),
+        (err: unknown) => {
+          inFlight = undefined;
+          if (!this.destroyed) this.destroy(err as Error);
+        },
       );
+    },
+    destroy(err, cb) {
+      if (inFlight) void inFlight.then(() => cb(err));
+      else cb(err);
     },
   });
 }

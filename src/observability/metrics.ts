@@ -17,6 +17,10 @@ export interface Metrics {
   readonly followClients: Gauge<string>;
   /** Error responses by `PODLOG_E_*` code. */
   readonly errors: Counter<'code'>;
+  /** Responses closed before their end, by route template: the client hung up or reset (every follow ends so), or a stream broke mid-way. */
+  readonly abortedResponses: Counter<'route'>;
+  /** Follow (SSE) streams paused now because their client is not reading (back-pressure). */
+  readonly followStalled: Gauge<string>;
   /** HTTP request duration by route template and status class, seconds. */
   readonly httpDuration: Histogram<'route' | 'status'>;
 }
@@ -37,6 +41,8 @@ export function createMetrics(): Metrics {
     searches: new Counter({ name: 'podlog_searches_total', help: 'Searches finished, by outcome.', labelNames: ['outcome'], registers: [registry] }),
     followClients: new Gauge({ name: 'podlog_follow_clients', help: 'Follow (SSE) streams open now.', registers: [registry] }),
     errors,
+    abortedResponses: new Counter({ name: 'podlog_http_aborted_responses_total', help: 'Responses closed before their end (client hung up or reset, or a stream broke mid-way), by route template.', labelNames: ['route'], registers: [registry] }),
+    followStalled: new Gauge({ name: 'podlog_follow_stalled_clients', help: 'Follow streams paused because their client is not reading.', registers: [registry] }),
     httpDuration: new Histogram({
       name: 'podlog_http_request_duration_seconds',
       help: 'HTTP request duration by route template and status class.',

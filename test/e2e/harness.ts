@@ -94,13 +94,14 @@ export interface AgentProcess {
 }
 
 /**
- * Start `podlog agent --root <root> --port 0` (plus `extraArgs`, e.g. `--auth token --auth-token-file f`)
- * and wait for its `listening` log line.
+ * Start `podlog agent --root <root> --port 0` (plus `extraArgs`, e.g. `--auth token --auth-token-file f`,
+ * and `env`, e.g. `PODLOG_*` config values) and wait for its `listening` log line.
  * @throws when it exits or does not listen within `timeoutMs`
  */
-export async function startAgent(root: string, state: string, timeoutMs = 30_000, extraArgs: string[] = []): Promise<AgentProcess> {
+export async function startAgent(root: string, state: string, timeoutMs = 30_000, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<AgentProcess> {
   const child = spawn(NODE, ['--import', 'tsx', 'src/cli.ts', 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...extraArgs], {
     cwd: REPO,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

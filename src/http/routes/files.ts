@@ -1,5 +1,4 @@
 import { Router, type Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import { PodlogError } from '../../errors.ts';
 import type { Line } from '../../logfile/line.ts';
 import { openReader, type LogReader } from '../../logfile/reader.ts';
@@ -8,6 +7,7 @@ import { criDecodeStream } from '../../logfile/cri-stream.ts';
 import type { AppDeps } from '../app.ts';
 import { fileParams, openCatalogFile } from '../open-file.ts';
 import { queryBool, queryEnum, queryInt } from '../params.ts';
+import { sendStream } from '../send-stream.ts';
 
 const FILE = '/namespaces/:ns/pods/:pod/containers/:container/files/:file';
 /** Most lines one tail or window request may ask for. */
@@ -100,11 +100,11 @@ async function sendBytes(reader: LogReader, rangeHeader: string | undefined, res
     end ??= reader.size;
     res.setHeader('Content-Length', String(end - start));
   }
-  const body = reader.range(start, end);
-  body.on('data', (chunk: Buffer) => deps.metrics.bytesServed.inc(chunk.length));
-  await pipeline(body, res).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
-  });
+  if (res.req.method === 'HEAD') {
+    res.end(); // headers from the fstat taken at open; no byte of the file is read
+    return;
+  }
+  await sendStream(res, [reader.range(start, end)], (n) => deps.metrics.bytesServed.inc(n));
 }
 
 /**
@@ -136,9 +136,9 @@ function decodeLines(lines: Line[]): Line[] {
 /** The whole CRI copy decoded to text (no ranges: decoded offsets differ from the file's). */
 async function sendDecodedCri(reader: LogReader, res: Response, deps: AppDeps): Promise<void> {
   res.type('text/plain; charset=utf-8');
-  const body = reader.range(0);
-  body.on('data', (chunk: Buffer) => deps.metrics.bytesServed.inc(chunk.length));
-  await pipeline(body, criDecodeStream({ format: criText }), res).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
-  });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await sendStream(res, [reader.range(0), criDecodeStream({ format: criText })], (n) => deps.metrics.bytesServed.inc(n));
 }
