@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AuthSchema } from '../auth/config.ts';
-import { clientLimits, frontDoor } from '../auth/front-door.ts';
+import { clientLimits, failedAuthLimit, frontDoor } from '../auth/front-door.ts';
 import { authenticate, authRoutes, createAuthGate, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
 import type { ClusterRouting } from '../cluster/index.ts';
 import type { Config } from '../config/schema.ts';
@@ -71,7 +71,8 @@ export function createApp(deps: AppDeps): Express {
   });
   // A validated Config always has `auth`; hand-built test configs may not, and get the defaults (mode none).
   const authConfig = deps.config.auth ?? AuthSchema.parse({});
-  app.use(frontDoor(authConfig, deps.logger)); // security headers, access log, size limits, failed-auth limit
+  const authFailures = failedAuthLimit(authConfig);
+  app.use(frontDoor(authConfig, deps.logger, authFailures)); // security headers, access log, size limits, failed-auth limit
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   const gate = deps.auth ?? createAuthGate(authConfig, { logger: deps.logger });
-  api.use(authenticate(gate), ...clientLimits(authConfig));
+  api.use(authenticate(gate, authFailures.count), ...clientLimits(authConfig));
   api.use(authRoutes(gate));
   api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it
   if (deps.cluster) api.use(deps.cluster.router); // pods on other nodes, before the local routes
