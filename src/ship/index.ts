@@ -4,7 +4,7 @@
  * {@link createShipper}; start/stop tie to the agent's root AbortSignal.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -19,7 +19,7 @@ import { Harvester, type HarvesterOptions } from './harvester.ts';
 import { matchCheckpoint } from './identify.ts';
 import { FP_BYTES, readPrefix } from './identity.ts';
 import { zoneClock } from './log4j.ts';
-import { shipMetrics, type ShipMetrics } from './metrics.ts';
+import { shipMetrics, type FileLag, type ShipMetrics } from './metrics.ts';
 import { startTest } from './multiline.ts';
 import { decidePod, fileFilter, type PriorityOf } from './policy.ts';
 import { abortableSleep, BulkSink, type BulkSend } from './sink.ts';
@@ -102,6 +102,7 @@ class ShipperImpl implements Shipper {
   private readonly store: CheckpointStore;
   private readonly m: ShipMetrics;
   private readonly harvesters = new Map<string, Harvester>(); // by dev:ino
+  private readonly podOf = new Map<Harvester, { namespace: string; pod: string }>(); // the lag series' labels, fixed at open
   private readonly opening = new Set<string>();
   private wanted = new Map<string, Wanted>(); // by path
   private readonly filter: (name: string) => boolean;
@@ -121,7 +122,7 @@ class ShipperImpl implements Shipper {
     this.d = d;
     this.cfg = d.config;
     this.store = new CheckpointStore(join(d.stateDir, 'ship'), d.logger);
-    this.m = shipMetrics(d.metrics);
+    this.m = shipMetrics(d.metrics, { lag: () => this.lag() });
     this.filter = fileFilter(d.config);
     this.now = d.now ?? Date.now;
   }
@@ -270,6 +271,7 @@ class ShipperImpl implements Shipper {
         sink: this.sink!, opts: this.hopts!, onAck: () => this.store.touch(),
       }, sf.stat.size);
       this.harvesters.set(skey, h);
+      this.podOf.set(h, { namespace: w.pod.namespace, pod: w.pod.name });
       handle = undefined;
       this.m.harvesters.set(this.harvesters.size);
       this.d.logger.debug({ path: w.path, id: cp.id, offset: cp.offset, match: match.kind }, 'ship: harvesting');
@@ -282,14 +284,17 @@ class ShipperImpl implements Shipper {
     }
   }
 
-  private label(h: Harvester): string {
-    const cp = h.cp;
-    const w = this.wanted.get(h.path);
-    return w ? `${w.pod.namespace}/${w.pod.name}/${w.container}/${w.name}` : `${cp.podUid}/${cp.container}/${basename(h.path)}`;
+  /** The lag of every running harvester, for the scrape-time lag gauges (their one source). */
+  private *lag(): Iterable<FileLag> {
+    const now = this.now();
+    for (const h of this.harvesters.values()) {
+      const of = this.podOf.get(h);
+      if (!of) continue;
+      yield { ...of, bytes: Math.max(0, h.size - h.acked), seconds: h.behindSinceMs === undefined ? 0 : (now - h.behindSinceMs) / 1000 };
+    }
   }
 
   private async runHarvester(key: string, h: Harvester): Promise<void> {
-    const label = this.label(h);
     let end: string = 'stopped';
     try {
       end = await h.run();
@@ -298,9 +303,8 @@ class ShipperImpl implements Shipper {
       this.d.logger.warn({ err: (e as Error).message, path: h.path }, 'ship: harvester failed; will reopen');
     } finally {
       this.harvesters.delete(key);
+      this.podOf.delete(h);
       this.m.harvesters.set(this.harvesters.size);
-      this.m.lagBytes.remove({ file: label });
-      this.m.lagSeconds.remove({ file: label });
       await h.handle.close().catch(() => undefined);
       const cp = h.cp;
       cp.releasedMs = this.now();
@@ -320,11 +324,6 @@ class ShipperImpl implements Shipper {
     const now = this.now();
     for (const e of this.store.entries()) {
       if (e.releasedMs !== undefined && now - e.releasedMs > this.cfg.forgetAfterMs) this.store.delete(e.id);
-    }
-    for (const h of this.harvesters.values()) {
-      const label = this.label(h);
-      this.m.lagBytes.set({ file: label }, Math.max(0, h.size - h.acked));
-      this.m.lagSeconds.set({ file: label }, h.behindSinceMs === undefined ? 0 : (now - h.behindSinceMs) / 1000);
     }
   }
 
