@@ -70,8 +70,10 @@ export interface FailedAuthLimit {
  * in a fixed one-minute window (express-rate-limit's memory store). Only failures count, at the moment they fail:
  * a successful request, however long it stays open (a follow), never uses the budget. Once the budget is used up
  * every request from the address gets 429 before it is authenticated (no token guessing, no TokenReview flood).
+ * `opts.unauthenticatedPaths` (default `/healthz`, `/readyz`, `/metrics`) are never refused: they take no credentials.
  */
-export function failedAuthLimit(cfg: AuthConfig): FailedAuthLimit {
+export function failedAuthLimit(cfg: AuthConfig, opts: { unauthenticatedPaths?: ReadonlySet<string> } = {}): FailedAuthLimit {
+  const exempt = opts.unauthenticatedPaths ?? PROBES;
   const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
   const limit = cfg.limits.authFailuresPerMinute;
   const tooMany = () => new PodlogError('PODLOG_E_RATE_LIMITED', 'too many failed authentications from this address; wait a minute');
@@ -85,7 +87,7 @@ export function failedAuthLimit(cfg: AuthConfig): FailedAuthLimit {
     handler: (_req, _res, next) => next(tooMany()),
   });
   const check: RequestHandler = async (req, res, next) => {
-    if (PROBES.has(req.path)) return next();
+    if (exempt.has(req.path)) return next();
     const used = await counter.getKey(clientAddressOf(req, lb));
     if (used && used.totalHits >= limit) {
       const left = used.resetTime ? Math.max(1, Math.ceil((used.resetTime.getTime() - Date.now()) / 1000)) : 60;

@@ -71,7 +71,9 @@ export function createApp(deps: AppDeps): Express {
   });
   // A validated Config always has `auth`; hand-built test configs may not, and get the defaults (mode none).
   const authConfig = deps.config.auth ?? AuthSchema.parse({});
-  const authFailures = failedAuthLimit(authConfig);
+  const metricsAuth = authConfig.mode !== 'none' && (deps.config.metrics?.auth ?? false);
+  const authFailures = failedAuthLimit(authConfig, { unauthenticatedPaths: new Set(['/healthz', '/readyz', ...(metricsAuth ? [] : ['/metrics'])]) });
+  const gate = deps.auth ?? createAuthGate(authConfig, { logger: deps.logger });
   app.use(frontDoor(authConfig, deps.logger, authFailures)); // security headers, access log, size limits, failed-auth limit
 
   app.get('/healthz', (_req, res) => {
@@ -81,7 +83,9 @@ export function createApp(deps: AppDeps): Express {
     const ready = deps.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats() });
   });
-  app.get('/metrics', async (_req, res, next) => {
+  // `metrics.auth`: the same authentication as /api/v1 (any authenticated caller); the series name namespaces and pods
+  const metricsGate = metricsAuth ? [authenticate(gate, authFailures.count)] : [];
+  app.get('/metrics', ...metricsGate, async (_req, res, next) => {
     try {
       res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     } catch (e) {
@@ -90,7 +94,6 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
-  const gate = deps.auth ?? createAuthGate(authConfig, { logger: deps.logger });
   api.use(authenticate(gate, authFailures.count), ...clientLimits(authConfig));
   api.use(authRoutes(gate));
   api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it

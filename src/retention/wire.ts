@@ -12,7 +12,8 @@ import type { RetentionConfig } from './config.ts';
 import type { CriCopier } from './cri-copy.ts';
 import { createCriCopier, createRetention, type Retention } from './index.ts';
 import { lifecycleFromRecords } from './pod-state.ts';
-import { nodeRouter } from './routes.ts';
+import { namespaceFilter } from '../auth/middleware.ts';
+import { nodeRouter, type NodeRouterDeps } from './routes.ts';
 
 /** What {@link startRetention} needs from the agent. */
 export interface RetentionWiring {
@@ -29,6 +30,8 @@ export interface RetentionWiring {
   records?: PodRecords & { remove?: (uid: string) => void };
   /** The shipper's `unshippedBytes`. */
   unshippedBytes?: (path: string) => number;
+  /** Namespaces the caller may list, for `GET /node` (default: `namespaceFilter` of `src/auth/middleware.ts`, verb `list`). */
+  listFilter?: NodeRouterDeps['listFilter'];
   signal: AbortSignal;
 }
 
@@ -62,6 +65,7 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
   cri?.start(w.signal).catch((err: unknown) => w.logger.error({ err: String(err) }, 'cri copy failed to start'));
   const router = nodeRouter({
     retention, catalog: w.catalog, config: rc, nodeName: w.nodeName ?? w.config.kube?.nodeName ?? '', runningWindowMs: w.config.runningWindowMs, ...(lifecycleOf ? { lifecycleOf } : {}),
+    listFilter: w.listFilter ?? ((req, namespaces) => namespaceFilter(req, namespaces, 'list')),
   });
   return { retention, router, ...(cri ? { cri } : {}), stop: async () => cri?.stop() };
 }

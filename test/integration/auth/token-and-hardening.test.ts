@@ -195,6 +195,38 @@ describe('failed authentications: only failures count, at the moment they fail',
   });
 });
 
+describe('metrics.auth', () => {
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
+  let env: Awaited<ReturnType<typeof startAgents>>;
+  before(async () => {
+    writeFileSync(join(tokenDir, 'tokens.yaml'), `tokens:\n  - {token: "${ALICE}", user: alice, namespaces: [team-a]}\n`);
+    const auth = { mode: 'token', tokenFile: join(tokenDir, 'tokens.yaml') };
+    env = await startAgents([
+      { node: 'closed', auth, config: { metrics: { auth: true } } },
+      { node: 'open', auth },
+    ], undefined, { clustered: false });
+  });
+  after(async () => {
+    await env.close();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  test('on: /metrics needs a valid token (401 without, bad tokens count as failures); off: it answers anyone', async () => {
+    const closed = `${env.byNode('closed').url}/metrics`;
+    const none = await fetch(closed);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="podlog"');
+    const bad = await fetch(closed, { headers: { authorization: 'Bearer guess-0123456789abcdef' } });
+    assert.equal(bad.status, 401);
+    assert.ok(bad.headers.get('ratelimit'), 'a failed scrape counts against the address');
+    const ok = await fetch(closed, { headers: { authorization: `Bearer ${ALICE}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /^# HELP podlog_/m);
+    assert.equal((await fetch(`${env.byNode('closed').url}/healthz`)).status, 200, 'probes stay open');
+    assert.equal((await fetch(`${env.byNode('open').url}/metrics`)).status, 200);
+  });
+});
+
 describe('the agent\'s own log', () => {
   const lines: Array<Record<string, unknown>> = [];
   const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
