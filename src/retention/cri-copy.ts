@@ -13,7 +13,9 @@
  * bytes readable after a rename or unlink, so a rotation or the pod folder's deletion mid-copy loses nothing
  * already opened: the copier drains the old descriptor to its end first. Rotated files not yet copied (history
  * found at discovery, or two rotations between polls) are copied in name order, `.gz` decompressed. Offsets
- * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates.
+ * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates. A stream the state does
+ * not know (the file was lost or corrupt) but whose copy holds bytes resumes after the copy's last record
+ * (`cri-resume.ts`), so losing the state costs neither duplicates nor lines.
  */
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, type FileHandle } from 'node:fs/promises';
@@ -24,7 +26,8 @@ import { writeAtomic } from '../kube/record-store.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
 import { openSafe } from '../store/safe-open.ts';
 import { criCopyName } from './cri.ts';
-import { dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
+import { copyFilesNewestFirst, dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
+import { readCopyTail, ResumeFilter } from './cri-resume.ts';
 
 /** Options of {@link CriCopier}. */
 export interface CriCopyOptions {
@@ -74,6 +77,8 @@ interface Stream {
   destAtEol: boolean;
   /** Seen in the last listing. */
   seen: boolean;
+  /** Without saved offsets: drops source bytes the copy already holds, until the resume point is passed. */
+  resume?: ResumeFilter;
 }
 
 interface Persisted {
@@ -179,6 +184,15 @@ export class CriCopier {
             const p = this.#persisted[key];
             s = { key, srcDir, destDir: join(this.#o.dest, pod, container), podDir: join(this.#o.dest, pod), n, dev: p?.dev ?? 0, ino: p?.ino ?? 0,
               offset: p?.offset ?? 0, head: Buffer.from(p?.head ?? '', 'base64'), watermark: p?.watermark ?? '', done: new Set(p?.done ?? []), destAtEol: true, seen: true };
+            if (!p) {
+              try {
+                const tail = await readCopyTail(this.#o.dest, await copyFilesNewestFirst(s.destDir, n));
+                if (tail) s.resume = new ResumeFilter(tail);
+              } catch (err) {
+                this.#o.logger.warn({ stream: key, err: String(err) }, 'cri copy: cannot read the copy to resume from; retrying next poll');
+                continue;
+              }
+            }
             this.#streams.set(key, s);
           }
           s.seen = true;
@@ -283,7 +297,7 @@ export class CriCopier {
       const { bytesRead } = await fh.read(buf, 0, buf.length, s.offset);
       if (bytesRead === 0) return;
       const data = buf.subarray(0, bytesRead);
-      await this.#append(s, data);
+      await this.#emit(s, data);
       if (s.offset < HEAD_BYTES && s.head.length === s.offset) s.head = Buffer.concat([s.head, data.subarray(0, HEAD_BYTES - s.offset)]);
       s.offset += bytesRead;
       this.#dirty = true;
@@ -322,13 +336,21 @@ export class CriCopier {
           c = c.subarray(n);
           if (c.length === 0) continue;
         }
-        await this.#append(s, c);
+        await this.#emit(s, c);
       }
     } catch (err) {
       this.#o.logger.warn({ path, err: String(err) }, 'cri copy: rotated file unreadable, skipped');
     } finally {
       await f.handle.close().catch(() => undefined);
     }
+  }
+
+  /** Append the source bytes the copy does not hold yet (see {@link Stream.resume}). */
+  async #emit(s: Stream, data: Buffer): Promise<void> {
+    if (!s.resume) return this.#append(s, data);
+    const rest = s.resume.push(data);
+    if (s.resume.done) s.resume = undefined;
+    if (rest.length) await this.#append(s, rest);
   }
 
   /** Append bytes to the copy, creating folders as real directories and rotating the copy past maxFileBytes. */
@@ -366,6 +388,7 @@ export class CriCopier {
   }
 
   #remember(s: Stream): void {
+    if (s.resume) return; // still looking for the copy's end: offsets saved now could skip bytes held back
     this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark, head: s.head.toString('base64'), done: [...s.done].slice(-16) };
   }
 

@@ -19,6 +19,16 @@ function cri(prefix: string, n: number, from = 0): string {
   return s;
 }
 
+/** `n` full stdout CRI lines `<prefix>-<i>` whose times grow with `i` (one second apart, as a runtime writes them). */
+function seq(prefix: string, n: number, from = 0): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) {
+    const t = new Date(Date.UTC(2026, 10, 20, 10, 0, i)).toISOString().replace('.000Z', `.${String(i + 1).padStart(9, '0')}Z`);
+    s += `${t} stdout F ${prefix}-${i}\n`;
+  }
+  return s;
+}
+
 describe('copying kubelet container logs', () => {
   let base: string;
   let src: string;
@@ -155,6 +165,70 @@ describe('copying kubelet container logs', () => {
     await c.syncOnce();
     assert.ok(!existsSync(join(dest, POD, 'evil', 'stdio-0.cri.log')));
     assert.ok(!existsSync(join(dest, `other_p_${uid(8)}`)));
+  });
+
+  /** Every copy file of restart 0, oldest first (`stdio-0.cri.log.K` by K, then `stdio-0.cri.log`). */
+  const allCopies = () => {
+    const dir = join(dest, POD, 'init');
+    const ks = readdirSync(dir).filter((f) => /^stdio-0\.cri\.log\.\d+$/.test(f)).map((f) => Number(f.split('.').pop())).sort((a, b) => a - b);
+    return ks.map((k) => readFileSync(join(dir, `stdio-0.cri.log.${k}`), 'utf8')).join('') + copy();
+  };
+
+  for (const loss of ['deleted', 'corrupt'] as const) {
+    test(`offsets ${loss}: the copier resumes after the copy's last record (history, rotation, no line twice, none lost)`, async () => {
+      const state = join(base, 'state', 'cri.json');
+      writeFileSync(join(kdir(), '0.log.20261120-090000.gz'), gzipSync(seq('h', 2)));
+      writeFileSync(join(kdir(), '0.log.20261120-095000'), seq('h', 2, 2));
+      writeFileSync(join(kdir(), '0.log'), seq('h', 2, 4));
+      const first = make();
+      await first.syncOnce();
+      await first.stop();
+      assert.equal(copy(), seq('h', 6));
+      if (loss === 'deleted') rmSync(state);
+      else writeFileSync(state, '{"version":1,"streams":{"batch_init');
+      // meanwhile the container wrote on and the kubelet rotated 0.log
+      appendFileSync(join(kdir(), '0.log'), seq('h', 1, 6));
+      renameSync(join(kdir(), '0.log'), join(kdir(), '0.log.20261120-100000'));
+      writeFileSync(join(kdir(), '0.log'), seq('h', 1, 7));
+      const second = make();
+      await second.syncOnce();
+      assert.equal(copy(), seq('h', 8));
+      appendFileSync(join(kdir(), '0.log'), seq('h', 1, 8));
+      await second.syncOnce();
+      assert.equal(copy(), seq('h', 9), 'then it copies on as usual');
+      await second.stop();
+      const third = make();
+      await third.syncOnce();
+      assert.equal(copy(), seq('h', 9), 'and saved its offsets again');
+    });
+  }
+
+  test('offsets lost after a copy that stopped inside a line: the line is completed, not repeated', async () => {
+    writeFileSync(join(kdir(), '0.log'), seq('m', 20));
+    let chunks = 0;
+    const first = make({ chunkBytes: 100, afterChunk: () => {
+      if (++chunks === 3) throw new Error('the agent stopped here');
+    } });
+    await first.syncOnce();
+    await first.stop();
+    assert.ok(copy().length === 300 && !copy().endsWith('\n'), 'the copy ends inside a line');
+    rmSync(join(base, 'state', 'cri.json'));
+    await make().syncOnce();
+    assert.equal(copy(), seq('m', 20));
+  });
+
+  test('offsets lost with the copy rotated past maxFileBytes: resumes from the newest copy file', async () => {
+    writeFileSync(join(kdir(), '0.log'), seq('k', 3));
+    const first = make({ maxFileBytes: 100 });
+    await first.syncOnce();
+    appendFileSync(join(kdir(), '0.log'), seq('k', 2, 3));
+    await first.syncOnce();
+    await first.stop();
+    assert.equal(allCopies(), seq('k', 5));
+    rmSync(join(base, 'state', 'cri.json'));
+    appendFileSync(join(kdir(), '0.log'), seq('k', 1, 5));
+    await make({ maxFileBytes: 100 }).syncOnce();
+    assert.equal(allCopies(), seq('k', 6));
   });
 
   test('a kubelet folder reached through a link (e.g. a symlinked /var/log) is resolved once', async () => {

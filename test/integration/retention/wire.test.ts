@@ -7,6 +7,7 @@ import express from 'express';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import request from 'supertest';
+import { ALLOW_ALL, type Authenticated } from '../../../src/auth/types.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { PodRecord, PodRecords } from '../../../src/kube/records.ts';
 import { retentionDefaults } from '../../../src/retention/config.ts';
@@ -51,7 +52,8 @@ test('startRetention: records give lifecycles and expire with their logs; CRI co
     const copy = join(root, `batch_init-crash_${uid(2)}`, 'init', 'stdio-0.cri.log');
     await waitFor(() => existsSync(copy) && readFileSync(copy, 'utf8').includes('boom'), { what: 'CRI copy' });
     await catalog.rescan();
-    const app = express().use('/api/v1', unit.router);
+    const anonymous: Authenticated = { identity: { user: 'system:anonymous', groups: [], source: 'none' }, authorizer: ALLOW_ALL, forward: {} };
+    const app = express().use((req, _res, next) => { req.auth = anonymous; next(); }).use('/api/v1', unit.router);
     const node = await request(app).get('/api/v1/node').expect(200);
     assert.equal(node.body.node, 'n1');
     assert.equal(node.body.budget.criCopy, true);
