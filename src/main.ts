@@ -14,6 +14,7 @@ import { problemsRouter } from './http/routes/problems.ts';
 import { createKubeLink, type KubeLink } from './kube/index.ts';
 import { kubeRouter } from './kube/routes.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
+import { createHealth } from './observability/health.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './cluster/access.ts';
 import { hardenServer } from './auth/front-door.ts';
@@ -46,6 +47,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const controller = new AbortController();
   const signal = controller.signal;
   const metrics = createMetrics();
+  const health = createHealth(metrics.registry); // parts running degraded, for /readyz
   const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
 
@@ -79,7 +81,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     })
     : undefined;
   const retention = startRetention({
-    catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records,
+    catalog, roots: catalog.roots, config, nodeName, logger, registry: metrics.registry, signal, records, health,
     ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
   });
 
@@ -106,6 +108,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
     apiRouters,
     auth: access.auth,
     cluster: access.cluster,
+    health,
   });
   const server = createServer(app);
   hardenServer(server); // header and keep-alive timeouts; no request timeout: follow and search streams bound themselves

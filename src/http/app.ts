@@ -7,6 +7,7 @@ import { clientLimits, failedAuthLimit, frontDoor } from '../auth/front-door.ts'
 import { authenticate, authRoutes, createAuthGate, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
 import type { ClusterRouting } from '../cluster/index.ts';
 import type { Config } from '../config/schema.ts';
+import type { Health } from '../observability/health.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Catalog } from '../store/catalog.ts';
 import type { PodEntry } from '../store/types.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   auth?: AuthGate;
   /** Cluster routing (issue 8, `src/cluster`): proxy to the agent holding a pod, cluster-wide search and listing. */
   cluster?: ClusterRouting;
+  /** Parts running degraded (retrying or disabled), listed by `/readyz` as `degraded`. */
+  health?: Health;
 }
 
 declare module 'express-serve-static-core' {
@@ -81,7 +84,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats() });
+    // A degraded part does not make the agent unready: it still serves every file; `degraded` says what is off and why.
+    const degraded = deps.health?.snapshot() ?? {};
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats(), ...(Object.keys(degraded).length ? { degraded } : {}) });
   });
   // `metrics.auth`: the same authentication as /api/v1 (any authenticated caller); the series name namespaces and pods
   const metricsGate = metricsAuth ? [authenticate(gate, authFailures.count)] : [];

@@ -4,6 +4,7 @@
  */
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { Health } from '../observability/health.ts';
 import type { Registry } from 'prom-client';
 import type { KubeConfigKeys } from '../kube/config.ts';
 import type { PodRecords } from '../kube/records.ts';
@@ -33,6 +34,8 @@ export interface RetentionWiring {
   /** Namespaces the caller may list, for `GET /node` (default: `namespaceFilter` of `src/auth/middleware.ts`, verb `list`). */
   listFilter?: NodeRouterDeps['listFilter'];
   signal: AbortSignal;
+  /** Where a degraded copier is reported (`/readyz`). */
+  health?: Health;
 }
 
 /** What {@link startRetention} returns. */
@@ -61,8 +64,8 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
     ...(w.unshippedBytes ? { unshippedBytes: w.unshippedBytes } : {}),
   });
   retention.start(w.signal);
-  const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics }) : undefined;
-  cri?.start(w.signal).catch((err: unknown) => w.logger.error({ err: String(err) }, 'cri copy failed to start'));
+  const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics, ...(w.health ? { health: w.health } : {}) }) : undefined;
+  void cri?.start(w.signal); // never rejects: failed passes are retried with backoff and reported
   const router = nodeRouter({
     retention, catalog: w.catalog, config: rc, nodeName: w.nodeName ?? w.config.kube?.nodeName ?? '', runningWindowMs: w.config.runningWindowMs, ...(lifecycleOf ? { lifecycleOf } : {}),
     listFilter: w.listFilter ?? ((req, namespaces) => namespaceFilter(req, namespaces, 'list')),

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { CriCopier, type CriCopyOptions } from '../../../src/retention/cri-copy.ts';
 import { decodeCriText } from '../../../src/retention/cri.ts';
 import { uid } from '../../helpers/root.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const logger = pino({ level: 'silent' });
 const POD = `batch_init-crash_${uid(7)}`;
@@ -229,6 +230,32 @@ describe('copying kubelet container logs', () => {
     appendFileSync(join(kdir(), '0.log'), seq('k', 1, 5));
     await make({ maxFileBytes: 100 }).syncOnce();
     assert.equal(allCopies(), seq('k', 6));
+  });
+
+  test('offsets that cannot be saved at start: copying goes on, saving is retried with backoff and recovers', async () => {
+    const stateDir = join(base, 'state');
+    writeFileSync(stateDir, 'not a folder'); // the offsets' folder is unusable (as on a read-only or full disk)
+    writeFileSync(join(kdir(), '0.log'), seq('w', 2));
+    const health: (string | undefined)[] = [];
+    const ctl = new AbortController();
+    const c = make({ pollMs: 10, backoff: { initialMs: 10, maxMs: 40 }, onHealth: (e) => health.push(e?.message) });
+    await c.start(ctl.signal);
+    try {
+      assert.equal(copy(), seq('w', 2), 'the first pass copied although it could not save');
+      assert.ok(c.failures >= 1);
+      assert.match(health[0] ?? '', /cannot save the copy offsets to .*cri\.json \(E[A-Z]+\).*writable file/);
+      appendFileSync(join(kdir(), '0.log'), seq('w', 1, 2));
+      await waitFor(() => copy() === seq('w', 3) && health.length >= 2, { what: 'copies go on while saving fails' });
+      rmSync(stateDir);
+      await waitFor(() => health.at(-1) === undefined && c.failures === 0, { what: 'recovered once the path is usable' });
+      assert.ok(existsSync(join(stateDir, 'cri.json')));
+    } finally {
+      ctl.abort();
+      await c.stop();
+    }
+    const again = make();
+    await again.syncOnce();
+    assert.equal(copy(), seq('w', 3), 'the saved offsets are used after a restart');
   });
 
   test('a kubelet folder reached through a link (e.g. a symlinked /var/log) is resolved once', async () => {
