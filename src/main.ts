@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,8 @@ import { problemsRouter } from './http/routes/problems.ts';
 import { createKubeLink, type KubeLink } from './kube/index.ts';
 import { kubeRouter } from './kube/routes.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
-import { createHealth } from './observability/health.ts';
+import { createHealth, type Health } from './observability/health.ts';
+import { isStateUnusable, usableStateDir } from './config/state-dir.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './cluster/access.ts';
 import { hardenServer } from './auth/front-door.ts';
@@ -36,6 +36,22 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/**
+ * Start one part of the agent; a path of the state directory it cannot use disables that part (an error
+ * line, and `degraded.<part>` on `/readyz`) while the rest serves. Other errors stop the agent.
+ * @returns what `start` returned, or undefined when the part is disabled
+ */
+async function unlessStateUnusable<T>(part: string, start: () => Promise<T>, health: Health, logger: Logger): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    if (!isStateUnusable(e)) throw e;
+    logger.error({ part, path: e.path }, `${part} disabled: ${e.message}`);
+    health.degraded(part, 'disabled', `${e.message} (then restart the agent)`);
+    return undefined;
+  }
+}
+
 /** The built web page, served at `/` when present. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
@@ -49,7 +65,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const metrics = createMetrics();
   const health = createHealth(metrics.registry); // parts running degraded, for /readyz
   const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await usableStateDir(config.stateDir, 'state'); // unusable: one line naming it and the fix, exit 2
 
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
   const access = createAccess(config, { nodeName, catalog, logger }); // refuses auth none beyond loopback, before any work
@@ -60,14 +76,18 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
 
   const kubeConfig = { ...config.kube, nodeName };
-  const kube = await createKubeLink({ config: kubeConfig, stateDir: config.stateDir, logger, metrics: metrics.registry });
+  const kube = await unlessStateUnusable('kube', () => createKubeLink({ config: kubeConfig, stateDir: config.stateDir, logger, metrics: metrics.registry }), health, logger);
   await kube?.start(signal);
   const records = kube?.records;
 
-  const shipper = config.ship.esUrl
+  let shipper = config.ship.esUrl
     ? createShipper({ catalog, priorityOf: createPriorityResolver(records, kubeConfig), config: config.ship, stateDir: config.stateDir, logger, metrics: metrics.registry, hostName: nodeName })
     : undefined;
-  await shipper?.start(signal); // resolves once running; an unreachable Elasticsearch is retried in the background
+  // resolves once running; an unreachable Elasticsearch is retried in the background
+  if (shipper && !(await unlessStateUnusable('ship', () => shipper!.start(signal).then(() => true), health, logger))) {
+    await shipper.stop();
+    shipper = undefined;
+  }
   // label and annotation changes apply within 200 ms (coalesced: records change with every Event)
   let refreshQueued = false;
   const stopRefresh = shipper && records

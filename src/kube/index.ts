@@ -70,7 +70,7 @@ function statusOf(err: unknown): number | undefined {
  * Lease — pending pods and owners' Events. Records are loaded from disk before this returns.
  * @returns undefined when there is no cluster (kube.enabled 'off', no in-cluster config or kubeconfig, or no
  *   node name); that is logged once here.
- * @throws Error when a named kubeconfig cannot be read
+ * @throws Error when a named kubeconfig cannot be read; StateUnusable when the records' folders cannot be used
  */
 export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | undefined> {
   const { config, logger: parent } = deps;
@@ -93,8 +93,8 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   const clock = deps.clock ?? systemClock;
   const metrics = createKubeMetrics(deps.metrics);
   const storeOpts = { logger, clock, flushDelayMs: config.flushDelayMs, maxRecords: config.maxRecords, retentionDays: config.recordRetentionDays };
-  const pods = new RecordStore<PodRecord>({ ...storeOpts, dir: join(deps.stateDir, 'pods') });
-  const owners = new RecordStore<OwnerRecord>({ ...storeOpts, dir: join(deps.stateDir, 'owners'), ageByLastSeen: true });
+  const pods = new RecordStore<PodRecord>({ ...storeOpts, dir: join(deps.stateDir, 'pods'), what: 'pod records' });
+  const owners = new RecordStore<OwnerRecord>({ ...storeOpts, dir: join(deps.stateDir, 'owners'), ageByLastSeen: true, what: 'owner records' });
   await pods.load();
   await owners.load();
   pods.onChange(() => metrics.setRecords('pods', pods.size()));

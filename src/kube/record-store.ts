@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { usableStateDir } from '../config/state-dir.ts';
 import type { Clock } from './backoff.ts';
 import type { BaseRecord, RecordChange } from './records.ts';
 
@@ -22,6 +23,8 @@ export interface RecordStoreOptions {
   retentionDays: number;
   /** When true, records never marked deleted (owners) age by `lastSeen` instead. */
   ageByLastSeen?: boolean;
+  /** What the records are, for messages (default `records`), e.g. `pod records`. */
+  what?: string;
 }
 
 /**
@@ -51,9 +54,12 @@ export class RecordStore<T extends BaseRecord> {
     return `${namespace}_${name}_${uid}.json`;
   }
 
-  /** Load every record file of the directory (creating it); corrupt files are logged and skipped. */
+  /**
+   * Load every record file of the directory (creating it); corrupt files are logged and skipped.
+   * @throws StateUnusable when the directory is not a folder the agent can write (one line naming it and the fix)
+   */
   async load(): Promise<void> {
-    await mkdir(this.o.dir, { recursive: true, mode: 0o750 });
+    await usableStateDir(this.o.dir, this.o.what ?? 'records');
     for (const f of await readdir(this.o.dir)) {
       const path = join(this.o.dir, f);
       if (f.endsWith('.tmp')) {

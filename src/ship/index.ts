@@ -19,6 +19,7 @@ import { Harvester, type HarvesterOptions } from './harvester.ts';
 import { matchCheckpoint } from './identify.ts';
 import { FP_BYTES, readPrefix } from './identity.ts';
 import { zoneClock } from './log4j.ts';
+import { usableStateFile } from '../config/state-dir.ts';
 import { shipMetrics, type FileLag, type ShipMetrics } from './metrics.ts';
 import { startTest } from './multiline.ts';
 import { decidePod, fileFilter, type PriorityOf } from './policy.ts';
@@ -68,7 +69,10 @@ export interface ShipperStatus {
 
 /** The shipper's public face. */
 export interface Shipper {
-  /** Load checkpoints, install the template (retrying), start harvesting. Resolves once running. */
+  /**
+   * Load checkpoints, install the template (retrying), start harvesting. Resolves once running.
+   * @throws StateUnusable when its files in the state directory cannot be used (nothing started then)
+   */
   start(signal: AbortSignal): Promise<void>;
   /** Stop harvesters and requests, persist checkpoints. */
   stop(): Promise<void>;
@@ -142,6 +146,7 @@ class ShipperImpl implements Shipper {
     }
     const send = this.d.send ?? clientBulkSend(client!, this.cfg.requestTimeoutMs);
     const dl = new DeadLetterFile(join(this.d.stateDir, 'ship'));
+    await usableStateFile(dl.path, 'dead letters');
     this.sink = new BulkSink(this.cfg, {
       send, deadLetter: (l) => dl.write(l), metrics: this.m, logger: this.d.logger,
       ...(this.d.sleep ? { sleep: this.d.sleep } : {}), ...(this.d.random ? { random: this.d.random } : {}),
