@@ -30,13 +30,15 @@ export function spawnAgent(args: string[], guardMs = 60_000): Promise<Spawned> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise<Spawned>((resolve, reject) => {
-    const guard = setTimeout(() => {
+    const guard = AbortSignal.timeout(guardMs);
+    const giveUp = () => {
       child.kill('SIGKILL');
       reject(new Error(`the agent neither listened nor exited: ${stderr.slice(-2000)}`));
-    }, guardMs);
+    };
+    guard.addEventListener('abort', giveUp, { once: true });
     let settled = false;
     child.once('exit', (code) => {
-      clearTimeout(guard);
+      guard.removeEventListener('abort', giveUp);
       if (!settled) resolve({ kind: 'exited', code, stderr, stdout });
       settled = true;
     });
@@ -51,7 +53,7 @@ export function spawnAgent(args: string[], guardMs = 60_000): Promise<Spawned> {
       }
       if (o.msg !== 'listening' || !o.url || settled) return;
       settled = true;
-      clearTimeout(guard);
+      guard.removeEventListener('abort', giveUp);
       resolve({
         kind: 'listening', url: o.url, logs: () => [...lines],
         stop: async () => {
