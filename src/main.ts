@@ -65,7 +65,7 @@ export async function startAgent(config: Config, logger: Logger): Promise<Runnin
   const metrics = createMetrics();
   const health = createHealth(metrics.registry); // parts running degraded, for /readyz
   const nodeName = config.kube.nodeName ?? (process.env.NODE_NAME || hostname());
-  await usableStateDir(config.stateDir, 'state'); // unusable: one line naming it and the fix, exit 2
+  await usableStateDir(config.stateDir, 'state', 0o700); // unusable: one line naming it and the fix, exit 2
 
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
   const access = createAccess(config, { nodeName, catalog, logger }); // refuses auth none beyond loopback, before any work

@@ -41,9 +41,10 @@ function why(err: unknown): string {
 /**
  * Make sure `path` is a folder the agent can write (created, with its parents, when missing).
  * @param what what the folder holds, e.g. `pod records`
+ * @param mode permission bits of a folder created here (default owner rwx, group rx)
  * @throws StateUnusable when it is something else, or cannot be created or written
  */
-export async function usableStateDir(path: string, what: string): Promise<void> {
+export async function usableStateDir(path: string, what: string, mode = 0o750): Promise<void> {
   const st = await lstat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))).catch((err) => {
     throw new StateUnusable(path, `the ${what} folder ${path} ${why(err)}: fix it or point --state-dir elsewhere`, err);
   });
@@ -51,7 +52,7 @@ export async function usableStateDir(path: string, what: string): Promise<void> 
     throw new StateUnusable(path, `the ${what} folder ${path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: remove or rename it and podlog recreates it`);
   }
   try {
-    if (!st) await mkdir(path, { recursive: true, mode: 0o750 });
+    if (!st) await mkdir(path, { recursive: true, mode });
     await access(path, constants.W_OK | constants.X_OK);
   } catch (err) {
     throw new StateUnusable(path, `the ${what} folder ${path} ${why(err)}: fix it or point --state-dir elsewhere`, err);
