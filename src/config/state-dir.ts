@@ -5,7 +5,7 @@
  * not with a stack trace.
  */
 import { constants } from 'node:fs';
-import { access, lstat, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PodlogError } from '../errors.ts';
 
@@ -45,11 +45,12 @@ function why(err: unknown): string {
  * @throws StateUnusable when it is something else, or cannot be created or written
  */
 export async function usableStateDir(path: string, what: string, mode = 0o750): Promise<void> {
-  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))).catch((err) => {
+  // stat, not lstat: the state directory is the operator's (a link to another disk is fine), never a pod's
+  const st = await stat(path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err))).catch((err) => {
     throw new StateUnusable(path, `the ${what} folder ${path} ${why(err)}: fix it or point --state-dir elsewhere`, err);
   });
   if (st && !st.isDirectory()) {
-    throw new StateUnusable(path, `the ${what} folder ${path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: remove or rename it and podlog recreates it`);
+    throw new StateUnusable(path, `the ${what} folder ${path} is not a folder: remove or rename it and podlog recreates it`);
   }
   try {
     if (!st) await mkdir(path, { recursive: true, mode });
@@ -62,13 +63,13 @@ export async function usableStateDir(path: string, what: string, mode = 0o750): 
 /**
  * Make sure `path` is a regular file or absent (created later), in a usable folder.
  * @param what what the file holds, e.g. `shipping checkpoints`
- * @throws StateUnusable when it is a folder, a link or another non-file, or its folder is unusable
+ * @throws StateUnusable when it is a folder or another non-file, or its folder is unusable
  */
 export async function usableStateFile(path: string, what: string): Promise<void> {
   await usableStateDir(dirname(path), `${what}'`);
-  const st = await lstat(path).catch(() => undefined);
+  const st = await stat(path).catch(() => undefined);
   if (st && !st.isFile()) {
-    const is = st.isDirectory() ? 'a folder' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+    const is = st.isDirectory() ? 'a folder' : 'not a regular file';
     throw new StateUnusable(path, `the ${what} file ${path} is ${is}: remove or rename it and podlog starts a new one`);
   }
 }
