@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import type { KubeLink } from './kube/index.ts';
 import { connectCluster } from './kube/connect.ts';
 import { kubeRouter } from './http/routes/events-jobs.ts';
 import { podRecordSummary, recordSummaryOf } from './kube/summary.ts';
+import { createHealth, type Health } from './observability/health.ts';
+import { isStateUnusable, usableStateDir } from './config/state-dir.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './http/access.ts';
 import { esNodeHint } from './cluster/es-hint.ts';
@@ -41,6 +43,22 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/**
+ * Start one part of the agent; a path of the state directory it cannot use disables that part (an error
+ * line, and `degraded.<part>` on `/readyz`) while the rest serves. Other errors stop the agent.
+ * @returns what `start` returned, or undefined when the part is disabled
+ */
+async function unlessStateUnusable<T>(part: string, start: () => Promise<T>, health: Health, logger: Logger): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    if (!isStateUnusable(e)) throw e;
+    logger.error({ part, path: e.path }, `${part} disabled: ${e.message}`);
+    health.degraded(part, 'disabled', `${e.message} (then restart the agent)`);
+    return undefined;
+  }
+}
+
 /** The built web page, served at `/` when present. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 
@@ -56,8 +74,9 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
   const controller = new AbortController();
   const signal = controller.signal;
   const metrics = createMetrics();
+  const health = createHealth(metrics.registry); // parts running degraded, for /readyz
   const nodeName = config.kube.nodeName ?? hostname();
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await usableStateDir(config.stateDir, 'state', 0o700); // unusable: one line naming it and the fix, exit 2
 
   const link = await connectCluster(config.kube, env, logger);
   const es = config.ship.esUrl ? await createEsClientFrom(config.ship, env) : undefined;
@@ -73,21 +92,25 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
 
   const kubeKeys = { ...config.kube, nodeName };
   const kube = link
-    ? await (await import('./kube/index.ts')).createKubeLink({
+    ? await unlessStateUnusable('kube', async () => (await import('./kube/index.ts')).createKubeLink({
       config: kubeKeys, kubeConfig: link.kc, identity: config.kube.identity || env.POD_NAME || hostname(),
       stateDir: config.stateDir, logger, metrics: metrics.registry,
-    })
+    }), health, logger)
     : undefined;
   await kube?.start(signal);
   const records = kube?.records;
 
-  const shipper = es
+  let shipper = es
     ? (await import('./ship/index.ts')).createShipper({
       catalog, priorityOf: createPriorityResolver(records, kubeKeys), config: config.ship, client: es, stateDir: config.stateDir,
       logger, metrics: metrics.registry, hostName: nodeName,
     })
     : undefined;
-  await shipper?.start(signal); // resolves once running; an unreachable Elasticsearch is retried in the background
+  // resolves once running; an unreachable Elasticsearch is retried in the background
+  if (shipper && !(await unlessStateUnusable('ship', () => shipper!.start(signal).then(() => true), health, logger))) {
+    await shipper.stop();
+    shipper = undefined;
+  }
   // label and annotation changes apply within 200 ms (coalesced: records change with every Event)
   let refreshQueued = false;
   const stopRefresh = shipper && records
@@ -101,7 +124,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     })
     : undefined;
   const retention = startRetention({
-    catalog, roots: catalog.roots, config, logger, registry: metrics.registry, signal, records,
+    catalog, roots: catalog.roots, config, logger, registry: metrics.registry, signal, records, health,
     ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
   });
 
@@ -115,7 +138,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     flinkApiRouter({ source: flinkSource, cache: flinkLogs, ...(access.cluster ? { cluster: access.cluster } : {}) }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
     nodeRouter({
-      retention: retention.retention, catalog, config: config.retention, nodeName, runningWindowMs: config.runningWindowMs,
+      retention: retention.retention, catalog, config: config.retention, nodeName, runningWindowMs: config.runningWindowMs, listFilter,
       ...(retention.lifecycleOf ? { lifecycleOf: retention.lifecycleOf } : {}),
     }),
     esSearchRouter({ config: config.ship, ...(es ? { client: es } : {}) }),
@@ -135,6 +158,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     rootRouters: [flinkLinkRouter()],
     auth: access.auth,
     cluster: access.cluster,
+    health,
   });
   const server = createServer(app);
   hardenServer(server); // header and keep-alive timeouts; no request timeout: follow and search streams bound themselves

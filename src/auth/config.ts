@@ -28,7 +28,7 @@ export const AuthSchema = z.strictObject({
   }).prefault({}),
   limits: z.strictObject({
     requestsPerMinute: z.coerce.number().int().positive().default(1200).describe('Requests per minute per client (user, or address when anonymous)'),
-    authFailuresPerMinute: z.coerce.number().int().positive().default(30).describe('Failed authentications (401) per minute per source address before it gets 429'),
+    authFailuresPerMinute: z.coerce.number().int().positive().default(30).describe('Failed authentications (401) per minute per source address, counted as they fail (successful requests never count, however long they stay open); past it the address gets 429 with Retry-After until the minute ends'),
     concurrentPerClient: z.coerce.number().int().positive().default(32).describe('Requests in progress at once per client (follow streams included)'),
     forwardedForCidrs: list(z.string().min(1)).default([])
       .describe('Load balancers or ingresses (CIDRs) whose X-Forwarded-For names the client for the per-address limits; never used for identity'),

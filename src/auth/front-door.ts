@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import ipaddr from 'ipaddr.js';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -54,14 +54,64 @@ export function clientAddressOf(req: IncomingMessage, trusted: AddressTrust): st
   return ipaddr.isValid(addr) ? ipKeyGenerator(addr) : 'unknown';
 }
 
+/** The failed-authentication limit of one agent: {@link FailedAuthLimit.check} in front, {@link FailedAuthLimit.count} where authentication fails. */
+export interface FailedAuthLimit {
+  /** Middleware: 429 `PODLOG_E_RATE_LIMITED` with `Retry-After` (seconds) when the caller's address is out of failures for this window; counts nothing. */
+  check: RequestHandler;
+  /**
+   * Count one failed authentication of `req`, now (not when its response ends); sets the `RateLimit` headers on `res`.
+   * @throws PodlogError `PODLOG_E_RATE_LIMITED` (with `Retry-After` set) when this failure goes past the limit
+   */
+  count(req: Request, res: Response): Promise<void>;
+}
+
+/**
+ * At most `limits.authFailuresPerMinute` failed authentications (401) per client address (see {@link clientAddressOf})
+ * in a fixed one-minute window (express-rate-limit's memory store). Only failures count, at the moment they fail:
+ * a successful request, however long it stays open (a follow), never uses the budget. Once the budget is used up
+ * every request from the address gets 429 before it is authenticated (no token guessing, no TokenReview flood).
+ * `opts.unauthenticatedPaths` (default `/healthz`, `/readyz`, `/metrics`) are never refused: they take no credentials.
+ */
+export function failedAuthLimit(cfg: AuthConfig, opts: { unauthenticatedPaths?: ReadonlySet<string> } = {}): FailedAuthLimit {
+  const exempt = opts.unauthenticatedPaths ?? PROBES;
+  const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
+  const limit = cfg.limits.authFailuresPerMinute;
+  const tooMany = () => new PodlogError('PODLOG_E_RATE_LIMITED', 'too many failed authentications from this address; wait a minute');
+  const counter = rateLimit({
+    windowMs: 60_000,
+    limit,
+    keyGenerator: (req) => clientAddressOf(req, lb),
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    validate: false,
+    handler: (_req, _res, next) => next(tooMany()),
+  });
+  const check: RequestHandler = async (req, res, next) => {
+    if (exempt.has(req.path)) return next();
+    const used = await counter.getKey(clientAddressOf(req, lb));
+    if (used && used.totalHits >= limit) {
+      const left = used.resetTime ? Math.max(1, Math.ceil((used.resetTime.getTime() - Date.now()) / 1000)) : 60;
+      res.setHeader('Retry-After', String(left));
+      throw tooMany();
+    }
+    next();
+  };
+  return {
+    check,
+    count: (req, res) => new Promise<void>((resolve, reject) => {
+      void counter(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+    }),
+  };
+}
+
 /**
  * Middleware for the whole app, mounted right after the request-id middleware (issue 8 §3):
  * - helmet security headers with {@link CSP_DIRECTIVES}; no CORS headers are ever sent (cross-origin reads are refused by the browser);
  * - pino-http access log: request id, method, redacted URL, status, duration, user — never headers, bodies, or log content;
  * - request target longer than `limits.maxUrlBytes`, or a body larger than `limits.maxBodyBytes`: 400;
- * - more than `limits.authFailuresPerMinute` failed authentications (401) from one address: 429 until the window passes.
+ * - an address that used up its failed authentications ({@link failedAuthLimit}): 429 with `Retry-After` until the window passes.
  */
-export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
+export function frontDoor(cfg: AuthConfig, logger: Logger, failures: FailedAuthLimit = failedAuthLimit(cfg)): Router {
   const r = Router();
   const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
   r.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, strictTransportSecurity: false }));
@@ -86,18 +136,7 @@ export function frontDoor(cfg: AuthConfig, logger: Logger): Router {
     }
     next();
   }) as RequestHandler);
-  r.use(rateLimit({
-    windowMs: 60_000,
-    limit: cfg.limits.authFailuresPerMinute,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    skip: (req) => PROBES.has(req.path),
-    keyGenerator: (req) => clientAddressOf(req, lb),
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    validate: false,
-    handler: (_req, _res, next) => next(new PodlogError('PODLOG_E_RATE_LIMITED', 'too many failed authentications from this address; wait a minute')),
-  }));
+  r.use(failures.check);
   return r;
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import type { AuthConfig } from './config.ts';
@@ -101,14 +101,18 @@ export function createAuthGate(cfg: AuthConfig, deps: AuthGateDeps): AuthGate {
 
 /**
  * Express middleware: authenticate the request with `gate` and set `req.auth`. On failure it answers
- * 401 with `WWW-Authenticate: Bearer realm="podlog"` (RFC 6750 §3).
+ * 401 with `WWW-Authenticate: Bearer realm="podlog"` (RFC 6750 §3), after `onFailure` counted it
+ * (the failed-authentication limit; it may turn the answer into 429).
  */
-export function authenticate(gate: AuthGate): RequestHandler {
+export function authenticate(gate: AuthGate, onFailure?: (req: Request, res: Response) => Promise<void>): RequestHandler {
   return async (req, res, next) => {
     try {
       req.auth = await gate.authenticate(req);
     } catch (e) {
-      if (e instanceof PodlogError && e.code === 'PODLOG_E_UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer realm="podlog"');
+      if (e instanceof PodlogError && e.code === 'PODLOG_E_UNAUTHENTICATED') {
+        await onFailure?.(req, res);
+        res.setHeader('WWW-Authenticate', 'Bearer realm="podlog"');
+      }
       throw e;
     }
     next();

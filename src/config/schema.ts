@@ -26,6 +26,11 @@ export const FollowSchema = z.strictObject({
   maxClients: z.coerce.number().int().positive().default(256).describe('Concurrent follow streams on this agent.'),
 });
 
+/** The Prometheus endpoint (`/metrics`). */
+export const MetricsSchema = z.strictObject({
+  auth: zBool.default(false).describe("Require authentication on /metrics, as on /api/v1 (any authenticated caller may scrape; give Prometheus a token). Off: anyone who reaches the port reads the metrics (they name namespaces and pods, never files)."),
+});
+
 /**
  * The agent's configuration: one schema, defaults and a description per key, unknown keys rejected.
  * Sources, later wins: built-in defaults < YAML/JSON file (`--config`) < env `PODLOG_*` < flags.
@@ -48,6 +53,7 @@ export const ConfigSchema = z.strictObject({
   retention: RetentionSchema.prefault({}),
   auth: AuthSchema.prefault({}),
   cluster: ClusterSchema.prefault({}),
+  metrics: MetricsSchema.prefault({}),
 });
 
 /** The validated, frozen configuration. */

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AuthSchema } from '../auth/config.ts';
-import { clientLimits, frontDoor } from '../auth/front-door.ts';
+import { clientLimits, failedAuthLimit, frontDoor } from '../auth/front-door.ts';
 import { authenticate, authRoutes, requireNamespaceRead, type AuthGate } from '../auth/middleware.ts';
 import type { ClusterRouting } from './routes/cluster.ts';
 import type { Config } from '../config/schema.ts';
+import type { Health } from '../observability/health.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Catalog } from '../store/catalog.ts';
 import type { PodEntry } from '../store/types.ts';
@@ -43,6 +44,8 @@ export interface AppDeps {
   auth: AuthGate;
   /** Cluster routing (`src/cluster`): proxy to the agent holding a pod, cluster-wide search and listing. */
   cluster?: ClusterRouting;
+  /** Parts running degraded (retrying or disabled), listed by `/readyz` as `degraded`. */
+  health?: Health;
 }
 
 declare module 'express-serve-static-core' {
@@ -80,16 +83,23 @@ export function createApp(deps: AppDeps): Express {
   });
   // A validated Config always has `auth`; hand-built test configs may not, and get the defaults (mode none).
   const authConfig = deps.config.auth ?? AuthSchema.parse({});
-  app.use(frontDoor(authConfig, deps.logger)); // security headers, access log, size limits, failed-auth limit
+  const metricsAuth = authConfig.mode !== 'none' && (deps.config.metrics?.auth ?? false);
+  const authFailures = failedAuthLimit(authConfig, { unauthenticatedPaths: new Set(['/healthz', '/readyz', ...(metricsAuth ? [] : ['/metrics'])]) });
+  const gate = deps.auth;
+  app.use(frontDoor(authConfig, deps.logger, authFailures)); // security headers, access log, size limits, failed-auth limit
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats() });
+    // A degraded part does not make the agent unready: it still serves every file; `degraded` says what is off and why.
+    const degraded = deps.health?.snapshot() ?? {};
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats(), ...(Object.keys(degraded).length ? { degraded } : {}) });
   });
-  app.get('/metrics', async (_req, res, next) => {
+  // `metrics.auth`: the same authentication as /api/v1 (any authenticated caller); the series name namespaces and pods
+  const metricsGate = metricsAuth ? [authenticate(gate, authFailures.count)] : [];
+  app.get('/metrics', ...metricsGate, async (_req, res, next) => {
     try {
       res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     } catch (e) {
@@ -98,8 +108,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
-  const gate = deps.auth;
-  api.use(authenticate(gate), ...clientLimits(authConfig));
+  api.use(authenticate(gate, authFailures.count), ...clientLimits(authConfig));
   api.use(authRoutes(gate));
   api.use('/namespaces/:ns', requireNamespaceRead); // get pods/log in :ns for everything under it
   if (deps.cluster) api.use(deps.cluster.router); // pods on other nodes, before the local routes

@@ -68,6 +68,7 @@ function statusOf(err: unknown): number | undefined {
  * Build the cluster link over a loaded KubeConfig: pod records of this node, their Events, and — while
  * elected by the Lease — pending pods and owners' Events. Records are loaded from disk before this returns.
  * @returns undefined when `config.nodeName` is unset (records need the node's name); that is logged once here.
+ * @throws StateUnusable when the records' folders cannot be used
  */
 export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | undefined> {
   const { config, logger: parent } = deps;
@@ -81,8 +82,8 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   const clock = deps.clock ?? systemClock;
   const metrics = createKubeMetrics(deps.metrics);
   const storeOpts = { logger, clock, flushDelayMs: config.flushDelayMs, maxRecords: config.maxRecords, retentionDays: config.recordRetentionDays };
-  const pods = new RecordStore<PodRecord>({ ...storeOpts, dir: join(deps.stateDir, 'pods') });
-  const owners = new RecordStore<OwnerRecord>({ ...storeOpts, dir: join(deps.stateDir, 'owners'), ageByLastSeen: true });
+  const pods = new RecordStore<PodRecord>({ ...storeOpts, dir: join(deps.stateDir, 'pods'), what: 'pod records' });
+  const owners = new RecordStore<OwnerRecord>({ ...storeOpts, dir: join(deps.stateDir, 'owners'), ageByLastSeen: true, what: 'owner records' });
   await pods.load();
   await owners.load();
   pods.onChange(() => metrics.setRecords('pods', pods.size()));

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { usableStateDir } from '../config/state-dir.ts';
 import type { Clock } from '../retry/backoff.ts';
 import { syncDirectory, writeAtomic } from '../state/atomic-write.ts';
 import type { BaseRecord, RecordChange } from './records.ts';
@@ -23,6 +24,8 @@ export interface RecordStoreOptions {
   retentionDays: number;
   /** When true, records never marked deleted (owners) age by `lastSeen` instead. */
   ageByLastSeen?: boolean;
+  /** What the records are, for messages (default `records`), e.g. `pod records`. */
+  what?: string;
 }
 
 /**
@@ -52,9 +55,12 @@ export class RecordStore<T extends BaseRecord> {
     return `${namespace}_${name}_${uid}.json`;
   }
 
-  /** Load every record file of the directory (creating it); corrupt files are logged and skipped. */
+  /**
+   * Load every record file of the directory (creating it); corrupt files are logged and skipped.
+   * @throws StateUnusable when the directory is not a folder the agent can write (one line naming it and the fix)
+   */
   async load(): Promise<void> {
-    await mkdir(this.o.dir, { recursive: true, mode: 0o750 });
+    await usableStateDir(this.o.dir, this.o.what ?? 'records');
     for (const f of await readdir(this.o.dir)) {
       const path = join(this.o.dir, f);
       if (f.endsWith('.tmp')) {

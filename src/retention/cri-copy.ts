@@ -13,18 +13,22 @@
  * bytes readable after a rename or unlink, so a rotation or the pod folder's deletion mid-copy loses nothing
  * already opened: the copier drains the old descriptor to its end first. Rotated files not yet copied (history
  * found at discovery, or two rotations between polls) are copied in name order, `.gz` decompressed. Offsets
- * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates.
+ * persist (tmp + fsync + rename) in `stateFile`, so a restart resumes without duplicates. A stream the state does
+ * not know (the file was lost or corrupt) but whose copy holds bytes resumes after the copy's last record
+ * (`cri-resume.ts`), so losing the state costs neither duplicates nor lines.
  */
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import { backoffDelay, sleep, systemClock, type BackoffParams, type Clock } from '../retry/backoff.ts';
 import { writeAtomic } from '../state/atomic-write.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
 import { openSafe } from '../store/safe-open.ts';
 import { criCopyName } from '../logfile/cri.ts';
-import { dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
+import { copyFilesNewestFirst, dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
+import { readCopyTail, ResumeFilter } from './cri-resume.ts';
 
 /** Options of {@link CriCopier}. */
 export interface CriCopyOptions {
@@ -48,7 +52,19 @@ export interface CriCopyOptions {
   onLost?: () => void;
   /** Test seam: called after each chunk is written (source path, offset reached). */
   afterChunk?: (source: string, offset: number) => void | Promise<void>;
+  /**
+   * Told after each failed pass (the offsets could not be saved, or the copies' disk refused writes: full,
+   * read-only) with the error, and once with `undefined` when a pass succeeds again.
+   */
+  onHealth?: (failure: Error | undefined) => void;
+  /** Delays between failed passes (default: from `pollMs` doubling up to a minute, `src/retry/backoff.ts`). */
+  backoff?: BackoffParams;
+  /** Timers and jitter (default the system clock). */
+  clock?: Clock;
 }
+
+/** Errors of the disk the copies or the offsets live on: the pass failed, retried with backoff. Others are per stream. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EIO']);
 
 interface Stream {
   key: string;
@@ -74,6 +90,8 @@ interface Stream {
   destAtEol: boolean;
   /** Seen in the last listing. */
   seen: boolean;
+  /** Without saved offsets: drops source bytes the copy already holds, until the resume point is passed. */
+  resume?: ResumeFilter;
 }
 
 interface Persisted {
@@ -92,7 +110,11 @@ export class CriCopier {
   readonly #o: CriCopyOptions;
   readonly #streams = new Map<string, Stream>();
   #persisted: Persisted['streams'] = {};
-  #timer: NodeJS.Timeout | undefined;
+  readonly #stopped = new AbortController();
+  /** Consecutive failed passes (0: healthy). */
+  #failures = 0;
+  /** A disk error met by a stream during the current pass. */
+  #diskError: Error | undefined;
   #syncing: Promise<void> | undefined;
   #dirty = false;
   #loaded = false;
@@ -105,26 +127,59 @@ export class CriCopier {
     this.#o = o;
   }
 
-  /** Load offsets, copy once, then poll every `pollMs` until `signal` aborts (then drain and close). */
+  /**
+   * Load offsets, copy once, then poll every `pollMs` until `signal` aborts (then drain and close). Never
+   * rejects: a failed pass (see {@link CriCopyOptions.onHealth}) is retried with backoff until one succeeds.
+   */
   async start(signal: AbortSignal): Promise<void> {
-    await this.syncOnce();
+    await this.#pass();
     if (signal.aborted || this.#stopping) return this.stop();
-    this.#timer = setInterval(() => void this.syncOnce().catch((err) => this.#o.logger.warn({ err: String(err) }, 'cri copy failed')), this.#o.pollMs);
-    this.#timer.unref();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
+    void this.#loop(AbortSignal.any([signal, this.#stopped.signal]));
+  }
+
+  /** Consecutive failed passes (0 when the last one succeeded). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    const clock = this.#o.clock ?? systemClock;
+    const backoff = this.#o.backoff ?? { initialMs: this.#o.pollMs, maxMs: Math.max(this.#o.pollMs, 60_000) };
+    for (;;) {
+      const wait = this.#failures > 0 ? backoffDelay(this.#failures, backoff, clock.random()) : this.#o.pollMs;
+      if (!(await sleep(clock, wait, signal)) || this.#stopping) return;
+      await this.#pass();
+    }
+  }
+
+  /** One pass; failures are counted, logged and reported, never thrown. */
+  async #pass(): Promise<void> {
+    try {
+      await this.syncOnce();
+      if (this.#failures === 0) return;
+      this.#failures = 0;
+      this.#o.logger.info('cri copy: recovered; offsets saved again');
+      this.#o.onHealth?.(undefined);
+    } catch (err) {
+      if (this.#stopping) return;
+      this.#failures++;
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.#o.logger.warn({ err: e.message, failures: this.#failures }, 'cri copy: pass failed; retrying with backoff');
+      this.#o.onHealth?.(e);
+    }
   }
 
   /** Stop polling, close open files and save offsets. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
+      this.#stopped.abort();
       await this.#syncing?.catch(() => undefined);
       for (const s of this.#streams.values()) this.#remember(s);
       for (const s of this.#streams.values()) await s.fh?.close().catch(() => undefined);
       this.#streams.clear();
       this.#dirty = true;
-      await this.#save();
+      await this.#save().catch((err: unknown) => this.#o.logger.error({ err: String(err) }, 'cri copy: offsets not saved at stop; the next start resumes from the copies'));
     })();
     return this.#stopping;
   }
@@ -142,6 +197,7 @@ export class CriCopier {
   }
 
   async #sync(): Promise<void> {
+    this.#diskError = undefined;
     if (!this.#loaded) await this.#load();
     if (!this.#source) {
       try {
@@ -179,6 +235,15 @@ export class CriCopier {
             const p = this.#persisted[key];
             s = { key, srcDir, destDir: join(this.#o.dest, pod, container), podDir: join(this.#o.dest, pod), n, dev: p?.dev ?? 0, ino: p?.ino ?? 0,
               offset: p?.offset ?? 0, head: Buffer.from(p?.head ?? '', 'base64'), watermark: p?.watermark ?? '', done: new Set(p?.done ?? []), destAtEol: true, seen: true };
+            if (!p) {
+              try {
+                const tail = await readCopyTail(this.#o.dest, await copyFilesNewestFirst(s.destDir, n));
+                if (tail) s.resume = new ResumeFilter(tail);
+              } catch (err) {
+                this.#o.logger.warn({ stream: key, err: String(err) }, 'cri copy: cannot read the copy to resume from; retrying next poll');
+                continue;
+              }
+            }
             this.#streams.set(key, s);
           }
           s.seen = true;
@@ -186,6 +251,7 @@ export class CriCopier {
           try {
             await this.#syncStream(s, files.current, rotated);
           } catch (err) {
+            if (DISK_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) this.#diskError ??= err as Error;
             this.#o.logger.warn({ stream: key, err: String(err) }, 'cri copy: stream failed; retrying next poll');
           }
         }
@@ -201,6 +267,7 @@ export class CriCopier {
       this.#dirty = true;
     }
     await this.#save();
+    if (this.#diskError) throw this.#diskError;
   }
 
   async #syncStream(s: Stream, hasCurrent: boolean, rotated: { name: string; ts: string; gz: boolean }[]): Promise<void> {
@@ -283,7 +350,7 @@ export class CriCopier {
       const { bytesRead } = await fh.read(buf, 0, buf.length, s.offset);
       if (bytesRead === 0) return;
       const data = buf.subarray(0, bytesRead);
-      await this.#append(s, data);
+      await this.#emit(s, data);
       if (s.offset < HEAD_BYTES && s.head.length === s.offset) s.head = Buffer.concat([s.head, data.subarray(0, HEAD_BYTES - s.offset)]);
       s.offset += bytesRead;
       this.#dirty = true;
@@ -322,13 +389,21 @@ export class CriCopier {
           c = c.subarray(n);
           if (c.length === 0) continue;
         }
-        await this.#append(s, c);
+        await this.#emit(s, c);
       }
     } catch (err) {
       this.#o.logger.warn({ path, err: String(err) }, 'cri copy: rotated file unreadable, skipped');
     } finally {
       await f.handle.close().catch(() => undefined);
     }
+  }
+
+  /** Append the source bytes the copy does not hold yet (see {@link Stream.resume}). */
+  async #emit(s: Stream, data: Buffer): Promise<void> {
+    if (!s.resume) return this.#append(s, data);
+    const rest = s.resume.push(data);
+    if (s.resume.done) s.resume = undefined;
+    if (rest.length) await this.#append(s, rest);
   }
 
   /** Append bytes to the copy, creating folders as real directories and rotating the copy past maxFileBytes. */
@@ -366,6 +441,7 @@ export class CriCopier {
   }
 
   #remember(s: Stream): void {
+    if (s.resume) return; // still looking for the copy's end: offsets saved now could skip bytes held back
     this.#persisted[s.key] = { dev: s.dev, ino: s.ino, offset: s.offset, watermark: s.watermark, head: s.head.toString('base64'), done: [...s.done].slice(-16) };
   }
 
@@ -376,16 +452,22 @@ export class CriCopier {
       const p = JSON.parse(await readFile(this.#o.stateFile, 'utf8')) as Persisted;
       if (p.version === 1 && p.streams && typeof p.streams === 'object') this.#persisted = p.streams;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#o.logger.warn({ file: this.#o.stateFile, err: String(err) }, 'cri copy: offsets unreadable, starting over');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#o.logger.warn({ file: this.#o.stateFile, err: String(err) }, 'cri copy: offsets unreadable; resuming each copy after its last record');
     }
   }
 
+  /** @throws Error naming the state file and the fix when it cannot be written (the next pass tries again) */
   async #save(): Promise<void> {
     if (!this.#o.stateFile || !this.#dirty) return;
-    this.#dirty = false;
     for (const s of this.#streams.values()) this.#remember(s);
     const data: Persisted = { version: 1, streams: this.#persisted };
-    await mkdir(join(this.#o.stateFile, '..'), { recursive: true, mode: 0o700 });
-    await writeAtomic(this.#o.stateFile, JSON.stringify(data));
+    try {
+      await mkdir(join(this.#o.stateFile, '..'), { recursive: true, mode: 0o700 });
+      await writeAtomic(this.#o.stateFile, JSON.stringify(data));
+      this.#dirty = false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw Object.assign(new Error(`cannot save the copy offsets to ${this.#o.stateFile} (${code}); copying goes on and saving is retried: make that path a writable file on a disk with free space`, { cause: err }), { code });
+    }
   }
 }

@@ -3,6 +3,7 @@
  * and the rotation number of a copy. Sources are opened with `openSafe` (no-follow, regular files only).
  */
 import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { openSafe } from '../store/safe-open.ts';
 import { criCopyName } from '../logfile/cri.ts';
 
@@ -48,4 +49,16 @@ export async function nextRotation(dir: string, n: number): Promise<number> {
     if (Number.isSafeInteger(k) && k > max) max = k;
   }
   return max + 1;
+}
+
+/** The copy files of restart `n` in `dir`, newest first: `stdio-N.cri.log`, then `stdio-N.cri.log.K` by K descending. */
+export async function copyFilesNewestFirst(dir: string, n: number): Promise<string[]> {
+  const name = criCopyName(n);
+  const ks: number[] = [];
+  for (const f of await readdir(dir).catch(() => [])) {
+    if (!f.startsWith(`${name}.`)) continue;
+    const k = Number(f.slice(name.length + 1));
+    if (Number.isSafeInteger(k) && k > 0) ks.push(k);
+  }
+  return [name, ...ks.sort((a, b) => b - a).map((k) => `${name}.${k}`)].map((f) => join(dir, f));
 }

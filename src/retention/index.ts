@@ -6,6 +6,7 @@
 import { statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Health } from '../observability/health.ts';
 import type { Registry } from 'prom-client';
 import type { PodDirName } from '../store/layout.ts';
 import type { CatalogView, PodEntry } from '../store/types.ts';
@@ -158,7 +159,7 @@ export function planPods(pods: PodEntry[], now: number, runningWindowMs: number,
  * Build the kubelet log copier when `config.kubeletPodsDir` is set (else undefined): copies go to `root`
  * (the first resolved root), offsets to `<stateDir>/retention/cri-offsets.json`, counts to the metrics.
  */
-export function createCriCopier(o: { config: RetentionConfig; root: string; stateDir: string; logger: Logger; metrics: RetentionMetrics }): CriCopier | undefined {
+export function createCriCopier(o: { config: RetentionConfig; root: string; stateDir: string; logger: Logger; metrics: RetentionMetrics; health?: Health }): CriCopier | undefined {
   const c = o.config;
   if (!c.kubeletPodsDir) return undefined;
   const max = parseByteLimit(c.criMaxFileBytes);
@@ -166,6 +167,12 @@ export function createCriCopier(o: { config: RetentionConfig; root: string; stat
     source: c.kubeletPodsDir, dest: o.root, stateFile: join(o.stateDir, 'retention', 'cri-offsets.json'), logger: o.logger.child({ unit: 'cri-copy' }),
     pollMs: c.criPollMs, maxFileBytes: max && 'bytes' in max ? max.bytes : 50 * 2 ** 20, namespaces: c.criNamespaces,
     onCopied: (n) => o.metrics.criCopiedBytes.inc(n), onLost: () => o.metrics.criLostFiles.inc(),
+    onHealth: (failure) => {
+      o.metrics.criFailing.set(failure ? 1 : 0);
+      if (!failure) return o.health?.recovered('cri-copy');
+      o.metrics.criFailedPasses.inc();
+      o.health?.degraded('cri-copy', 'retrying', failure.message);
+    },
   });
 }
 

@@ -30,6 +30,10 @@ export interface RetentionMetrics {
   criCopiedBytes: Counter<string>;
   /** Kubelet container logs that vanished before all their bytes were copied (bytes never seen are lost). */
   criLostFiles: Counter<string>;
+  /** Copier passes that failed (offsets not saved, or the copies' disk full or read-only); each is retried with backoff. */
+  criFailedPasses: Counter<string>;
+  /** 1 while the copier's last pass failed, else 0. */
+  criFailing: Gauge<string>;
 }
 
 /** Register the retention metrics in `registry` (once per registry). */
@@ -49,6 +53,8 @@ export function createRetentionMetrics(registry: Registry): RetentionMetrics {
     lastRunSeconds: new Gauge({ name: 'podlog_retention_last_run_duration_seconds', help: 'Duration of the last retention pass, seconds.', registers }),
     criCopiedBytes: new Counter({ name: 'podlog_retention_cri_copied_bytes_total', help: "Bytes copied from the kubelet's container logs.", registers }),
     criLostFiles: new Counter({ name: 'podlog_retention_cri_lost_files_total', help: 'Kubelet container logs deleted before podlog could open them.', registers }),
+    criFailedPasses: new Counter({ name: 'podlog_retention_cri_failed_passes_total', help: 'Kubelet log copier passes that failed (offsets not saved, disk full or read-only); retried with backoff.', registers }),
+    criFailing: new Gauge({ name: 'podlog_retention_cri_failing', help: "1 while the kubelet log copier's last pass failed, else 0.", registers }),
   };
   for (const reason of reasons) {
     m.evictedBytes.inc({ reason }, 0);

@@ -3,6 +3,7 @@
  * Kept here so the agent's wiring stays a few lines; every piece can also be built alone (`index.ts`).
  */
 import type { Logger } from 'pino';
+import type { Health } from '../observability/health.ts';
 import type { Registry } from 'prom-client';
 import type { KubeConfigKeys } from '../kube/config.ts';
 import type { PodRecords } from '../kube/records.ts';
@@ -26,6 +27,8 @@ export interface RetentionWiring {
   /** The shipper's `unshippedBytes`. */
   unshippedBytes?: (path: string) => number;
   signal: AbortSignal;
+  /** Where a degraded copier is reported (`/readyz`). */
+  health?: Health;
 }
 
 /** What {@link startRetention} returns. */
@@ -54,7 +57,7 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
     ...(w.unshippedBytes ? { unshippedBytes: w.unshippedBytes } : {}),
   });
   retention.start(w.signal);
-  const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics }) : undefined;
-  cri?.start(w.signal).catch((err: unknown) => w.logger.error({ err: String(err) }, 'cri copy failed to start'));
+  const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics, ...(w.health ? { health: w.health } : {}) }) : undefined;
+  void cri?.start(w.signal); // never rejects: failed passes are retried with backoff and reported
   return { retention, ...(lifecycleOf ? { lifecycleOf } : {}), ...(cri ? { cri } : {}), stop: async () => cri?.stop() };
 }

@@ -5,7 +5,8 @@
  * with a warning and shipping starts over (duplicates are then absorbed by the deterministic `_id`s).
  * Models: Promtail `positions`, Vector `checkpointer.rs`.
  */
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { usableStateFile } from '../config/state-dir.ts';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeAtomic } from '../state/atomic-write.ts';
@@ -61,9 +62,12 @@ export class CheckpointStore {
     this.file = join(dir, 'registry.json');
   }
 
-  /** Load the registry; a missing file means an empty registry, a corrupt one is moved aside. */
+  /**
+   * Load the registry; a missing file means an empty registry, a corrupt one is moved aside.
+   * @throws StateUnusable when the registry's path is a folder or its folder cannot be used (one line naming it and the fix)
+   */
   async load(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await usableStateFile(this.file, 'shipping checkpoints');
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');

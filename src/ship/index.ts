@@ -18,7 +18,8 @@ import { Harvester, type HarvesterOptions } from './harvester.ts';
 import { matchCheckpoint } from './identify.ts';
 import { FP_BYTES, readPrefix } from './identity.ts';
 import { zoneClock } from './log4j.ts';
-import { shipMetrics, type ShipMetrics } from './metrics.ts';
+import { usableStateFile } from '../config/state-dir.ts';
+import { shipMetrics, type FileLag, type ShipMetrics } from './metrics.ts';
 import { startTest } from './multiline.ts';
 import { decidePod, fileFilter, type PriorityOf } from './policy.ts';
 import { abortableSleep, BulkSink, type BulkSend } from './sink.ts';
@@ -68,7 +69,10 @@ export interface ShipperStatus {
 
 /** The shipper's public face. */
 export interface Shipper {
-  /** Load checkpoints, install the template (retrying), start harvesting. Resolves once running. */
+  /**
+   * Load checkpoints, install the template (retrying), start harvesting. Resolves once running.
+   * @throws StateUnusable when its files in the state directory cannot be used (nothing started then)
+   */
   start(signal: AbortSignal): Promise<void>;
   /** Stop harvesters and requests, persist checkpoints. */
   stop(): Promise<void>;
@@ -102,6 +106,7 @@ class ShipperImpl implements Shipper {
   private readonly store: CheckpointStore;
   private readonly m: ShipMetrics;
   private readonly harvesters = new Map<string, Harvester>(); // by dev:ino
+  private readonly podOf = new Map<Harvester, { namespace: string; pod: string }>(); // the lag series' labels, fixed at open
   private readonly opening = new Set<string>();
   private wanted = new Map<string, Wanted>(); // by path
   private readonly filter: (name: string) => boolean;
@@ -121,7 +126,7 @@ class ShipperImpl implements Shipper {
     this.d = d;
     this.cfg = d.config;
     this.store = new CheckpointStore(join(d.stateDir, 'ship'), d.logger);
-    this.m = shipMetrics(d.metrics);
+    this.m = shipMetrics(d.metrics, { lag: () => this.lag() });
     this.filter = fileFilter(d.config);
     this.now = d.now ?? Date.now;
   }
@@ -137,6 +142,7 @@ class ShipperImpl implements Shipper {
     }
     const send = this.d.send ?? clientBulkSend(client!, this.cfg.requestTimeoutMs);
     const dl = new DeadLetterFile(join(this.d.stateDir, 'ship'));
+    await usableStateFile(dl.path, 'dead letters');
     this.sink = new BulkSink(this.cfg, {
       send, deadLetter: (l) => dl.write(l), metrics: this.m, logger: this.d.logger,
       ...(this.d.sleep ? { sleep: this.d.sleep } : {}), ...(this.d.random ? { random: this.d.random } : {}),
@@ -266,6 +272,7 @@ class ShipperImpl implements Shipper {
         sink: this.sink!, opts: this.hopts!, onAck: () => this.store.touch(),
       }, sf.stat.size);
       this.harvesters.set(skey, h);
+      this.podOf.set(h, { namespace: w.pod.namespace, pod: w.pod.name });
       handle = undefined;
       this.m.harvesters.set(this.harvesters.size);
       this.d.logger.debug({ path: w.path, id: cp.id, offset: cp.offset, match: match.kind }, 'ship: harvesting');
@@ -278,14 +285,17 @@ class ShipperImpl implements Shipper {
     }
   }
 
-  private label(h: Harvester): string {
-    const cp = h.cp;
-    const w = this.wanted.get(h.path);
-    return w ? `${w.pod.namespace}/${w.pod.name}/${w.container}/${w.name}` : `${cp.podUid}/${cp.container}/${basename(h.path)}`;
+  /** The lag of every running harvester, for the scrape-time lag gauges (their one source). */
+  private *lag(): Iterable<FileLag> {
+    const now = this.now();
+    for (const h of this.harvesters.values()) {
+      const of = this.podOf.get(h);
+      if (!of) continue;
+      yield { ...of, bytes: Math.max(0, h.size - h.acked), seconds: h.behindSinceMs === undefined ? 0 : (now - h.behindSinceMs) / 1000 };
+    }
   }
 
   private async runHarvester(key: string, h: Harvester): Promise<void> {
-    const label = this.label(h);
     let end: string = 'stopped';
     try {
       end = await h.run();
@@ -294,9 +304,8 @@ class ShipperImpl implements Shipper {
       this.d.logger.warn({ err: (e as Error).message, path: h.path }, 'ship: harvester failed; will reopen');
     } finally {
       this.harvesters.delete(key);
+      this.podOf.delete(h);
       this.m.harvesters.set(this.harvesters.size);
-      this.m.lagBytes.remove({ file: label });
-      this.m.lagSeconds.remove({ file: label });
       await h.handle.close().catch(() => undefined);
       const cp = h.cp;
       cp.releasedMs = this.now();
@@ -316,11 +325,6 @@ class ShipperImpl implements Shipper {
     const now = this.now();
     for (const e of this.store.entries()) {
       if (e.releasedMs !== undefined && now - e.releasedMs > this.cfg.forgetAfterMs) this.store.delete(e.id);
-    }
-    for (const h of this.harvesters.values()) {
-      const label = this.label(h);
-      this.m.lagBytes.set({ file: label }, Math.max(0, h.size - h.acked));
-      this.m.lagSeconds.set({ file: label }, h.behindSinceMs === undefined ? 0 : (now - h.behindSinceMs) / 1000);
     }
   }
 

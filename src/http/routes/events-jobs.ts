@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { namespaceFilter } from '../../auth/middleware.ts';
 import { PodlogError } from '../../errors.ts';
 import { queryString } from '../params.ts';
 import type { CatalogView } from '../../store/types.ts';
@@ -22,9 +23,11 @@ export interface KubeRouterDeps {
   fetchPeer?: typeof fetch;
   /** Bound on a peer request, ms. */
   peerTimeoutMs?: number;
-  /** Keeps, for `/jobs`, only the namespaces the caller may list (auth); default: all. */
+  /** Keeps, for `/jobs`, only the namespaces the caller may list (default: `namespaceFilter` of `src/auth/middleware.ts`, verb `list`). */
   listFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
 }
+
+const listable = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const UID_RE = /^[A-Za-z0-9-]{1,64}$/;
@@ -122,7 +125,7 @@ export function kubeRouter(deps: KubeRouterDeps): Router {
     const nsFilter = queryString(req.query.namespace) || undefined;
     if (nsFilter !== undefined) nameParam('namespace', nsFilter);
     const jobs = buildJobs(deps, nsFilter);
-    const allowed = deps.listFilter ? await deps.listFilter(req, jobs.map((j) => j.namespace)) : () => true;
+    const allowed = await (deps.listFilter ?? listable)(req, jobs.map((j) => j.namespace));
     res.json({ jobs: jobs.filter((j) => allowed(j.namespace)) });
   });
   return r;

@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { namespaceFilter } from '../../auth/middleware.ts';
 import { diagnose, summarize, type DiagnosisSummary } from '../../diagnose/index.ts';
 import type { DiagnoseInput } from '../../diagnose/types.ts';
 import type { Catalog } from '../../store/catalog.ts';
@@ -10,7 +11,7 @@ export interface ProblemsDeps {
   /** Every pod generation the cluster link has a record for. */
   recordKeys: () => { namespace: string; name: string; uid: string }[];
   getPodInput: (ns: string, pod: string, uid?: string) => Promise<DiagnoseInput | undefined>;
-  /** Keeps only the namespaces the caller may list (auth); default: all. */
+  /** Keeps only the namespaces the caller may list (default: `namespaceFilter` of `src/auth/middleware.ts`, verb `list`). */
   listFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
 }
 
@@ -27,7 +28,7 @@ export function problemsRouter(deps: ProblemsDeps): Router {
     for (const k of [...deps.recordKeys(), ...deps.catalog.pods()]) {
       if (!namespace || k.namespace === namespace) keys.set(k.uid, { namespace: k.namespace, name: k.name, uid: k.uid });
     }
-    const allowed = deps.listFilter ? await deps.listFilter(req, [...keys.values()].map((k) => k.namespace)) : () => true;
+    const allowed = await (deps.listFilter ?? ((q: Request, nss: string[]) => namespaceFilter(q, nss, 'list')))(req, [...keys.values()].map((k) => k.namespace));
     const items: (DiagnosisSummary & { uid: string })[] = [];
     for (const k of keys.values()) {
       if (!allowed(k.namespace)) continue;

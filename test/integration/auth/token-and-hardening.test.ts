@@ -151,6 +151,82 @@ describe('failed authentications per address', () => {
   });
 });
 
+describe('failed authentications: only failures count, at the moment they fail', () => {
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
+  let env: Awaited<ReturnType<typeof startAgents>>;
+  before(async () => {
+    writeFileSync(join(tokenDir, 'tokens.yaml'), `tokens:\n  - {token: "${ALICE}", user: alice, namespaces: [team-a]}\n`);
+    env = await startAgents([{
+      node: 'node-a',
+      auth: { mode: 'token', tokenFile: join(tokenDir, 'tokens.yaml'), limits: { concurrentPerClient: 64 } },
+      files: (root) => root.file('team-a', 'web-1', uid(1), 'main', 'app.log', 'x\n'),
+    }], undefined, { clustered: false });
+  });
+  after(async () => {
+    await env.close();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  test('40 open follows with a good token leave whoami at 200; the 31st bad token gets 429 with Retry-After', async () => {
+    const base = env.agents[0]!.url;
+    const good = { authorization: `Bearer ${ALICE}` };
+    const ac = new AbortController();
+    const follows = await Promise.all(Array.from({ length: 40 }, () =>
+      fetch(`${base}/api/v1/namespaces/team-a/pods/web-1/containers/main/files/app.log/follow`, { headers: good, signal: ac.signal })));
+    try {
+      assert.deepEqual([...new Set(follows.map((f) => f.status))], [200]);
+      assert.equal((await fetch(`${base}/api/v1/auth/whoami`, { headers: good })).status, 200);
+    } finally {
+      ac.abort();
+      await Promise.all(follows.map((f) => f.body?.cancel().catch(() => {})));
+    }
+    assert.equal((await waitOkOr429(`${base}/api/v1/auth/whoami`, good)).status, 200);
+    const bad = { authorization: 'Bearer guess-0123456789abcdef' };
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${base}/api/v1/auth/whoami`, { headers: bad });
+      assert.equal(res.status, 401, `bad token #${i + 1}`);
+      await res.body?.cancel();
+    }
+    const limited = await fetch(`${base}/api/v1/auth/whoami`, { headers: bad });
+    assert.equal(limited.status, 429);
+    assert.match(limited.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/);
+    assert.ok(Number(limited.headers.get('retry-after')) <= 60);
+    assert.equal((await limited.json()).error.code, 'PODLOG_E_RATE_LIMITED');
+  });
+});
+
+describe('metrics.auth', () => {
+  const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
+  let env: Awaited<ReturnType<typeof startAgents>>;
+  before(async () => {
+    writeFileSync(join(tokenDir, 'tokens.yaml'), `tokens:\n  - {token: "${ALICE}", user: alice, namespaces: [team-a]}\n`);
+    const auth = { mode: 'token', tokenFile: join(tokenDir, 'tokens.yaml') };
+    env = await startAgents([
+      { node: 'closed', auth, config: { metrics: { auth: true } } },
+      { node: 'open', auth },
+    ], undefined, { clustered: false });
+  });
+  after(async () => {
+    await env.close();
+    rmSync(tokenDir, { recursive: true, force: true });
+  });
+
+  test('on: /metrics needs a valid token (401 without, bad tokens count as failures); off: it answers anyone', async () => {
+    const closed = `${env.byNode('closed').url}/metrics`;
+    const none = await fetch(closed);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="podlog"');
+    const bad = await fetch(closed, { headers: { authorization: 'Bearer guess-0123456789abcdef' } });
+    assert.equal(bad.status, 401);
+    assert.ok(bad.headers.get('ratelimit'), 'a failed scrape counts against the address');
+    const ok = await fetch(closed, { headers: { authorization: `Bearer ${ALICE}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /^# HELP podlog_/m);
+    assert.equal((await fetch(`${env.byNode('closed').url}/healthz`)).status, 200, 'probes stay open');
+    assert.equal((await fetch(`${env.byNode('open').url}/metrics`)).status, 200);
+  });
+});
+
 describe('the agent\'s own log', () => {
   const lines: Array<Record<string, unknown>> = [];
   const tokenDir = mkdtempSync(join(tmpdir(), 'podlog-tokens-'));
@@ -196,9 +272,9 @@ describe('the agent\'s own log', () => {
 });
 
 /** GET, retrying while the concurrency slot of the previous response is still held (its 'close' not yet seen). */
-async function waitOkOr429(url: string): Promise<Response> {
+async function waitOkOr429(url: string, headers: Record<string, string> = {}): Promise<Response> {
   for (let i = 0; i < 50; i++) {
-    const res = await fetch(url);
+    const res = await fetch(url, { headers });
     const body = await res.text();
     if (res.status !== 429 || !/in progress/.test(body)) return new Response(body, { status: res.status, headers: res.headers });
   }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { CriCopier, type CriCopyOptions } from '../../../src/retention/cri-copy.ts';
 import { decodeCriText } from '../../../src/logfile/cri.ts';
 import { uid } from '../../helpers/root.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const logger = pino({ level: 'silent' });
 const POD = `batch_init-crash_${uid(7)}`;
@@ -16,6 +17,16 @@ const POD = `batch_init-crash_${uid(7)}`;
 function cri(prefix: string, n: number, from = 0): string {
   let s = '';
   for (let i = from; i < from + n; i++) s += `2026-11-20T10:00:${String(i % 60).padStart(2, '0')}.000000001Z stdout F ${prefix}-${i}\n`;
+  return s;
+}
+
+/** `n` full stdout CRI lines `<prefix>-<i>` whose times grow with `i` (one second apart, as a runtime writes them). */
+function seq(prefix: string, n: number, from = 0): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) {
+    const t = new Date(Date.UTC(2026, 10, 20, 10, 0, i)).toISOString().replace('.000Z', `.${String(i + 1).padStart(9, '0')}Z`);
+    s += `${t} stdout F ${prefix}-${i}\n`;
+  }
   return s;
 }
 
@@ -155,6 +166,96 @@ describe('copying kubelet container logs', () => {
     await c.syncOnce();
     assert.ok(!existsSync(join(dest, POD, 'evil', 'stdio-0.cri.log')));
     assert.ok(!existsSync(join(dest, `other_p_${uid(8)}`)));
+  });
+
+  /** Every copy file of restart 0, oldest first (`stdio-0.cri.log.K` by K, then `stdio-0.cri.log`). */
+  const allCopies = () => {
+    const dir = join(dest, POD, 'init');
+    const ks = readdirSync(dir).filter((f) => /^stdio-0\.cri\.log\.\d+$/.test(f)).map((f) => Number(f.split('.').pop())).sort((a, b) => a - b);
+    return ks.map((k) => readFileSync(join(dir, `stdio-0.cri.log.${k}`), 'utf8')).join('') + copy();
+  };
+
+  for (const loss of ['deleted', 'corrupt'] as const) {
+    test(`offsets ${loss}: the copier resumes after the copy's last record (history, rotation, no line twice, none lost)`, async () => {
+      const state = join(base, 'state', 'cri.json');
+      writeFileSync(join(kdir(), '0.log.20261120-090000.gz'), gzipSync(seq('h', 2)));
+      writeFileSync(join(kdir(), '0.log.20261120-095000'), seq('h', 2, 2));
+      writeFileSync(join(kdir(), '0.log'), seq('h', 2, 4));
+      const first = make();
+      await first.syncOnce();
+      await first.stop();
+      assert.equal(copy(), seq('h', 6));
+      if (loss === 'deleted') rmSync(state);
+      else writeFileSync(state, '{"version":1,"streams":{"batch_init');
+      // meanwhile the container wrote on and the kubelet rotated 0.log
+      appendFileSync(join(kdir(), '0.log'), seq('h', 1, 6));
+      renameSync(join(kdir(), '0.log'), join(kdir(), '0.log.20261120-100000'));
+      writeFileSync(join(kdir(), '0.log'), seq('h', 1, 7));
+      const second = make();
+      await second.syncOnce();
+      assert.equal(copy(), seq('h', 8));
+      appendFileSync(join(kdir(), '0.log'), seq('h', 1, 8));
+      await second.syncOnce();
+      assert.equal(copy(), seq('h', 9), 'then it copies on as usual');
+      await second.stop();
+      const third = make();
+      await third.syncOnce();
+      assert.equal(copy(), seq('h', 9), 'and saved its offsets again');
+    });
+  }
+
+  test('offsets lost after a copy that stopped inside a line: the line is completed, not repeated', async () => {
+    writeFileSync(join(kdir(), '0.log'), seq('m', 20));
+    let chunks = 0;
+    const first = make({ chunkBytes: 100, afterChunk: () => {
+      if (++chunks === 3) throw new Error('the agent stopped here');
+    } });
+    await first.syncOnce();
+    await first.stop();
+    assert.ok(copy().length === 300 && !copy().endsWith('\n'), 'the copy ends inside a line');
+    rmSync(join(base, 'state', 'cri.json'));
+    await make().syncOnce();
+    assert.equal(copy(), seq('m', 20));
+  });
+
+  test('offsets lost with the copy rotated past maxFileBytes: resumes from the newest copy file', async () => {
+    writeFileSync(join(kdir(), '0.log'), seq('k', 3));
+    const first = make({ maxFileBytes: 100 });
+    await first.syncOnce();
+    appendFileSync(join(kdir(), '0.log'), seq('k', 2, 3));
+    await first.syncOnce();
+    await first.stop();
+    assert.equal(allCopies(), seq('k', 5));
+    rmSync(join(base, 'state', 'cri.json'));
+    appendFileSync(join(kdir(), '0.log'), seq('k', 1, 5));
+    await make({ maxFileBytes: 100 }).syncOnce();
+    assert.equal(allCopies(), seq('k', 6));
+  });
+
+  test('offsets that cannot be saved at start: copying goes on, saving is retried with backoff and recovers', async () => {
+    const stateDir = join(base, 'state');
+    writeFileSync(stateDir, 'not a folder'); // the offsets' folder is unusable (as on a read-only or full disk)
+    writeFileSync(join(kdir(), '0.log'), seq('w', 2));
+    const health: (string | undefined)[] = [];
+    const ctl = new AbortController();
+    const c = make({ pollMs: 10, backoff: { initialMs: 10, maxMs: 40 }, onHealth: (e) => health.push(e?.message) });
+    await c.start(ctl.signal);
+    try {
+      assert.equal(copy(), seq('w', 2), 'the first pass copied although it could not save');
+      assert.ok(c.failures >= 1);
+      assert.match(health[0] ?? '', /cannot save the copy offsets to .*cri\.json \(E[A-Z]+\).*writable file/);
+      appendFileSync(join(kdir(), '0.log'), seq('w', 1, 2));
+      await waitFor(() => copy() === seq('w', 3) && health.length >= 2, { what: 'copies go on while saving fails' });
+      rmSync(stateDir);
+      await waitFor(() => health.at(-1) === undefined && c.failures === 0, { what: 'recovered once the path is usable' });
+      assert.ok(existsSync(join(stateDir, 'cri.json')));
+    } finally {
+      ctl.abort();
+      await c.stop();
+    }
+    const again = make();
+    await again.syncOnce();
+    assert.equal(copy(), seq('w', 3), 'the saved offsets are used after a restart');
   });
 
   test('a kubelet folder reached through a link (e.g. a symlinked /var/log) is resolved once', async () => {

@@ -14,6 +14,8 @@ import { executePlan } from '../../../src/retention/executor.ts';
 import { createRetention, type RetentionDeps } from '../../../src/retention/index.ts';
 import type { LifecycleOf } from '../../../src/retention/pod-state.ts';
 import { nodeRouter } from '../../../src/http/routes/node.ts';
+import { namespaceFilter } from '../../../src/auth/middleware.ts';
+import type { Authenticated } from '../../../src/auth/types.ts';
 import { makeRoot, uid, type TestRoot } from '../../helpers/root.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
@@ -179,7 +181,7 @@ describe('retention over a real root', () => {
     put('old', 1, 'app.log', 10, 8);
     put('busy', 2, 'app.log', 20, 0);
     const r = await build({ maxBytes: '20%' });
-    const app = express().use('/api/v1', nodeRouter({ retention: r, catalog, config: retentionDefaults({ maxBytes: '20%' }), nodeName: 'node-1', runningWindowMs: 300_000, now: () => NOW }));
+    const app = express().use('/api/v1', nodeRouter({ retention: r, catalog, config: retentionDefaults({ maxBytes: '20%' }), nodeName: 'node-1', runningWindowMs: 300_000, now: () => NOW, listFilter: async () => () => true }));
     const before = await request(app).get('/api/v1/node').expect(200);
     assert.deepEqual(before.body.pods, { total: 2, running: 1, exited: 1 });
     assert.equal(before.body.files, 2);
@@ -192,5 +194,34 @@ describe('retention over a real root', () => {
     assert.equal(afterRun.body.lastRun.bytesFreed, 10);
     assert.equal(afterRun.body.lastRun.roots[0].budgetBytes, 200_000_000);
     assert.equal(afterRun.body.lastRun.evicted[0].reason, 'age');
+  });
+
+  test('GET /node for a caller limited to team-a: counts and deletions of team-a only', async () => {
+    const put2 = (ns: string, pod: string, n: number, ageDays: number) => {
+      const p = root.file(ns, pod, uid(n), 'main', 'app.log', Buffer.alloc(10, 0x61));
+      const t = (NOW - ageDays * DAY) / 1000;
+      utimesSync(p, t, t);
+    };
+    put2('team-a', 'web-1', 1, 8);
+    put2('team-a', 'web-2', 2, 0);
+    put2('team-b', 'db-1', 3, 8);
+    const r = await build({ maxAge: '7d' });
+    await r.runOnce();
+    assert.equal(r.lastRun()?.evicted.length, 2);
+    const teamA: Authenticated = {
+      identity: { user: 'alice', groups: [], source: 'token' }, forward: {},
+      authorizer: { unrestricted: false, can: async (_v, ns) => ns === 'team-a', allowedNamespaces: async (nss) => new Set([...nss].filter((ns) => ns === 'team-a')) },
+    };
+    const app = express()
+      .use((req, _res, next) => { req.auth = teamA; next(); })
+      .use('/api/v1', nodeRouter({
+        retention: r, catalog, config: retentionDefaults({ maxAge: '7d' }), nodeName: 'node-1', runningWindowMs: 300_000, now: () => NOW,
+        listFilter: (req, nss) => namespaceFilter(req, nss, 'list'),
+      }));
+    const body = (await request(app).get('/api/v1/node').expect(200)).body;
+    assert.deepEqual(body.lastRun.evicted.map((e: { pod: string }) => e.pod), [`team-a/web-1/${uid(1)}`]);
+    assert.doesNotMatch(JSON.stringify(body), /team-b|db-1/);
+    assert.deepEqual(body.pods, { total: 2, running: 1, exited: 1 }, "team-a's two pods (the catalog has not seen the deletion yet), not team-b's");
+    assert.equal(body.files, 2);
   });
 });

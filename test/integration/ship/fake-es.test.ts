@@ -278,13 +278,16 @@ describe('ship to the test server', () => {
       shipper.refresh();
       await waitFor(() => shipper.status().files.length === 1, 'P0: harvesting starts');
       assert.equal(shipper.unshippedBytes(file), bytes(file).length, 'nothing acknowledged while Elasticsearch is down');
-      await waitFor(async () => /podlog_ship_lag_bytes\{file="jobs\/tm-1\/flink-main-container\/taskmanager.log"\} [1-9]/.test(await registry.getSingleMetricAsString('podlog_ship_lag_bytes')), 'lag gauge');
+      const lagOfPod = async () => (await registry.getSingleMetric('podlog_ship_lag_bytes')!.get()).values.filter((v) => v.labels.namespace === 'jobs' && v.labels.pod === 'tm-1');
+      await waitFor(async () => (await lagOfPod()).some((v) => v.value > 0), 'lag gauge');
+      const text = await registry.metrics();
+      assert.doesNotMatch(text, /taskmanager\.log|flink-main-container/, 'series are labelled by namespace and pod, never by file');
       fake.down = false;
       await waitFor(async () => (await shipper.caughtUp()) && docsByMessage(fake).size === 40, 'shipped');
       info.annotations = { 'podlog.io/ship': 'false' };
       shipper.refresh();
       await waitFor(() => shipper.status().files.length === 0, 'opt-out stops the harvester');
-      await waitFor(async () => !(await registry.getSingleMetricAsString('podlog_ship_lag_bytes')).includes('taskmanager.log'), 'lag series removed');
+      await waitFor(async () => (await lagOfPod()).length === 0 && !/pod="tm-1"/.test(await registry.metrics()), 'lag series removed');
       appendFileSync(file, flinkLines(5, { seed: 61 }));
       assert.equal(shipper.unshippedBytes(file), 0, 'opted-out files are not protected from retention');
     } finally {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
+import { ALLOW_ALL } from '../../../src/auth/types.ts';
 import { isPodlogError } from '../../../src/errors.ts';
 import { kubeDefaults } from '../../../src/kube/config.ts';
 import type { ClusterLookup } from '../../../src/kube/index.ts';
@@ -29,6 +30,10 @@ const catalog: CatalogView = { pods: () => [catalogPod('wc-taskmanager-1-1', 'tm
 
 function app(deps: Partial<KubeRouterDeps>) {
   const a = express();
+  a.use((req, _res, next) => {
+    req.auth = { identity: { user: 'system:anonymous', groups: [], source: 'none' }, authorizer: ALLOW_ALL, forward: {} }; // as the app's authentication sets it
+    next();
+  });
   a.use('/api/v1', kubeRouter({ records: store, catalog, config: kubeDefaults(), ...deps }));
   a.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (isPodlogError(err)) res.status(err.status).json({ error: { code: err.code, message: err.message } });
