@@ -12,7 +12,7 @@
  * must name the expected path below the root's descriptor, and `fstat` must show a regular file.
  */
 import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { PodlogError } from '../errors.ts';
 import { parsePodDirName } from './layout.ts';
@@ -227,5 +227,50 @@ export async function unlinkSafe(root: string, path: string, ino?: number): Prom
     return undefined;
   } finally {
     await dir.close();
+  }
+}
+
+/**
+ * Open (creating it when missing, with `mode`) a file below `root` for appending, never through a link: the
+ * folders are opened through the door, the file `O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK`
+ * relative to its folder, and `fstat` must show a regular file. For the agent's own files inside pod folders
+ * (kubelet log copies): a pod swapping the folder for a link cannot make the agent write outside the root.
+ * @throws PodlogError `PODLOG_E_BAD_PATH` outside `root`; `PODLOG_E_NOT_FOUND` when a folder is missing;
+ *   `PODLOG_E_NOT_REGULAR` for a link on the path or a non-regular file; I/O errors of `open`
+ */
+export async function openAppendSafe(root: string, path: string, mode: number): Promise<FileHandle> {
+  const parts = partsBelow(root, path);
+  const name = parts.pop();
+  if (name === undefined) throw new PodlogError('PODLOG_E_BAD_PATH', 'the log root is not a file');
+  const dir = await openDirSafe(root, join(resolve(root), ...parts));
+  let handle: FileHandle;
+  try {
+    handle = await open(dir.at(name), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (e) {
+    throw doorError(e, describeBelow(root, path));
+  } finally {
+    await dir.close();
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${describeBelow(root, path)} is not a regular file`);
+    return handle;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/**
+ * Rename `from` to `to` inside the folder `dir` below `root` (`renameat` on the folder's descriptor: a folder
+ * swapped for a link cannot redirect it).
+ * @throws PodlogError as {@link openDirSafe}; I/O errors of `rename`
+ */
+export async function renameSafe(root: string, dir: string, from: string, to: string): Promise<void> {
+  for (const n of [from, to]) if (n === '' || n === '.' || n === '..' || n.includes('/')) throw new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+  const d = await openDirSafe(root, dir);
+  try {
+    await rename(d.at(from), d.at(to));
+  } finally {
+    await d.close();
   }
 }

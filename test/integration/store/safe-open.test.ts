@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lstatSafe, openDirSafe, openSafe, readdirSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
+import { lstatSafe, openAppendSafe, openDirSafe, openSafe, readdirSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
 import { makeRoot, uid } from '../../helpers/root.ts';
 import { startSwapper } from '../../helpers/swapper.ts';
 
@@ -64,7 +64,7 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
     assert.equal(await unlinkSafe(root.dir, join(app, 'link.log')), 'not a regular file');
   });
 
-  test('a real swapper exchanging the container folder with a link never gets an outside byte read, listed or unlinked', async (t) => {
+  test('a real swapper exchanging the container folder with a link never gets an outside byte read, listed, created or unlinked', async (t) => {
     const race = mkdtempSync(join(tmpdir(), 'podlog-race-'));
     const rpod = join(race, `evil_race-0_${uid(2)}`);
     const c = join(rpod, 'app');
@@ -96,6 +96,7 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
           for (const d of await readdirSafe(race, join(rpod, name))) assert.notEqual(d.name, 'only-outside.log');
           assert.equal(await lstatSafe(race, join(rpod, name, 'only-outside.log')), undefined);
           assert.notEqual(await unlinkSafe(race, join(rpod, name, 'app.log.1')), undefined);
+          await openAppendSafe(race, join(rpod, name, 'copy.log'), 0o640).then((fh) => fh.close(), () => undefined);
         }
       }
     } finally {
@@ -104,5 +105,6 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
     }
     assert.ok(read > 0 && refused > 0, `the race was not hit (read ${read}, refused ${refused})`);
     assert.ok(existsSync(join(outside, 'app.log.1')), 'an outside file was unlinked');
+    assert.ok(!existsSync(join(outside, 'copy.log')), 'a file was created outside');
   });
 });
