@@ -5,7 +5,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import { classifyFileName, isContainerName, parsePodDirName } from './layout.ts';
-import { safeSegment } from './paths.ts';
+import { isServableName, safeSegment } from './paths.ts';
 import { lstatSafe, openDirSafe, type SafeDir } from './safe-open.ts';
 import type { CatalogChange, CatalogView, ContainerEntry, FileEntry, PodEntry } from './types.ts';
 
@@ -27,7 +27,7 @@ export interface CatalogStats {
   files: number;
   /** Sum of file sizes, bytes. */
   bytes: number;
-  /** Entries skipped because they were not regular files or directories (symlinks, FIFOs, sockets, devices). */
+  /** Entries skipped: not regular files or directories (symlinks, FIFOs, sockets, devices), or file names the API cannot serve. */
   skipped: number;
 }
 
@@ -330,6 +330,12 @@ export class Catalog implements CatalogView {
   async #statFile(path: string, folder?: SafeDir): Promise<void> {
     const loc = this.#locate(path);
     if (!loc || loc.depth !== 3) return;
+    if (!isServableName(loc.file!)) {
+      // a name the API cannot be asked for (`\`, control characters) is not listed: every listed name is fetchable
+      if (!this.#skipped.has(path)) this.#opts.logger.debug({ pod: basename(loc.podKey), container: loc.container, name: JSON.stringify(loc.file) }, 'file name skipped: it cannot be requested through the API');
+      this.#skipped.add(path);
+      return;
+    }
     const st = folder ? await lstat(folder.at(basename(path))).catch(() => undefined) : await lstatSafe(loc.root, path);
     if (!st) return this.#onUnlink(path);
     if (!st.isFile()) {

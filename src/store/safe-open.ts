@@ -22,8 +22,10 @@ import { assertInside } from './paths.ts';
 export interface SafeFile {
   readonly handle: FileHandle;
   readonly stat: Stats;
-  /** Absolute path that was opened. */
+  /** Absolute path that was opened (for the agent's own use and logs; never put it in a response). */
   readonly path: string;
+  /** The file as users name it, `namespace/pod/container/file`: the only name error messages may carry. */
+  readonly label: string;
 }
 
 /**
@@ -155,7 +157,7 @@ export async function openSafe(root: string, path: string): Promise<SafeFile> {
     const [stat, opened] = await Promise.all([handle.stat(), readlink(at(handle.fd))]);
     if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
     if (opened !== join(rootReal, ...parts, name)) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
-    return { handle, stat, path };
+    return { handle, stat, path, label: what };
   } catch (e) {
     await handle.close();
     throw e;
