@@ -3,16 +3,16 @@
  * each target on disk first. Never follows a link: a pod folder must be a real directory directly under
  * the root, on the root's file system (not a mount point); a file must be a regular file at
  * `<root>/<pod>/<container>/<file>` whose inode still is the planned one, in a real container directory.
- * `fs.rm({recursive:true})` removes symlinks inside a folder without following them; pod folders are removed
- * only once the pod has exited. A single file is unlinked through the door (`unlinkSafe`): from its folder's
- * descriptor, so a pod swapping its container folder for a link cannot redirect the unlink.
+ * Deletions go through the door (`removeTreeSafe`, `unlinkSafe`): every folder is opened no-follow from the root
+ * and names are removed relative to its descriptor, so a pod swapping a folder for a link cannot redirect them;
+ * links inside a pod folder are removed, never followed.
  */
-import { lstat, rm } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { parsePodDirName, type PodDirName } from '../store/layout.ts';
-import { unlinkSafe } from '../store/safe-open.ts';
+import { removeTreeSafe, unlinkSafe } from '../store/safe-open.ts';
 import type { EvictAction } from './plan.ts';
 
 /** What became of one action. */
@@ -72,7 +72,7 @@ async function removePod(root: string, rootDev: number, action: EvictAction, o: 
   if (!st) return 'already gone';
   if (!st.isDirectory()) return 'not a real directory (symlink or file)';
   if (st.dev !== rootDev) return 'a mount point, not on the root\'s file system';
-  await rm(action.path, { recursive: true, force: true });
+  await removeTreeSafe(root, action.path);
   try {
     await o.onPodRemoved?.({ ...parsed, path: action.path });
   } catch (err) {

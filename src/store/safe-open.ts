@@ -12,7 +12,7 @@
  * must name the expected path below the root's descriptor, and `fstat` must show a regular file.
  */
 import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { PodlogError } from '../errors.ts';
 import { parsePodDirName } from './layout.ts';
@@ -275,4 +275,57 @@ export async function renameSafe(root: string, dir: string, from: string, to: st
   } finally {
     await d.close();
   }
+}
+
+/** Deepest folder nesting {@link removeTreeSafe} descends into below the folder it removes. */
+const MAX_REMOVE_DEPTH = 32;
+
+/**
+ * Remove the folder `path` below `root` with everything in it, never following a link: each folder is opened
+ * no-follow relative to its parent's descriptor and its entries are removed relative to its own descriptor
+ * (`unlinkat`/`rmdir` semantics); links are removed, never followed, even when a pod swaps a folder for a link
+ * mid-way. A missing `path` is no error.
+ * @throws PodlogError `PODLOG_E_BAD_PATH` outside `root` or for the root itself, or nesting deeper than 32 folders;
+ *   I/O errors (e.g. `ENOTEMPTY` when a pod keeps writing into the folder), so the caller retries later
+ */
+export async function removeTreeSafe(root: string, path: string): Promise<void> {
+  const parts = partsBelow(root, path);
+  const name = parts.pop();
+  if (name === undefined) throw new PodlogError('PODLOG_E_BAD_PATH', 'the log root itself is never removed');
+  const parent = await openDirSafe(root, join(resolve(root), ...parts)).catch((e: unknown) => {
+    if (e instanceof PodlogError && e.code === 'PODLOG_E_NOT_FOUND') return undefined;
+    throw e;
+  });
+  if (!parent) return;
+  try {
+    await removeEntry(parent.handle, name, 0);
+  } finally {
+    await parent.close();
+  }
+}
+
+async function removeEntry(parent: FileHandle, name: string, depth: number): Promise<void> {
+  const p = at(parent.fd, name);
+  let dir: FileHandle;
+  try {
+    dir = await open(p, DIR_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ELOOP' && code !== 'ENOTDIR') throw e;
+    // a link, file, FIFO…: the name itself goes, whatever it points to
+    await unlink(p).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return;
+  }
+  try {
+    if (depth >= MAX_REMOVE_DEPTH) throw new PodlogError('PODLOG_E_BAD_PATH', `folders nested deeper than ${MAX_REMOVE_DEPTH} levels are not removed`);
+    for (const entry of await readdir(at(dir.fd))) await removeEntry(dir, entry, depth + 1);
+  } finally {
+    await dir.close();
+  }
+  await rmdir(p).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
 }

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lstatSafe, openAppendSafe, openDirSafe, openSafe, readdirSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
+import { lstatSafe, openAppendSafe, openDirSafe, openSafe, readdirSafe, removeTreeSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
 import { makeRoot, uid } from '../../helpers/root.ts';
 import { startSwapper } from '../../helpers/swapper.ts';
 
@@ -106,5 +106,52 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
     assert.ok(read > 0 && refused > 0, `the race was not hit (read ${read}, refused ${refused})`);
     assert.ok(existsSync(join(outside, 'app.log.1')), 'an outside file was unlinked');
     assert.ok(!existsSync(join(outside, 'copy.log')), 'a file was created outside');
+  });
+  test('removing a pod folder removes links inside it, never what they point to', async () => {
+    const rm = join(root.dir, `evil_rm-0_${uid(3)}`);
+    mkdirSync(join(rm, 'app', 'deeper'), { recursive: true });
+    writeFileSync(join(rm, 'app', 'app.log'), 'x\n');
+    writeFileSync(join(rm, 'app', 'deeper', 'y.log'), 'y\n');
+    symlinkSync(outside, join(rm, 'linked-folder'));
+    symlinkSync(join(outside, 'app.log'), join(rm, 'app', 'linked-file'));
+    await removeTreeSafe(root.dir, rm);
+    assert.ok(!existsSync(rm));
+    assert.equal(readFileSync(join(outside, 'app.log'), 'utf8'), SECRET);
+    await removeTreeSafe(root.dir, rm); // gone already: no error
+    await assert.rejects(removeTreeSafe(root.dir, root.dir), { code: 'PODLOG_E_BAD_PATH' });
+  });
+
+  test('removing a pod folder while a real swapper exchanges its container folder with a link removes nothing outside', async (t) => {
+    const race = mkdtempSync(join(tmpdir(), 'podlog-race-'));
+    const before = readdirSync(outside).sort();
+    let raced = 0;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const rp = join(race, `evil_rm-${i}_${uid(4)}`);
+        mkdirSync(join(rp, 'app', 'deeper'), { recursive: true });
+        for (const name of before) writeFileSync(join(rp, 'app', name), 'mine\n');
+        writeFileSync(join(rp, 'app', 'deeper', 'z.log'), 'mine\n');
+        symlinkSync(outside, join(rp, 'swap'));
+        const swapper = await startSwapper(join(rp, 'app'), join(rp, 'swap'));
+        if ('reason' in swapper) {
+          t.skip(`SKIPPED: no swapper (${swapper.reason})`);
+          console.warn(`door race test skipped: ${swapper.reason}`);
+          return;
+        }
+        try {
+          // a swap between reading a folder and removing it can fail one pass (ENOTDIR, ENOTEMPTY); retention retries
+          for (let tries = 0; tries < 50 && existsSync(rp); tries++) await removeTreeSafe(race, rp).catch(() => raced++);
+        } finally {
+          await swapper.stop();
+        }
+        await removeTreeSafe(race, rp);
+        assert.ok(!existsSync(rp));
+        assert.deepEqual(readdirSync(outside).sort(), before, 'an outside file was removed');
+      }
+    } finally {
+      rmSync(race, { recursive: true, force: true });
+    }
+    for (const name of before) assert.equal(readFileSync(join(outside, name), 'utf8'), SECRET);
+    t.diagnostic(`passes that met a swap mid-way: ${raced}`);
   });
 });
