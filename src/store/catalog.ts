@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import { classifyFileName, isContainerName, parsePodDirName } from './layout.ts';
 import { isServableName, safeSegment } from './paths.ts';
-import { lstatSafe, openDirSafe, type SafeDir } from './safe-open.ts';
+import { lstatSafe, openDirAt, openDirSafe, type SafeDir } from './safe-open.ts';
 import type { CatalogChange, CatalogView, ContainerEntry, FileEntry, PodEntry } from './types.ts';
 
 /** Options of {@link Catalog}. */
@@ -231,11 +231,13 @@ export class Catalog implements CatalogView {
    * Reconcile one folder with the disk: admit what is new, re-stat files, drop what vanished.
    * Used for the initial scan, when inotify gives no file name, and by the periodic rescan.
    */
-  async #scanDir(dir: string, depth: 0 | 1 | 2): Promise<void> {
+  /** @param parent the open folder above `dir` when the caller holds it (a scan descending), else `dir` is opened from its root */
+  async #scanDir(dir: string, depth: 0 | 1 | 2, parent?: SafeDir): Promise<void> {
     this.#watchDir(dir, depth);
     const root = depth === 0 ? dir : this.#locate(dir)?.root;
     // the folder is read from a descriptor opened through the door: a folder swapped for a link lists nothing
-    const opened = root === undefined ? undefined : await openDirSafe(root, dir).catch(() => undefined);
+    const open = parent ? openDirAt(parent, basename(dir)) : root === undefined ? undefined : openDirSafe(root, dir);
+    const opened = await open?.catch(() => undefined);
     const seen = new Set<string>();
     try {
       const entries = opened ? await readdir(opened.at(), { withFileTypes: true }).catch(() => []) : [];
@@ -248,7 +250,7 @@ export class Catalog implements CatalogView {
         } else if (!e.isDirectory()) {
           this.#skipped.add(path);
         } else if (depth === 0 ? this.#addPod(path, await lstat(opened!.at(e.name)).catch(() => undefined)) : this.#addContainer(path)) {
-          await this.#scanDir(path, depth === 0 ? 1 : 2);
+          await this.#scanDir(path, depth === 0 ? 1 : 2, opened);
         }
       }
     } finally {

@@ -112,7 +112,24 @@ async function walk(dir: FileHandle, parts: readonly string[], root: string, pat
  */
 export async function openDirSafe(root: string, path: string): Promise<SafeDir> {
   const parts = partsBelow(root, path);
-  const handle = await walk(await openRoot(root), parts, root, path);
+  return safeDir(await walk(await openRoot(root), parts, root, path));
+}
+
+/**
+ * Open the folder `name` inside an already opened folder, no-follow (`openat(parent, name, O_DIRECTORY|O_NOFOLLOW)`);
+ * a scan descends this way without walking from the root again.
+ * @throws PodlogError `PODLOG_E_BAD_PATH` unless `name` is one path segment; `PODLOG_E_NOT_FOUND`; `PODLOG_E_NOT_REGULAR` for a link or non-folder
+ */
+export async function openDirAt(parent: SafeDir, name: string): Promise<SafeDir> {
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+  try {
+    return safeDir(await open(parent.at(name), DIR_FLAGS));
+  } catch (e) {
+    throw doorError(e, 'a folder');
+  }
+}
+
+function safeDir(handle: FileHandle): SafeDir {
   return { handle, at: (name?: string) => at(handle.fd, name), close: () => handle.close() };
 }
 
