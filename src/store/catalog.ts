@@ -165,11 +165,15 @@ export class Catalog implements CatalogView {
     return this.#pods.get(loc.podKey)?.containers.get(loc.container!)?.files.get(loc.file!);
   }
 
-  /** Watch one folder with inotify (fs.watch); `depth` 0 = root, 1 = pod folder, 2 = container folder. */
-  #watchDir(dir: string, depth: 0 | 1 | 2): void {
+  /**
+   * Watch one folder with inotify (fs.watch); `depth` 0 = root, 1 = pod folder, 2 = container folder.
+   * @param target the path handed to inotify: the door's `/proc/self/fd` path of the folder actually opened,
+   *   so a folder swapped for a link never gets the link's target watched
+   */
+  #watchDir(dir: string, depth: 0 | 1 | 2, target: string): void {
     if (this.#opts.usePolling || this.#watchers.has(dir) || this.#stopped) return;
     try {
-      const w = watch(dir, { persistent: false }, (_event, filename) => {
+      const w = watch(target, { persistent: false }, (_event, filename) => {
         if (filename === null) void this.#scanDir(dir, depth);
         else void this.#onEntry(join(dir, filename), depth + 1);
       });
@@ -233,11 +237,11 @@ export class Catalog implements CatalogView {
    */
   /** @param parent the open folder above `dir` when the caller holds it (a scan descending), else `dir` is opened from its root */
   async #scanDir(dir: string, depth: 0 | 1 | 2, parent?: SafeDir): Promise<void> {
-    this.#watchDir(dir, depth);
     const root = depth === 0 ? dir : this.#locate(dir)?.root;
     // the folder is read from a descriptor opened through the door: a folder swapped for a link lists nothing
     const open = parent ? openDirAt(parent, basename(dir)) : root === undefined ? undefined : openDirSafe(root, dir);
     const opened = await open?.catch(() => undefined);
+    if (opened) this.#watchDir(dir, depth, opened.at());
     const seen = new Set<string>();
     try {
       const entries = opened ? await readdir(opened.at(), { withFileTypes: true }).catch(() => []) : [];
