@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestApp, makeRoot, uid } from '../../helpers/agent.ts';
+import { openSse } from '../../helpers/sse.ts';
 import { startSwapper } from '../../helpers/swapper.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 /** Outside the root, under the same names the pod's files have; no legitimate response carries the marker. */
 const SECRET = 'root:$6$SECRET-MARKER-race:19000:0:99999:7:::\n'.repeat(20);
@@ -40,8 +42,15 @@ describe('a pod swapping its container folder with a link, against the real rout
   });
 
   test('no byte of the outside files is ever served or listed, and the agent keeps serving', async (t2) => {
+    // a follower opened before the race, fed through a descriptor (the path may point outside mid-race)
+    const follow = await openSse(`${base}/namespaces/evil/pods/race-0/containers/app/files/app.log/follow?offset=0`);
+    assert.equal(follow.status, 200);
+    await waitFor(() => follow.frames.some((f) => f.event === 'lines'), { what: 'first follow lines' });
+    const appendFd = openSync(join(pod, 'app', 'app.log'), 'a');
     const swapper = await startSwapper(join(pod, 'app'), join(pod, 'swap'));
     if ('reason' in swapper) {
+      follow.close();
+      closeSync(appendFd);
       t2.skip(`SKIPPED: no swapper (${swapper.reason})`);
       console.warn(`door race test skipped: ${swapper.reason}`);
       return;
@@ -77,11 +86,16 @@ describe('a pod swapping its container folder with a link, against the real rout
         work.push(get('/namespaces/evil/pods/race-0').then((r) => assert.equal(r.status, 200)));
         work.push(get('/namespaces/good/pods/web-0/containers/web/files/web.log').then((r) => assert.deepEqual(r, { status: 200, body: 'good pod\n' })));
         if (round % 10 === 0) work.push(t.catalog.rescan());
+        writeSync(appendFd, `appended during round ${round}\n`);
         await Promise.all(work);
       }
     } finally {
       await swapper.stop();
+      closeSync(appendFd);
     }
+    await waitFor(() => follow.frames.some((f) => f.data.includes('appended during round')), { what: 'the follower sees appended lines' });
+    follow.close();
+    for (const f of follow.frames) assert.ok(!f.data.includes('SECRET-MARKER') && !f.data.includes(outside), `follow sent ${f.event}: ${f.data.slice(0, 200)}`);
     assert.ok(served.ok > 0 && served.refused > 0, `the race was not hit: ${JSON.stringify(served)}`);
     assert.equal((await fetch(`${base.replace('/api/v1', '')}/healthz`)).status, 200);
     assert.equal(await (await fetch(`${base}/namespaces/good/pods/web-0/containers/web/files/web.log`)).text(), 'good pod\n');
