@@ -81,7 +81,9 @@ async function openRoot(root: string): Promise<FileHandle> {
   try {
     return await open(resolve(root), constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
-    throw new PodlogError('PODLOG_E_NOT_FOUND', `the log root is not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new PodlogError('PODLOG_E_NOT_FOUND', `the log root is missing (${code})`);
+    throw e;
   }
 }
 
