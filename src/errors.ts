@@ -14,9 +14,9 @@ export const ERROR_CODES = {
   PODLOG_E_UNAUTHENTICATED: 401,
   /** The caller may not read this namespace. */
   PODLOG_E_FORBIDDEN: 403,
-  /** No such namespace, pod, container or file in the catalog. */
+  /** No such namespace, pod, container or file on this node (a pod folder that is a link is no pod). */
   PODLOG_E_NOT_FOUND: 404,
-  /** The file exists but is not a regular file podlog will read (FIFO, socket, device, symlink). */
+  /** The name exists in a pod's folder but is no regular file podlog will read (symlink, FIFO, socket, device, folder), or its container folder is a link. */
   PODLOG_E_NOT_REGULAR: 404,
   /** The file is binary and cannot be shown as lines. */
   PODLOG_E_BINARY: 415,

@@ -24,7 +24,7 @@ export function serviceAccountToken(path: string, reuseMs = 60_000): () => Promi
       cached = { token, at: Date.now() };
       return token;
     } catch (e) {
-      throw new PodlogError('PODLOG_E_UPSTREAM', `cannot read this agent's service account token (${path}) to ask another agent`, { cause: e });
+      throw new PodlogError('PODLOG_E_UPSTREAM', 'cannot read this agent\'s service account token to ask another agent', { cause: e });
     }
   };
 }

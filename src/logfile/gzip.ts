@@ -46,7 +46,7 @@ export function openDecompressed(file: SafeFile, opts: GzipOptions = {}): Readab
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       seen += chunk.length;
       if (seen > cap) {
-        cb(new PodlogError('PODLOG_E_BAD_PARAM', `${file.path} decompresses to more than ${cap} bytes; refusing to read further`));
+        cb(new PodlogError('PODLOG_E_BAD_PARAM', `${file.label} decompresses to more than ${cap} bytes; refusing to read further`));
         return;
       }
       cb(null, chunk);
@@ -60,7 +60,7 @@ export function openDecompressed(file: SafeFile, opts: GzipOptions = {}): Readab
     },
   });
   const fail = (e: Error) => {
-    guard.destroy(e instanceof PodlogError ? e : new PodlogError('PODLOG_E_BAD_PARAM', `${file.path} is not valid gzip data: ${e.message}`, { cause: e }));
+    guard.destroy(e instanceof PodlogError ? e : new PodlogError('PODLOG_E_BAD_PARAM', `${file.label} is not valid gzip data: ${e.message}`, { cause: e }));
   };
   raw.on('error', fail);
   gunzip.on('error', fail);
@@ -92,7 +92,7 @@ export async function gzIsBinary(file: SafeFile, opts: GzipOptions = {}): Promis
 
 async function assertGzText(file: SafeFile, opts: GzipOptions & { allowBinary?: boolean }): Promise<void> {
   if (!opts.allowBinary && (await gzIsBinary(file, opts))) {
-    throw new PodlogError('PODLOG_E_BINARY', `${file.path} looks binary once decompressed; fetch it as a byte range instead`);
+    throw new PodlogError('PODLOG_E_BINARY', `${file.label} looks binary once decompressed; fetch it as a byte range instead`);
   }
 }
 

@@ -114,6 +114,6 @@ export async function fileIsBinary(file: SafeFile): Promise<boolean> {
  */
 export async function assertText(file: SafeFile): Promise<void> {
   if (await fileIsBinary(file)) {
-    throw new PodlogError('PODLOG_E_BINARY', `${file.path} looks binary (NUL bytes or control characters in its first 8 KiB); fetch it as a byte range instead`);
+    throw new PodlogError('PODLOG_E_BINARY', `${file.label} looks binary (NUL bytes or control characters in its first 8 KiB); fetch it as a byte range instead`);
   }
 }

@@ -68,7 +68,7 @@ export async function tailLines(file: SafeFile, n: number, opts: TailOptions = {
     const bs = Math.max(0, pos - READ_BLOCK_BYTES);
     keeping &&= end - bs <= KEEP_CAP_BYTES;
     const block = await readAt(file, bs, pos - bs, keeping ? undefined : scratch);
-    if (block.length !== pos - bs) throw new PodlogError('PODLOG_E_GONE', `${file.path} shrank while being read`);
+    if (block.length !== pos - bs) throw new PodlogError('PODLOG_E_GONE', `${file.label} shrank while being read`);
     if (lastByte < 0) lastByte = block[block.length - 1]!;
     // a newline at end-1 terminates the last line; it does not start another one
     let i = pos === end ? block.length - 2 : block.length - 1;

@@ -17,15 +17,14 @@
  * not know (the file was lost or corrupt) but whose copy holds bytes resumes after the copy's last record
  * (`cri-resume.ts`), so losing the state costs neither duplicates nor lines.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import { backoffDelay, sleep, systemClock, type BackoffParams, type Clock } from '../retry/backoff.ts';
 import { writeAtomic } from '../state/atomic-write.ts';
 import { isContainerName, parsePodDirName } from '../store/layout.ts';
-import { openSafe } from '../store/safe-open.ts';
+import { lstatSafe, openAppendSafe, openSafe, renameSafe } from '../store/safe-open.ts';
 import { criCopyName } from '../logfile/cri.ts';
 import { copyFilesNewestFirst, dirs, nextRotation, realDir, startsWith } from './cri-fs.ts';
 import { readCopyTail, ResumeFilter } from './cri-resume.ts';
@@ -412,21 +411,21 @@ export class CriCopier {
     if (s.destSize === undefined) {
       await realDir(s.podDir);
       await realDir(s.destDir);
-      const st = await lstat(dest).catch(() => undefined);
+      const st = await lstatSafe(this.#o.dest, dest);
       s.destSize = st?.isFile() ? st.size : 0;
     }
     if (s.destSize >= this.#o.maxFileBytes && s.destAtEol) {
       const k = await nextRotation(s.destDir, s.n);
-      await rename(dest, join(s.destDir, `${criCopyName(s.n)}.${k}`)).catch(() => undefined);
+      await renameSafe(this.#o.dest, s.destDir, criCopyName(s.n), `${criCopyName(s.n)}.${k}`).catch(() => undefined);
       s.destSize = 0;
     }
     let fh: FileHandle;
     try {
-      fh = await open(dest, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
+      fh = await openAppendSafe(this.#o.dest, dest, 0o640);
     } catch (err) {
       s.destSize = undefined;
       // The folder was removed (retention evicted the pod folder): recreate it once.
-      if (retry && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.#append(s, data, false);
+      if (retry && (err as NodeJS.ErrnoException).code === 'PODLOG_E_NOT_FOUND') return this.#append(s, data, false);
       throw err;
     }
     try {

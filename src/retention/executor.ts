@@ -3,16 +3,16 @@
  * each target on disk first. Never follows a link: a pod folder must be a real directory directly under
  * the root, on the root's file system (not a mount point); a file must be a regular file at
  * `<root>/<pod>/<container>/<file>` whose inode still is the planned one, in a real container directory.
- * `fs.rm({recursive:true})` removes symlinks inside a folder without following them.
- * Known limit: Node has no `unlinkat`, so between the parent check and `unlink` a process able to rename the
- * container folder could redirect the unlink; pods only get their container folder as a mount point
- * (subPathExpr, DESIGN.md), which they cannot rename.
+ * Deletions go through the door (`removeTreeSafe`, `unlinkSafe`): every folder is opened no-follow from the root
+ * and names are removed relative to its descriptor, so a pod swapping a folder for a link cannot redirect them;
+ * links inside a pod folder are removed, never followed.
  */
-import { lstat, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { parsePodDirName, type PodDirName } from '../store/layout.ts';
+import { removeTreeSafe, unlinkSafe } from '../store/safe-open.ts';
 import type { EvictAction } from './plan.ts';
 
 /** What became of one action. */
@@ -37,17 +37,16 @@ export interface ExecuteOptions {
 
 /**
  * Execute actions, up to `concurrency` at once; each is checked and done independently (one failure does not
- * stop the others). Parent folder checks are shared within one call.
+ * stop the others).
  * @returns one outcome per action, in the actions' order
  */
 export async function executePlan(actions: readonly EvictAction[], o: ExecuteOptions): Promise<ActionOutcome[]> {
   const root = resolve(o.root);
   const rootStat = await lstat(root);
   const limit = pLimit(o.concurrency ?? 8);
-  const dirs = new Map<string, Promise<boolean>>();
   return Promise.all(actions.map((action) => limit(async (): Promise<ActionOutcome> => {
     try {
-      const note = action.kind === 'pod' ? await removePod(root, rootStat.dev, action, o) : await removeFile(root, action, dirs);
+      const note = action.kind === 'pod' ? await removePod(root, rootStat.dev, action, o) : await removeFile(root, action);
       return note === undefined ? { action, status: 'done' } : { action, status: 'skipped', note };
     } catch (err) {
       o.logger.warn({ path: action.path, err: String(err) }, 'retention: delete failed');
@@ -73,7 +72,7 @@ async function removePod(root: string, rootDev: number, action: EvictAction, o: 
   if (!st) return 'already gone';
   if (!st.isDirectory()) return 'not a real directory (symlink or file)';
   if (st.dev !== rootDev) return 'a mount point, not on the root\'s file system';
-  await rm(action.path, { recursive: true, force: true });
+  await removeTreeSafe(root, action.path);
   try {
     await o.onPodRemoved?.({ ...parsed, path: action.path });
   } catch (err) {
@@ -83,18 +82,8 @@ async function removePod(root: string, rootDev: number, action: EvictAction, o: 
 }
 
 /** @returns undefined when unlinked, else why it was skipped */
-async function removeFile(root: string, action: EvictAction, dirs: Map<string, Promise<boolean>>): Promise<string | undefined> {
+async function removeFile(root: string, action: EvictAction): Promise<string | undefined> {
   const parts = partsBelow(root, action.path);
   if (parts?.length !== 3 || !parsePodDirName(parts[0]!)) return 'not a file at <root>/<pod>/<container>/<file>';
-  for (const dir of [dirname(dirname(action.path)), dirname(action.path)]) {
-    let real = dirs.get(dir);
-    if (!real) dirs.set(dir, (real = lstat(dir).then((d) => d.isDirectory(), () => false)));
-    if (!(await real)) return `${basename(dir)} is not a real directory`;
-  }
-  const st = await lstat(action.path).catch(() => undefined);
-  if (!st) return 'already gone';
-  if (!st.isFile()) return 'not a regular file';
-  if (action.ino !== undefined && st.ino !== action.ino) return 'the name now holds another file (rotated since planning)';
-  await unlink(action.path);
-  return undefined;
+  return unlinkSafe(root, action.path, action.ino);
 }

@@ -22,9 +22,17 @@ export function assertInside(root: string, path: string): void {
  * @throws PodlogError `PODLOG_E_BAD_PATH`
  */
 export function safeSegment(what: string, value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (value === '' || value === '.' || value === '..' || /[/\\\u0000-\u001f\u007f]/.test(value)) {
+  if (!isServableName(value)) {
     throw new PodlogError('PODLOG_E_BAD_PATH', `invalid ${what}: it must be a single path segment without '/', '\\', '..' or control characters`);
   }
   return value;
+}
+
+/**
+ * True when `name` can be asked for through the API as one path segment: not empty, `.` or `..`, and without
+ * `/`, `\`, NUL or other control characters. The catalog lists only such names, so every listed name is fetchable.
+ */
+export function isServableName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(name);
 }

@@ -72,9 +72,30 @@ describe('trust boundary: nothing outside the roots, no links, no FIFOs', () => 
       });
       assert.equal(res.status, status, `${url}: ${res.body}`);
       assert.ok(!String(res.body).includes('SECRET-MARKER'), 'host file content leaked');
+      assert.ok(!String(res.body).includes(root.dir) && !String(res.body).includes(outside), `a host path in the answer: ${res.body}`);
       if (status >= 400) assert.match(String(res.body), /"code":"PODLOG_E_/);
     });
   }
+
+  test('links, FIFOs, sockets and a linked container folder answer PODLOG_E_NOT_REGULAR; missing names and linked pod folders PODLOG_E_NOT_FOUND', async () => {
+    const expect: [string, string][] = [
+      [`${base}/shadow.log`, 'PODLOG_E_NOT_REGULAR'],
+      [`${base}/inside.log?tail=1`, 'PODLOG_E_NOT_REGULAR'],
+      [`${base}/fifo.log`, 'PODLOG_E_NOT_REGULAR'],
+      [`${base}/fifo.log/follow`, 'PODLOG_E_NOT_REGULAR'],
+      [`${base}/sock.log/lines?from=0`, 'PODLOG_E_NOT_REGULAR'],
+      ['/api/v1/namespaces/evil/pods/attacker-0/containers/linked/files/x.log', 'PODLOG_E_NOT_REGULAR'],
+      [`${base}/missing.log`, 'PODLOG_E_NOT_FOUND'],
+      ['/api/v1/namespaces/evil/pods/attacker-0/containers/nope/files/x.log', 'PODLOG_E_NOT_FOUND'],
+      ['/api/v1/namespaces/evil/pods/linked-0/containers/dir/files/x.log', 'PODLOG_E_NOT_FOUND'],
+    ];
+    for (const [url, code] of expect) {
+      const res = await request(t.app).get(url).expect(404);
+      assert.equal(res.body.error.code, code, url);
+      assert.match(res.body.error.message, /evil\/(attacker|linked)-0/, url);
+      assert.ok(!res.text.includes(root.dir) && !res.text.includes(outside), `${url}: ${res.text}`);
+    }
+  });
 
   test('the catalog admits the regular file and skips links, FIFOs and sockets', async () => {
     const res = await request(t.app).get('/api/v1/namespaces/evil/pods/attacker-0').expect(200);

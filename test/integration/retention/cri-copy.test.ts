@@ -274,4 +274,15 @@ describe('copying kubelet container logs', () => {
     await make().syncOnce();
     assert.equal(readFileSync(target, 'utf8'), 'untouched');
   });
+  test('a copy folder a pod swapped for a link is refused: nothing is written or renamed outside the root', async () => {
+    const outside = join(base, 'host');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'stdio-0.cri.log'), 'host file\n');
+    mkdirSync(join(dest, POD), { recursive: true });
+    symlinkSync(outside, join(dest, POD, 'init'));
+    writeFileSync(join(kdir(), '0.log'), cri('s', 3));
+    await make({ maxFileBytes: 1 }).syncOnce();
+    assert.deepEqual(readdirSync(outside), ['stdio-0.cri.log']);
+    assert.equal(readFileSync(join(outside, 'stdio-0.cri.log'), 'utf8'), 'host file\n');
+  });
 });

@@ -107,3 +107,21 @@ test('a missing root is a clear configuration error', async () => {
   const c = new Catalog({ roots: ['/nonexistent/podlog-root'], logger: pino({ level: 'silent' }) });
   await assert.rejects(c.start(new AbortController().signal), /root \/nonexistent\/podlog-root is not a readable directory/);
 });
+
+test('a refresh of a file in a container folder the catalog has not seen yet admits it (no wait on itself)', async () => {
+  const root = makeRoot();
+  const catalog = new Catalog({ roots: [root.dir], logger: pino({ level: 'silent' }), usePolling: true, rescanMs: 3_600_000 });
+  const controller = new AbortController();
+  try {
+    root.file('flink-jobs', 'jm-0', uid(7), 'flink-main-container', 'jobmanager.log', 'up\n');
+    await catalog.start(controller.signal);
+    const late = root.file('flink-jobs', 'jm-0', uid(7), 'sidecar', 'sidecar.log', 'late\n');
+    const entry = await catalog.refresh(late);
+    assert.equal(entry?.size, 5);
+    const latePod = root.file('flink-jobs', 'jm-1', uid(8), 'main', 'main.log', 'new pod\n');
+    assert.equal((await catalog.refresh(latePod))?.name, 'main.log');
+  } finally {
+    controller.abort();
+    root.cleanup();
+  }
+});
