@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { SafeFile } from '../store/safe-open.ts';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './line.ts';
@@ -23,6 +23,11 @@ export interface FollowEvent {
 export interface FollowOptions {
   /** Opens the file currently at the followed name, safely (`openSafe`); may throw PodlogError. */
   reopen: () => Promise<SafeFile>;
+  /**
+   * `lstat` of the followed name through the door (`lstatSafe`: no link followed anywhere on its path), to
+   * notice rotation; undefined when the name is missing or not reachable without a link.
+   */
+  statName: () => Promise<Stats | undefined>;
   /** Byte offset to start at in the first file (should be a line start, e.g. `TailResult.followOffset`); clamped to its size. */
   startOffset: number;
   /** Stops following; `follow` then resolves. */
@@ -185,12 +190,7 @@ class Follower {
 
   /** Compare the name with the open descriptor; switch files on rotation or re-creation. */
   private async checkName(): Promise<void> {
-    let st;
-    try {
-      st = await lstat(this.file.path);
-    } catch {
-      st = undefined;
-    }
+    const st = await this.o.statName().catch(() => undefined);
     const same = st !== undefined && st.ino === this.file.stat.ino && st.dev === this.file.stat.dev;
     if (same) {
       this.missingSince = undefined;

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { PodlogError } from '../../errors.ts';
 import { follow } from '../../logfile/follow.ts';
 import type { Line } from '../../logfile/line.ts';
-import { openSafe } from '../../store/safe-open.ts';
+import { lstatSafe, openSafe } from '../../store/safe-open.ts';
 import type { AppDeps } from '../app.ts';
 import { fileParams, openCatalogFile } from '../open-file.ts';
 import { queryInt } from '../params.ts';
@@ -73,6 +73,7 @@ export function followRoutes(deps: AppDeps): Router {
     try {
       await follow({
         reopen: () => openSafe(pod.root, entry.path),
+        statName: () => lstatSafe(pod.root, entry.path),
         startOffset: offset ?? size,
         signal: controller.signal,
         pollMs: deps.config.follow.pollMs,

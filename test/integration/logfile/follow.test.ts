@@ -4,7 +4,7 @@ import { appendFile, rename, truncate, unlink, writeFile, readFile } from 'node:
 import { gzipSync } from 'node:zlib';
 import { follow, type FollowEvent } from '../../../src/logfile/follow.ts';
 import type { Line } from '../../../src/logfile/line.ts';
-import { openSafe } from '../../../src/store/safe-open.ts';
+import { lstatSafe, openSafe } from '../../../src/store/safe-open.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { tempRoot, type TempRoot } from './fixtures.ts';
 
@@ -26,6 +26,7 @@ async function start(name: string, startOffset: number, opts: { watch?: boolean;
   const run: Run = { lines: [], events: [], log: [], stop: async () => {} };
   const done = follow({
     reopen: () => openSafe(root.dir, root.path(name)),
+    statName: () => lstatSafe(root.dir, root.path(name)),
     startOffset,
     signal: ac.signal,
     pollMs: 20,
@@ -142,7 +143,7 @@ test('a line longer than maxLineBytes is emitted cut before its newline', async 
   await writeFile(root.path('app.log'), '');
   const ac = new AbortController();
   const got: Line[] = [];
-  const done = follow({ reopen: () => openSafe(root.dir, root.path('app.log')), startOffset: 0, signal: ac.signal, pollMs: 20, maxLineBytes: 10, onLines: (ls) => void got.push(...ls) });
+  const done = follow({ reopen: () => openSafe(root.dir, root.path('app.log')), statName: () => lstatSafe(root.dir, root.path('app.log')), startOffset: 0, signal: ac.signal, pollMs: 20, maxLineBytes: 10, onLines: (ls) => void got.push(...ls) });
   try {
     await appendFile(root.path('app.log'), 'z'.repeat(50));
     await waitFor(() => got.length === 1);
@@ -170,5 +171,5 @@ test('start offset past the end is clamped; abort resolves', async () => {
 });
 
 test('first reopen failing rejects', async () => {
-  await assert.rejects(follow({ reopen: () => openSafe(root.dir, root.path('missing.log')), startOffset: 0, signal: new AbortController().signal, onLines: () => {} }), { code: 'PODLOG_E_NOT_FOUND' });
+  await assert.rejects(follow({ reopen: () => openSafe(root.dir, root.path('missing.log')), statName: () => lstatSafe(root.dir, root.path('missing.log')), startOffset: 0, signal: new AbortController().signal, onLines: () => {} }), { code: 'PODLOG_E_NOT_FOUND' });
 });
