@@ -22,6 +22,7 @@ import { isStateUnusable, usableStateDir } from './config/state-dir.ts';
 import { createMetrics, scrapeGauge } from './observability/metrics.ts';
 import { createAccess } from './http/access.ts';
 import { esNodeHint } from './cluster/es-hint.ts';
+import { askAgent, serviceAccountToken } from './cluster/forward.ts';
 import type { Client } from '@elastic/elasticsearch';
 import { hardenServer } from './auth/front-door.ts';
 import { startRetention } from './retention/wire.ts';
@@ -129,11 +130,12 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
   });
 
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
+  const peerForward = access.cluster?.forward ?? { selfNode: nodeName, saToken: serviceAccountToken(config.cluster.tokenFile), deadlineMs: config.cluster.peerDeadlineMs };
   const getPodInput = diagnosisSource({ catalog, records, lookup: kube?.lookup, logger });
   const flinkLogs = new JobLogCache({ catalog, logger });
   const flinkSource = jobStorySource({ catalog, records, lookup: kube?.lookup, config: kubeKeys, cache: flinkLogs, logger });
   const apiRouters: Router[] = [
-    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter }),
+    kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter, askPeer: (req, url) => askAgent(req, url, peerForward, 'the agent holding the cluster records') }),
     diagnosisRouter({ getPodInput }),
     flinkApiRouter({ source: flinkSource, cache: flinkLogs, ...(access.cluster ? { cluster: access.cluster } : {}) }),
     problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),

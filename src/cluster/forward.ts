@@ -30,7 +30,7 @@ export function serviceAccountToken(path: string, reuseMs = 60_000): () => Promi
 }
 
 /**
- * Headers that carry the caller to a peer (issue 8 §2), so the peer checks the caller again:
+ * Headers that carry the caller to a peer, so the peer checks the caller again:
  * the caller's own bearer token when it had one; else (a trusted-proxy user) this agent's service account
  * token plus `X-Podlog-Remote-User`/`-Group`, which the peer believes only from an `auth.peerUsers` account.
  * Always `X-Podlog-Forwarded-By: <this node>` and the request id.
@@ -57,9 +57,28 @@ export async function fetchHead(url: string, init: RequestInit & { signal: Abort
   try {
     return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.any([init.signal, head.signal]) });
   } catch (e) {
-    const why = head.signal.aborted ? `did not answer within ${deadlineMs} ms` : 'could not be reached';
+    const timedOut = head.signal.aborted || (init.signal.aborted && (init.signal.reason as Error | undefined)?.name === 'TimeoutError');
+    const why = timedOut ? `did not answer within ${deadlineMs} ms` : 'could not be reached';
     throw new PodlogError('PODLOG_E_UPSTREAM', `${what} ${why}`, { cause: e });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What a request forwarded to another agent carries: this node's name, its service account token, the peer deadline (ms). */
+export interface ForwardOptions {
+  selfNode: string;
+  saToken: () => Promise<string>;
+  deadlineMs: number;
+}
+
+/**
+ * The one way an agent asks another for JSON: `GET url` as the caller ({@link forwardHeaders}), the answer's
+ * head within `o.deadlineMs` ({@link fetchHead}). The caller reads or cancels the body.
+ * @param what names the peer in errors, e.g. `agent node-b`
+ * @throws PodlogError `PODLOG_E_UPSTREAM` when the peer cannot be reached or does not answer in time
+ */
+export async function askAgent(req: Request, url: string, o: ForwardOptions, what: string, signal: AbortSignal = AbortSignal.timeout(o.deadlineMs)): Promise<Response> {
+  const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/json' };
+  return fetchHead(url, { headers, signal }, o.deadlineMs, what);
 }

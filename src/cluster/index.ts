@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from './config.ts';
 import type { Catalog } from '../store/catalog.ts';
-import { fetchHead, forwardHeaders, isLocalOnly, serviceAccountToken } from './forward.ts';
+import { askAgent, isLocalOnly, serviceAccountToken, type ForwardOptions } from './forward.ts';
 import { Locator, type LivePodLookup, type NodeHint } from './locate.ts';
 import { parseStaticPeers, PeerDirectory, type Peer } from './peers.ts';
 import { proxyTo } from './proxy.ts';
@@ -22,13 +22,6 @@ export interface ClusterDeps {
   /** Further sources of a gone pod's node, e.g. Elasticsearch (see {@link NodeHint}). */
   hints?: NodeHint[];
   logger: Logger;
-}
-
-/** What a request forwarded to another agent carries: this node's name, its service account token, the peer deadline (ms). */
-export interface ForwardOptions {
-  selfNode: string;
-  saToken: () => Promise<string>;
-  deadlineMs: number;
 }
 
 /** How this agent reaches the others: who they are, where a pod's files are, and the two ways to ask them. */
@@ -76,12 +69,11 @@ export function createCluster(deps: ClusterDeps): Cluster {
     if (isLocalOnly(req) || !peers.clustered) return [];
     const others = await peers.others();
     if (!others.length) return [];
-    const headers = { ...(await forwardHeaders(req, deps.nodeName, saToken)), accept: 'application/json' };
     const ac = new AbortController();
     const deadline = setTimeout(() => ac.abort(), config.peerDeadlineMs);
     try {
       const answers = await Promise.allSettled(others.map(async (p) => {
-        const res = await fetchHead(p.url + path, { headers, signal: ac.signal }, config.peerDeadlineMs, `agent ${p.node || p.url}`);
+        const res = await askAgent(req, p.url + path, opts, `agent ${p.node || p.url}`, ac.signal);
         if (res.status !== 200) {
           await res.body?.cancel();
           return undefined;

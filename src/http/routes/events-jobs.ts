@@ -19,10 +19,11 @@ export interface KubeRouterDeps {
   /** The log folders (pods with logs but no record still appear in `/jobs`). */
   catalog?: CatalogView;
   config: KubeConfigKeys;
-  /** `fetch` used to ask the elected agent about gone pods (tests pass a stub). */
-  fetchPeer?: typeof fetch;
-  /** Bound on a peer request, ms. */
-  peerTimeoutMs?: number;
+  /**
+   * Asks another agent for JSON as the caller (`askAgent` of `src/cluster/forward.ts`, the one peer client: it
+   * forwards the caller's credentials); used to ask the elected agent about gone pods.
+   */
+  askPeer?: (req: Request, url: string) => Promise<Response>;
   /** Keeps, for `/jobs`, only the namespaces the caller may list (default: `namespaceFilter` of `src/auth/middleware.ts`, verb `list`). */
   listFilter?: (req: Request, namespaces: string[]) => Promise<(ns: string) => boolean>;
 }
@@ -112,7 +113,7 @@ export function kubeRouter(deps: KubeRouterDeps): Router {
     }
     const holder = deps.lookup.isLeader() ? undefined : deps.lookup.leader();
     if (holder?.address) {
-      const body = await askPeer(deps, holder.address, ns, pod, uid);
+      const body = deps.askPeer ? await askHolder(req, deps.askPeer, holder.address, ns, pod, uid) : undefined;
       if (body) {
         res.json({ ...body, source: 'peer' });
         return;
@@ -131,13 +132,17 @@ export function kubeRouter(deps: KubeRouterDeps): Router {
   return r;
 }
 
-async function askPeer(deps: KubeRouterDeps, base: string, ns: string, pod: string, uid: string | undefined): Promise<PodEventsResponse | undefined> {
+async function askHolder(req: Request, ask: (req: Request, url: string) => Promise<Response>, base: string, ns: string, pod: string,
+  uid: string | undefined): Promise<PodEventsResponse | undefined> {
   const url = new URL(`/api/v1/namespaces/${ns}/pods/${pod}/events`, base);
   url.searchParams.set('local', '1');
   if (uid) url.searchParams.set('uid', uid);
   try {
-    const res = await (deps.fetchPeer ?? fetch)(url, { signal: AbortSignal.timeout(deps.peerTimeoutMs ?? 5000) });
-    if (res.status === 404) return undefined;
+    const res = await ask(req, String(url));
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return (await res.json()) as PodEventsResponse;
   } catch (err) {

@@ -56,15 +56,18 @@ test('events: from the record (gone pods too)', async () => {
 test('events: live pods from the API server, gone ones from the elected agent, else 404', async () => {
   const live = lookup({ livePod: async (ns, name) => (name === 'live-0' ? { pod: { metadata: { uid: 'L' } }, events: [{ metadata: { uid: 'x' }, involvedObject: {}, reason: 'Pulled' }] } : undefined) });
   let asked = '';
-  const fetchPeer = (async (url: URL) => {
-    asked = String(url);
-    return url.pathname.includes('gone-0') ? Response.json({ namespace: 'flink', pod: 'gone-0', uid: 'G', source: 'record', events: [] }) : new Response('{}', { status: 404 });
-  }) as unknown as typeof fetch;
-  const a = app({ lookup: live, fetchPeer });
+  let authorization: string | undefined;
+  const askPeer = async (req: { get(h: string): string | undefined }, url: string) => {
+    asked = url;
+    authorization = req.get('authorization');
+    return url.includes('gone-0') ? Response.json({ namespace: 'flink', pod: 'gone-0', uid: 'G', source: 'record', events: [] }) : new Response('{}', { status: 404 });
+  };
+  const a = app({ lookup: live, askPeer });
   assert.equal((await request(a).get('/api/v1/namespaces/flink/pods/live-0/events').expect(200)).body.source, 'api');
-  const peer = await request(a).get('/api/v1/namespaces/flink/pods/gone-0/events').expect(200);
+  const peer = await request(a).get('/api/v1/namespaces/flink/pods/gone-0/events').set('authorization', 'Bearer caller-token').expect(200);
   assert.equal(peer.body.source, 'peer');
   assert.equal(asked, 'http://10.0.0.9:8080/api/v1/namespaces/flink/pods/gone-0/events?local=1');
+  assert.equal(authorization, 'Bearer caller-token', 'the peer client is handed the caller\'s request, to forward its credentials');
   const nf = await request(a).get('/api/v1/namespaces/flink/pods/never-0/events').expect(404);
   assert.equal(nf.body.error.code, 'PODLOG_E_NOT_FOUND');
   assert.equal((await request(a).get('/api/v1/namespaces/flink/pods/gone-0/events?local=1').expect(404)).body.error.code, 'PODLOG_E_NOT_FOUND');
