@@ -1,5 +1,5 @@
 /**
- * Benchmark of the page's viewer on a 1 GiB file (issue 3):
+ * Benchmark of the page's viewer on a 1 GiB file:
  *  1. time from navigation to the file's last line being visible (goal ≤ 1 s), median of runs,
  *     against a named peer measured in the same run: GNU `tail -n 400` of the same file;
  *  2. the page's JS heap and DOM size after scrolling through the whole 1 GiB (200 scrollbar jumps

@@ -13,7 +13,7 @@ import { compileTrust, headerValues, type AddressTrust } from './proxy-headers.t
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * The page's Content-Security-Policy (issue 8 §3) as helmet directives: same origin only, no inline
+ * The page's Content-Security-Policy as helmet directives: same origin only, no inline
  * script, no framing, no plugins. Inline styles are allowed (the page sets element styles).
  */
 export const CSP_DIRECTIVES = {
@@ -105,7 +105,7 @@ export function failedAuthLimit(cfg: AuthConfig, opts: { unauthenticatedPaths?: 
 }
 
 /**
- * Middleware for the whole app, mounted right after the request-id middleware (issue 8 §3):
+ * Middleware for the whole app, mounted right after the request-id middleware:
  * - helmet security headers with {@link CSP_DIRECTIVES}; no CORS headers are ever sent (cross-origin reads are refused by the browser);
  * - pino-http access log: request id, method, redacted URL, status, duration, user — never headers, bodies, or log content;
  * - request target longer than `limits.maxUrlBytes`, or a body larger than `limits.maxBodyBytes`: 400;
@@ -148,7 +148,7 @@ function clientKey(req: Request, lb: AddressTrust): string {
 }
 
 /**
- * Per-client limits for `/api/v1`, mounted after authentication (issue 8 §3): `limits.requestsPerMinute`
+ * Per-client limits for `/api/v1`, mounted after authentication: `limits.requestsPerMinute`
  * (express-rate-limit, fixed window, `RateLimit` headers of draft-ietf-httpapi-ratelimit-headers-08) and
  * `limits.concurrentPerClient` requests in progress (released when the response closes). Either answers 429.
  */
@@ -183,7 +183,7 @@ export function clientLimits(cfg: AuthConfig): RequestHandler[] {
 }
 
 /**
- * Server-level timeouts (issue 8 §3): `headersTimeout` bounds a slow client's headers, `keepAliveTimeout`
+ * Server-level timeouts: `headersTimeout` bounds a slow client's headers, `keepAliveTimeout`
  * idle sockets; `requestTimeout` is 0 because follow and search streams are long-lived and each route
  * bounds its own work. `maxRequestsPerSocket` bounds one keep-alive connection.
  */

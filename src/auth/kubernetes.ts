@@ -39,7 +39,7 @@ export interface KubernetesAuthOptions {
 }
 
 /**
- * The Kubernetes verbs podlog asks about (issue 8 §1): reading, following and searching logs is
+ * The Kubernetes verbs podlog asks about: reading, following and searching logs is
  * `get pods/log`; listings are `list pods`. Same attributes as `kubectl logs` / `kubectl get pods`.
  */
 export function attributesFor(verb: Verb, namespace: string): ResourceAttributes {

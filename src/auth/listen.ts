@@ -11,7 +11,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Refuse to serve every log to the network without authentication (issue 8 §1): with `auth.mode: none`
+ * Refuse to serve every log to the network without authentication: with `auth.mode: none`
  * the listen address must be loopback unless `auth.allowNonLoopback` is set. Call before listening.
  * @param config `host` (listen address) and the `auth` section
  * @throws PodlogError `PODLOG_E_CONFIG` with what to change

@@ -45,7 +45,7 @@ function unauthenticated(why: string): PodlogError {
 }
 
 /**
- * Build the authentication of an agent from `auth` (issue 8 §1).
+ * Build the authentication of an agent from `auth`.
  * - `none`: everyone is `system:anonymous` and may read everything.
  * - `token`: `Authorization: Bearer` checked against `auth.tokenFile`.
  * - `kubernetes`: a trusted proxy's user headers (from `auth.trustedProxy.cidrs` only), else the bearer token

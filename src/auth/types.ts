@@ -1,5 +1,5 @@
 /**
- * Who is calling, and what they may read (issue 8 §1). Verbs follow Kubernetes RBAC: reading, following
+ * Who is calling, and what they may read. Verbs follow Kubernetes RBAC: reading, following
  * and searching a pod's logs is `get pods/log` in its namespace; listing pods is `list pods`.
  */
 

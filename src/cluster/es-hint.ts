@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { NodeHint } from './locate.ts';
 
 /**
- * Where shipping is on, a gone pod's node from Elasticsearch (issue 8 §2): the newest shipped document of
+ * Where shipping is on, a gone pod's node from Elasticsearch: the newest shipped document of
  * the pod (`kubernetes.namespace`, `kubernetes.pod.name`, and `kubernetes.pod.uid` when given — keyword
  * fields in podlog's index template, `src/ship/ecs.ts`) names its node in `host.name`.
  * @param client an @elastic/elasticsearch 9 client (only `search` is called)

@@ -66,7 +66,7 @@ function localQuery(req: Request): string {
 const OUTCOME_RANK = ['aborted', 'deadline', 'budget', 'limit', 'done'];
 
 /**
- * Cluster-wide search (issue 8 §2): ask every agent (`/api/v1/search?…&local=1`, the caller passed on) in
+ * Cluster-wide search: ask every agent (`/api/v1/search?…&local=1`, the caller passed on) in
  * parallel and stream hits to the caller as they arrive, each with `node` added, until `limit` hits
  * (then the others are cancelled). The last line is a {@link ClusterSearchSummary}: `partial: true` and
  * `failed_nodes` name the agents that could not be reached, answered with an error, or ended without

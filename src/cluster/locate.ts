@@ -30,7 +30,7 @@ export interface LocatorOptions {
 }
 
 /**
- * Finds the agent holding a pod's files (issue 8 §2): a live pod's node from the API server; else (gone,
+ * Finds the agent holding a pod's files: a live pod's node from the API server; else (gone,
  * or another generation asked by uid) the first of the other agents whose catalog has it, all asked in
  * parallel with a deadline (`GET /api/v1/namespaces/{ns}/pods/{pod}?local=1`, newest activity wins);
  * else the hints (Elasticsearch). Answers are cached for `cacheMs`.

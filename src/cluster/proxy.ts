@@ -27,7 +27,7 @@ export function assertNormalPath(target: string): void {
 export const NODE_HEADER = 'X-Podlog-Node';
 
 /**
- * Forward a GET/HEAD to the agent holding the files (issue 8 §2) and stream its answer back unchanged —
+ * Forward a GET/HEAD to the agent holding the files and stream its answer back unchanged —
  * byte ranges, tails, line windows and Server-Sent Events alike. The caller is passed on
  * ({@link forwardHeaders}), so the owner checks the caller's identity again. The owner must start
  * answering within `deadlineMs`; after that the stream lasts until either side closes it, and closing

@@ -20,7 +20,7 @@ function jsonObject(v: unknown): unknown {
 }
 
 /**
- * The `kube` section (numbers coerced and lists comma-separated, so `PODLOG_KUBE_*` env values work) of podlog's configuration (merged by the lead into the main schema, under `kube`).
+ * The `kube` section (numbers coerced and lists comma-separated, so `PODLOG_KUBE_*` env values work) of podlog's configuration (part of the main schema, `src/config/schema.ts`, under `kube`).
  * Every key has a default and a description; unknown keys are rejected (`z.strictObject`).
  * Durations are in ms unless the name says seconds; sizes are counts.
  */

@@ -26,7 +26,7 @@ export function recordAnnotations(r: PodRecord): Record<string, string> {
 }
 
 /**
- * The job of a pod, from its labels (issue 4 §3):
+ * The job of a pod, from its labels:
  * 1. Flink (native Kubernetes and the Flink Kubernetes Operator, which labels pods the same way):
  *    `type` in {@link FLINK_TYPES} → id = `app` (the cluster-id), component = `component`;
  * 2. else the first of `config.jobLabelKeys` present (defaults `app`, `app.kubernetes.io/instance`,

@@ -9,7 +9,7 @@ export function parsePriority(v: string | undefined): Priority | undefined {
 }
 
 /**
- * A pod's priority (issue 4 §3): the `config.priorityKey` label (default `podlog.io/priority`), else the
+ * A pod's priority: the `config.priorityKey` label (default `podlog.io/priority`), else the
  * annotation of that key, else `config.namespacePriorities[namespace]`, else `config.defaultPriority`.
  * Invalid values are ignored (fall through to the next source).
  * @returns P0 (highest) .. P3, or undefined when no source gives one

@@ -15,7 +15,7 @@ export interface Termination {
   last: boolean;
 }
 
-/** Pod fields the lead merges into each item of `GET /api/v1/pods` (a type alias, so it fits `PodRecordFields`). */
+/** Pod fields merged into each item of `GET /api/v1/pods` (a type alias, so it fits `PodRecordFields`). */
 export type PodRecordSummary = {
   job?: string;
   component?: string;
@@ -42,7 +42,7 @@ type ContainerStatus = { name?: string; restartCount?: number; state?: Container
 const PHASES: Record<string, PodRecordSummary['state']> = { Pending: 'pending', Running: 'running', Succeeded: 'succeeded', Failed: 'failed' };
 
 /**
- * Summarise a pod record for listings (issue 4 §2): job and component ({@link jobOf}), priority
+ * Summarise a pod record for listings: job and component ({@link jobOf}), priority
  * ({@link priorityOf}), state, restarts and exit codes from `status.{initContainerStatuses,containerStatuses}`
  * (core/v1 ContainerStatus: `state.terminated` and `lastState.terminated`), labels, deletion time and node.
  * @param config job and priority keys (defaults when omitted by the caller: `kubeDefaults()`)

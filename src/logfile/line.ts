@@ -47,7 +47,7 @@ export function cutMarker(cutAt: number, total: number | undefined): string {
  */
 export function utf8Boundary(buf: Buffer, len: number): number {
   if (len >= buf.length) return buf.length;
-  // buf[len] is the first byte left out; if it is a continuation byte, walk back to the lead byte.
+  // buf[len] is the first byte left out; if it is a continuation byte, walk back to the first byte of its character.
   let i = len;
   let back = 0;
   while (i > 0 && back < 3 && ((buf[i] ?? 0) & 0xc0) === 0x80) {

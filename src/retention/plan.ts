@@ -1,6 +1,6 @@
 /**
  * Pure retention planning for one root: given the pods under it, the disk usage and the policy, decide what
- * to delete and why. No I/O; `executor.ts` carries the plan out. Rules (issue 7):
+ * to delete and why. No I/O; `executor.ts` carries the plan out. Rules:
  * 1. age: an exited pod's folder goes `maxAge` after the pod ended;
  * 2. budget / floor: while the root is over its byte budget or its file system is below the free-space
  *    floor, whole exited pods go oldest first, then rotated files of running and idle pods oldest first,

@@ -3,7 +3,7 @@
  * `deleted`, `succeeded` and `failed` are exited, ending at `deletedAt` or the last container `finishedAt`;
  * anything else (running, pending, unknown) counts as running. Without a record: running when a live file changed
  * within `runningWindowMs` (the pod listing's rule, `src/http/pod-view.ts`), else `idle`, ending at its last file
- * change: it goes by age once none of its files changed for maxAge (issue 7), and under disk pressure only after
+ * change: it goes by age once none of its files changed for maxAge, and under disk pressure only after
  * the rotated files of running pods (its live file may still be open by a quiet process).
  */
 import type { KubeConfigKeys } from '../kube/config.ts';

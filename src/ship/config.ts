@@ -20,7 +20,7 @@ const namespaceRule = z
   .strict();
 
 /**
- * The ship keys of the agent configuration (merged by the lead into the main schema under `ship`).
+ * The ship keys of the agent configuration (part of the main schema, `src/config/schema.ts`, under `ship`).
  * Every key has a default except the target; without `esUrl` nothing ships and the search API
  * answers `PODLOG_E_UNAVAILABLE`. Sizes are bytes, durations milliseconds.
  */

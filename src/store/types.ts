@@ -1,6 +1,6 @@
 /**
  * The catalog model: what the store knows about the pod log folders under its roots.
- * Layout (the contract with the pods, DESIGN.md): `<root>/<namespace>_<pod>_<uid>/<container>/<file>`.
+ * Layout (the contract with the pods, docs/ARCHITECTURE.md): `<root>/<namespace>_<pod>_<uid>/<container>/<file>`.
  */
 
 /** How a file relates to the process writing it. */

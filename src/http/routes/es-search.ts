@@ -1,5 +1,5 @@
 /**
- * `GET /es/search` (mounted by the lead under `/api/v1`): search the priority jobs' logs shipped to
+ * `GET /es/search` (mounted under `/api/v1`): search the priority jobs' logs shipped to
  * Elasticsearch, across the cluster. Every hit links back to the node-local file at its `log.offset`,
  * so the viewer can open the full context (unshipped neighbours too).
  */

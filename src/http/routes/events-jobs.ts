@@ -73,7 +73,7 @@ export interface JobView {
 }
 
 /**
- * Routes of the cluster link, mounted by the lead under `/api/v1`:
+ * Routes of the cluster link, mounted under `/api/v1`:
  * - `GET /namespaces/:ns/pods/:pod/events[?uid=][&local=1]` → {@link PodEventsResponse}: this agent's record
  *   (uid given: that generation, else the newest); else the live pod's Events from the API server; else the
  *   elected agent's record (`local=1` stops that hop). 404 `PODLOG_E_NOT_FOUND` when nobody knows the pod,

@@ -7,7 +7,7 @@ import { FakeKube } from '../../servers/fake-kube.ts';
 import { AGENT_SA_TOKEN, AGENT_SA_USER, readUntil, startAgents } from './agents.ts';
 
 /**
- * Three agents on loopback ports acting as three nodes (issue 8 §2), mode kubernetes against the fake
+ * Three agents on loopback ports acting as three nodes, mode kubernetes against the fake
  * API server: web-1 is live on node B (the API server says so), batch-7 is gone and only node C has its
  * files (found by asking the agents), local-0 is on node A.
  */
