@@ -113,7 +113,6 @@ export function failedAuthLimit(cfg: AuthConfig, opts: { unauthenticatedPaths?: 
  */
 export function frontDoor(cfg: AuthConfig, logger: Logger, failures: FailedAuthLimit = failedAuthLimit(cfg)): Router {
   const r = Router();
-  const lb = compileTrust(cfg.limits.forwardedForCidrs, 'auth.limits.forwardedForCidrs');
   r.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, strictTransportSecurity: false }));
   r.use(pinoHttp({
     logger: logger.child({ unit: 'http' }),

@@ -71,13 +71,11 @@ function upstream(what: string) {
  * The agent's service account needs ClusterRole `system:auth-delegator` (PROTOCOLS.md B5).
  */
 export class KubernetesAuth {
-  readonly #opts: KubernetesAuthOptions;
   readonly #tokens: LRUCache<string, TokenReviewResult, string>;
   readonly #decisions: LRUCache<string, boolean, { who: Identity; attrs: ResourceAttributes }>;
   readonly #limit = pLimit(8);
 
   constructor(opts: KubernetesAuthOptions) {
-    this.#opts = opts;
     this.#tokens = new LRUCache({
       max: opts.cacheMax,
       ttl: opts.cacheTtlMs,

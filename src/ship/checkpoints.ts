@@ -53,11 +53,9 @@ export class CheckpointStore {
   private saving: Promise<void> | undefined;
   private dirty = false;
 
-  private readonly dir: string;
   private readonly logger: Logger;
 
   constructor(dir: string, logger: Logger) {
-    this.dir = dir;
     this.logger = logger;
     this.file = join(dir, 'registry.json');
   }

@@ -54,7 +54,6 @@ export class Harvester {
   private lastTimeMs: number | undefined;
   private readonly grouper: MultilineGrouper;
   private readonly actionHead: string;
-  private readonly index: string;
   private pathFor = '';
   private pathJson = '""';
 
@@ -72,7 +71,6 @@ export class Harvester {
     this.handle = handle;
     this.gz = gz;
     this.cp = cp;
-    this.index = index;
     this.fixed = fixed;
     this.deps = deps;
     this.path = cp.path;

@@ -3,7 +3,7 @@
  * harvester per file, and persists acknowledged offsets. Built by `src/main.ts` with
  * {@link createShipper}; start/stop tie to the agent's root AbortSignal.
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';

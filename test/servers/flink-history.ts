@@ -9,11 +9,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/wait.ts';
+import { freePort } from '../helpers/net.ts';
 
 /** The Flink version of the fixtures. */
 export const FLINK_VERSION = '1.20.3';
@@ -24,17 +24,6 @@ export interface HistoryServer {
   url: string;
   /** SIGTERM (SIGKILL after 20 s), then remove its temporary files. */
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
 }
 
 function flinkLib(): string {

@@ -12,10 +12,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/net.ts';
 
 /** Default Elasticsearch version (matches @elastic/elasticsearch 9.4.x). */
 export const ES_VERSION = '9.4.3';
@@ -58,17 +58,6 @@ export function findJdk(): { home: string; major: number } | undefined {
   const ok = cands.map((home) => ({ home, major: javaVersion(home) })).filter((j) => j.major >= 21);
   ok.sort((a, b) => b.major - a.major);
   return ok[0];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
 }
 
 function ensureDistribution(version: string): string {
