@@ -14,7 +14,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'no
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import split2 from 'split2';
 import { fileURLToPath } from 'node:url';
 import { generateLog } from '../test/e2e/harness.ts';
 import type { BenchRow } from './row.ts';
@@ -86,7 +86,7 @@ export async function benchLoad(): Promise<BenchRow[]> {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the agent did not listen within 60 s')), 60_000);
       child.once('exit', (code) => reject(new Error(`agent exited with ${code}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      child.stdout!.pipe(split2()).on('data', (line: string) => {
         const m = /"url":"([^"]+)"/.exec(line);
         if (line.includes('"listening"') && m) {
           clearTimeout(timer);

@@ -6,7 +6,7 @@
  *   → {"missed":…,"rssMB":…,"settleMs":…}           once every change was seen, or 3 s passed without news
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import split2 from 'split2';
 
 const [mode, root] = process.argv.slice(2) as ['catalog' | 'chokidar', string];
 
@@ -67,7 +67,7 @@ const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 globalThis.gc?.();
 say({ ready: true, scanMs: performance.now() - t0, rssMB: rssMB(), files: files() });
 
-for await (const line of createInterface({ input: process.stdin })) {
+for await (const line of process.stdin.pipe(split2()) as AsyncIterable<string>) {
   const churn = JSON.parse(readFileSync(line.trim(), 'utf8')) as Churn;
   const start = performance.now();
   lastNews = start;

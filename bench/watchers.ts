@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import split2 from 'split2';
 import { parseArgs } from 'node:util';
 import type { BenchRow } from './row.ts';
 import { makePodTree } from './tree.ts';
@@ -62,7 +62,7 @@ async function measure(mode: 'catalog' | 'chokidar', pods: number): Promise<Read
   try {
     makePodTree(root, pods, FILES);
     const child = spawn(process.execPath, ['--expose-gc', new URL('./watcher-child.ts', import.meta.url).pathname, mode, root], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const lines = (child.stdout!.pipe(split2()) as AsyncIterable<string>)[Symbol.asyncIterator]();
     const next = async <T>() => {
       const r = await lines.next();
       if (r.done) throw new Error(`${mode} child ended early`);

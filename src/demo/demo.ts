@@ -4,7 +4,7 @@ import { appendFile, cp, mkdir, mkdtemp, readdir, rename, stat, utimes, rm } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import split2 from 'split2';
 import type { Logger } from 'pino';
 
 /** The committed real Flink fixtures (see fixtures/flink/README.md). */
@@ -87,8 +87,7 @@ export async function prepareDemoRoot(dir: string, now = Date.now()): Promise<st
 async function lastTimestamp(path: string): Promise<Date | undefined> {
   if (path.endsWith('.gz')) return undefined;
   let last: Date | undefined;
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
+  for await (const line of createReadStream(path).pipe(split2()) as AsyncIterable<string>) {
     const m = LOG4J_TS.exec(line);
     if (m) last = new Date(`${m[1]}T${m[2]}.${m[3]}`);
   }
@@ -102,8 +101,7 @@ async function lastTimestamp(path: string): Promise<Date | undefined> {
  */
 export async function runLiveAppender(root: string, signal: AbortSignal, logger: Logger, opts: { intervalMs?: number; rotateBytes?: number } = {}): Promise<void> {
   const seed: string[] = [];
-  const rl = createInterface({ input: createReadStream(LIVE_SEED, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) seed.push(line);
+  for await (const line of createReadStream(LIVE_SEED).pipe(split2()) as AsyncIterable<string>) seed.push(line);
   if (seed.length === 0) return;
   const file = join(root, LIVE_POD_DIR, LIVE_CONTAINER, 'taskmanager.log');
   let i = 0;

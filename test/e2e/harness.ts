@@ -3,13 +3,13 @@
  * root (the project's Flink fixtures + generated files), start a real agent on port 0 as a child
  * process, and launch Debian's Chromium through playwright-core.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, utimes, open } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { spawnAgent } from '../helpers/agent-process.ts';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Repository root. */
@@ -94,50 +94,15 @@ export interface AgentProcess {
 }
 
 /**
- * Start `podlog agent --root <root> --port 0` (plus `extraArgs`, e.g. `--auth token --auth-token-file f`,
- * and `env`, e.g. `PODLOG_*` config values) and wait for its `listening` log line.
+ * Start `podlog agent --root <root> --state-dir <state>` on a free loopback port (plus `extraArgs`, e.g.
+ * `--auth token --auth-token-file f`, and `env`, e.g. `PODLOG_*` config values) through the test suite's one
+ * agent spawner, and wait for its `listening` log line.
  * @throws when it exits or does not listen within `timeoutMs`
  */
 export async function startAgent(root: string, state: string, timeoutMs = 30_000, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<AgentProcess> {
-  const child = spawn(NODE, ['--import', 'tsx', 'src/cli.ts', 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...extraArgs], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited with ${code}: ${stderr}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const o = JSON.parse(line) as { msg?: string; url?: string };
-        if (o.msg === 'listening' && o.url) {
-          clearTimeout(timer);
-          resolve(o.url);
-        }
-      } catch {
-        /* not JSON */
-      }
-    });
-  });
-  child.stdout!.resume();
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  const r = await spawnAgent(['--root', root, '--state-dir', state, ...extraArgs], { guardMs: timeoutMs, env });
+  if (r.kind === 'exited') throw new Error(`agent exited with ${r.code}: ${r.stderr.slice(-4000)}`);
+  return { url: r.url, child: r.child, stop: r.stop };
 }
 
 /** Launch headless Chromium (`/usr/bin/chromium`, env CHROMIUM to override). */

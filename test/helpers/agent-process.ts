@@ -2,8 +2,8 @@
  * The real agent as a child process (`bin/podlog.js agent …` on the pinned Node), for tests of what an
  * operator sees: start-up errors on stderr, `/readyz`. Resolves when it listens or when it exits.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn, type ChildProcess } from 'node:child_process';
+import split2 from 'split2';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,16 +11,19 @@ const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.u
 
 /** How a spawned agent ended its start. */
 export type Spawned =
-  | { kind: 'listening'; url: string; logs: () => string[]; stop: () => Promise<void> }
+  | { kind: 'listening'; url: string; child: ChildProcess; logs: () => string[]; stderr: () => string; stop: () => Promise<void> }
   | { kind: 'exited'; code: number | null; stderr: string; stdout: string };
 
 /**
  * Start `podlog agent` with `args` (add `--root`, `--state-dir`…; `--port 0 --host 127.0.0.1` are added).
- * @param guardMs give up (kill it and reject) if it neither listens nor exits by then
+ * The cluster link is off unless `env` brings one (`KUBECONFIG` and `NODE_NAME` are cleared first).
+ * @param opts.guardMs give up (kill it and reject) if it neither listens nor exits by then (default 60 s)
+ * @param opts.env extra environment, e.g. `PODLOG_*` config values
  */
-export function spawnAgent(args: string[], guardMs = 60_000): Promise<Spawned> {
+export function spawnAgent(args: string[], opts: { guardMs?: number; env?: Record<string, string> } = {}): Promise<Spawned> {
+  const guardMs = opts.guardMs ?? 60_000;
   const child = spawn(NODE, ['bin/podlog.js', 'agent', '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...args], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', NODE_NAME: '' },
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', NODE_NAME: '', ...opts.env },
   });
   let stderr = '';
   let stdout = '';
@@ -42,7 +45,7 @@ export function spawnAgent(args: string[], guardMs = 60_000): Promise<Spawned> {
       if (!settled) resolve({ kind: 'exited', code, stderr, stdout });
       settled = true;
     });
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    child.stdout.pipe(split2()).on('data', (line: string) => {
       stdout += `${line}\n`;
       lines.push(line);
       let o: { msg?: string; url?: string } = {};
@@ -55,7 +58,7 @@ export function spawnAgent(args: string[], guardMs = 60_000): Promise<Spawned> {
       settled = true;
       guard.removeEventListener('abort', giveUp);
       resolve({
-        kind: 'listening', url: o.url, logs: () => [...lines],
+        kind: 'listening', url: o.url, child, logs: () => [...lines], stderr: () => stderr,
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

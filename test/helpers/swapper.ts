@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import split2 from 'split2';
 
 const C_SOURCE = `#define _GNU_SOURCE
 #include <fcntl.h>
@@ -104,8 +105,8 @@ export async function startSwapper(a: string, b: string, maxSwaps = 50_000_000):
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const started = await new Promise<boolean>((resolve) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('started')) resolve(true);
+    proc.stdout!.pipe(split2()).on('data', (line: string) => {
+      if (line.includes('started')) resolve(true);
     });
     proc.once('exit', () => resolve(false));
     proc.once('error', () => resolve(false));

@@ -20,6 +20,7 @@ import express from 'express';
 import request from 'supertest';
 import { startRealEs, type RealEs } from '../../servers/real-es.ts';
 import { bytes, dirCatalog, expectedOffsets, flinkLines, logger, podDir, waitFor } from './helpers.ts';
+import split2 from 'split2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const node = process.execPath;
@@ -70,8 +71,8 @@ function assertExactlyOnce(file: string, got: { offsets: number[]; ids: string[]
 function spawnAgent(root: string, state: string): { child: ChildProcess; started: Promise<void> } {
   const child = spawn(node, ['--import', 'tsx', join(here, 'agent-child.ts'), root, state, es!.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   const started = new Promise<void>((res, rej) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes('started')) res();
+    child.stdout!.pipe(split2()).on('data', (line: string) => {
+      if (line === 'started') res();
     });
     child.once('exit', (c) => rej(new Error(`agent exited ${c}`)));
   });
