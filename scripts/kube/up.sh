@@ -3,14 +3,15 @@
 # kube-controller-manager, kube-scheduler, and kwok playing the kubelets of fake nodes.
 #   scripts/kube/up.sh [DIR]      (default DIR: ${TMPDIR:-/tmp}/podlog-kube; builds first when needed)
 # Writes DIR/env (KUBECONFIG, API and etcd URLs) and prints how to use it; stop with scripts/kube/down.sh DIR.
-# Env: PODLOG_KUBE_NODES (fake nodes to create, default 2), PODLOG_KUBE_POD_CIDR (default 127.1.0.0/16:
-# pod addresses stay on loopback, so anything following EndpointSlices dials only 127.0.0.0/8).
+# Env: PODLOG_KUBE_NODES (fake nodes to create, default 2), PODLOG_KUBE_POD_CIDR (kwok's pod addresses,
+# default 10.244.0.0/16; the API server refuses loopback addresses in EndpointSlices, so they cannot be
+# 127.x — the tests map them onto loopback inside the agents instead).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
 dir="${1:-${TMPDIR:-/tmp}/podlog-kube}"
 nodes="${PODLOG_KUBE_NODES:-2}"
-pod_cidr="${PODLOG_KUBE_POD_CIDR:-127.1.0.0/16}"
+pod_cidr="${PODLOG_KUBE_POD_CIDR:-10.244.0.0/16}"
 
 if [ -f "$dir/env" ] && "$here/component.sh" "$dir" alive apiserver; then
   echo "up.sh: a control plane already runs in $dir (stop it with scripts/kube/down.sh $dir)" >&2; exit 1

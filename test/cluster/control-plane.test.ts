@@ -95,7 +95,7 @@ describe('podlog on a real control plane', { skip, timeout: 45 * 60_000 }, () =>
       return running.length === nodes.length ? running : undefined;
     }, { what: 'a Running DaemonSet pod on every node', ...SLOW });
     assert.deepEqual(pods.map((p: any) => p.spec.nodeName).sort(), nodes);
-    for (const p of pods) assert.match(p.status.podIP, /^127\./, 'pod addresses stay on loopback (kwok --cidr)');
+    for (const p of pods) assert.match(p.status.podIP, /^10\.244\./, "kwok's pod addresses (--cidr), which the agents' loopback guard maps onto 127.244.0.0/16");
     const ds = await cp.getJson(['daemonset', '-n', 'podlog', 'podlog']);
     assert.equal(ds.status.desiredNumberScheduled, nodes.length);
 
@@ -237,6 +237,22 @@ describe('podlog on a real control plane', { skip, timeout: 45 * 60_000 }, () =>
     assert.equal((await agent.get('/api/v1/namespaces/team-a/pods/flink-tm-1', 'not-a-token')).status, 401);
   });
 
+  it('answers for pods on other nodes through the peers the real EndpointSlices list', async () => {
+    const slices = (await cp.getJson(['endpointslices', '-n', 'podlog', '-l', 'kubernetes.io/service-name=podlog-peers'])).items;
+    const addresses = slices.flatMap((s: any) => s.endpoints ?? []).flatMap((e: any) => e.addresses) as string[];
+    for (const a of agents.values()) assert.ok(addresses.includes(a.podIp), `${a.podIp} is a peer endpoint: ${addresses}`);
+    const other = agents.get('kwok-node-2')!;
+    // flink-tm-1's files exist only on kwok-node-1; kwok-node-2's agent finds and reads them through its peer
+    const items = await waitFor(async () => {
+      const list = (await other.getJson('/api/v1/pods?namespace=team-a')).items as any[];
+      return list.some((p) => p.name === 'flink-tm-1' && p.containers?.length) ? list : undefined;
+    }, { what: 'flink-tm-1 listed by the other node', ...SLOW });
+    assert.ok(items.length > 0);
+    const r = await other.get('/api/v1/namespaces/team-a/pods/flink-tm-1/containers/flink-main-container/files/taskmanager.log');
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /TaskManager started/);
+  });
+
   it('survives an apiserver restart and an etcd compaction (410 → relist) without losing or doubling a record', async () => {
     const agent = agents.get('kwok-node-1')!;
     await apply(simplePod('team-a', 'before-restart', { nodeSelector: { 'kubernetes.io/hostname': 'kwok-node-1' } }));
@@ -256,8 +272,15 @@ describe('podlog on a real control plane', { skip, timeout: 45 * 60_000 }, () =>
     await waitFor(async () => (await recordEvents(agent, 'team-a', 'before-restart')).deletedAt, { what: 'the deletion seen after the restart', ...SLOW });
     await waitFor(async () => (await recordEvents(agent, 'team-a', 'after-restart').catch(() => undefined))?.source === 'record', { what: 'after-restart recorded', ...SLOW });
     assert.ok(await metric(agent, 'podlog_kube_relists_total', 'watch="pods"') > relists, 'the pod watch relisted after the compaction');
+    assert.ok(await metric(agent, 'podlog_kube_watch_restarts_total', 'watch="pods",reason="expired"') >= 1, 'the resumed watch got 410 Gone');
 
-    const items = (await agent.getJson('/api/v1/pods?namespace=team-a')).items as any[];
+    const all = (await agent.getJson('/api/v1/pods?namespace=team-a')).items as any[];
+    // cluster-wide: one item per pod, from the node it ran on (the elected agent also recorded each pod while it was pending)
+    assert.equal(new Set(all.map((p) => p.uid)).size, all.length, `one item per pod: ${JSON.stringify(all.map((p) => [p.name, p.node, p.state]))}`);
+    const afterRestart = all.find((p) => p.name === 'after-restart');
+    assert.equal(afterRestart?.node, 'kwok-node-1');
+    assert.equal(afterRestart?.state, 'running');
+    const items = (await agent.getJson('/api/v1/pods?namespace=team-a&local=1')).items as any[];
     const uids = items.map((p) => p.uid);
     assert.equal(new Set(uids).size, uids.length, 'no record doubled');
     for (const name of ['flink-tm-1', 'before-restart', 'after-restart']) assert.ok(items.some((p) => p.name === name), `${name} kept`);

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '../helpers/wait.ts';
+import { loopbackOf } from './loopback-guard.ts';
 
 const run = promisify(execFile);
 /** The repository root. */
@@ -113,8 +114,10 @@ export function kubeconfigFor(cp: ControlPlane, token: string, dir: string, name
 /** A podlog agent child process. */
 export interface AgentProcess {
   node: string;
-  /** The DaemonSet pod it stands for. */
+  /** The DaemonSet pod it stands for, and that pod's address (kwok's, 10.244.x.y). */
   podName: string;
+  podIp: string;
+  /** Where it listens: the pod address mapped onto loopback (127.244.x.y). */
   url: string;
   root: string;
   stateDir: string;
@@ -148,7 +151,7 @@ export interface AgentSpec {
 
 /**
  * Start `node src/cli.ts agent` with the DaemonSet's args and env (downward API values filled in from the
- * DaemonSet pod), listening on the pod's own (loopback) IP, and wait for /readyz.
+ * DaemonSet pod), listening on the pod's address mapped onto loopback, and wait for /readyz.
  */
 export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
   mkdirSync(s.work, { recursive: true });
@@ -156,6 +159,8 @@ export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
   const tokenFile = join(s.work, 'sa-token');
   writeFileSync(tokenFile, s.token, { mode: 0o600 });
   const port = s.port ?? 8080;
+  const listenOn = loopbackOf(s.podIp);
+  if (!listenOn) throw new Error(`pod address ${s.podIp} is outside kwok's 10.244.0.0/16`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp',
     // manifests/base/daemonset.yaml
@@ -169,7 +174,7 @@ export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
   const node = join(REPO, 'node_modules', '.bin', 'node');
   const child = spawn(node, [
     '--import', join(REPO, 'test', 'cluster', 'loopback-guard.ts'), join(REPO, 'src', 'cli.ts'),
-    'agent', `--config=${s.configFile}`, `--root=${s.root}`, `--state-dir=${s.stateDir}`, `--host=${s.podIp}`, `--port=${port}`,
+    'agent', `--config=${s.configFile}`, `--root=${s.root}`, `--state-dir=${s.stateDir}`, `--host=${listenOn}`, `--port=${port}`,
   ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const log = createWriteStream(join(s.work, `agent-${Date.now()}.log`));
@@ -178,7 +183,7 @@ export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => { log.end(); r(code); }));
   let dead = false;
   void exited.then(() => (dead = true));
-  const url = `http://${s.podIp}:${port}`;
+  const url = `http://${listenOn}:${port}`;
   const get = (path: string, token = s.cp.tokens.admin) => fetch(url + path, { headers: { authorization: `Bearer ${token}` } });
   await waitFor(async () => {
     if (dead) throw new Error(`agent on ${s.node} exited:\n${out.slice(-3000)}`);
@@ -189,7 +194,7 @@ export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
     throw new Error(`${(e as Error).message}\n${out.slice(-3000)}`);
   });
   return {
-    node: s.node, podName: s.podName, url, root: s.root, stateDir: s.stateDir, child,
+    node: s.node, podName: s.podName, podIp: s.podIp, url, root: s.root, stateDir: s.stateDir, child,
     output: () => out,
     get,
     async getJson(path, token) {
