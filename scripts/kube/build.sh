@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl and kwok from the Go
 # module proxy into $PODLOG_KUBE_CACHE/bin (see versions.sh). Idempotent: a binary that exists is not
-# rebuilt, so a second run costs nothing. Cold: ~15 min on 2 cores, ~3 GB peak memory, ~6 GB of caches.
+# rebuilt, so a second run costs nothing. Cold: 15 min on 2 idle cores (40 measured on 2 busy ones), ~3 GB peak memory, 6.4 GB of caches.
 #
 # `go install mod@version` refuses modules with replace directives (k8s.io/kubernetes points its staging
 # modules at ./staging/...; etcd's server at ../api etc.), so each component is built from a small wrapper

@@ -21,7 +21,7 @@ if (skip) announceSkip(skip);
 const SA_USER = 'system:serviceaccount:podlog:podlog';
 const SLOW = { timeoutMs: 120_000, intervalMs: 250 };
 
-describe('podlog on a real control plane', { skip, timeout: 45 * 60_000 }, () => {
+describe('podlog on a real control plane', { skip, timeout: 80 * 60_000 }, () => {
   let cp: ControlPlane;
   const work = tempDir('podlog-cluster-');
   const agents = new Map<string, AgentProcess>();

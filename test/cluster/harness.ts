@@ -54,7 +54,7 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Start a control plane in a temp dir (builds the binaries first when they are missing; ~15 min cold). */
+/** Start a control plane in a temp dir (builds the binaries first when they are missing: 15–40 min cold on 2 cores). */
 export async function startControlPlane(nodes = 2): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'podlog-kube-'));
   const env = { ...process.env, PODLOG_KUBE_NODES: String(nodes) };
