@@ -77,6 +77,41 @@ stages="$PODLOG_KUBE_CACHE/kwok-stages"
 for f in "$stages"/node/fast/node-initialize.yaml "$stages"/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml "$stages"/pod/fast/pod-*.yaml; do
   echo "---"; cat "$f"
 done > "$dir/kwok-stages.yaml"
+# and one of our own: a Running pod annotated podlog.test/oom-kill=true is OOM-killed (exit code 137), as the kubelet reports it
+cat >> "$dir/kwok-stages.yaml" <<'YAML'
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-oom-killed
+spec:
+  resourceRef: {apiGroup: v1, kind: Pod}
+  selector:
+    matchExpressions:
+    - {key: '.metadata.deletionTimestamp', operator: 'DoesNotExist'}
+    - {key: '.status.phase', operator: 'In', values: ['Running']}
+    - {key: '.metadata.annotations["podlog.test/oom-kill"]', operator: 'In', values: ['true']}
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          terminated:
+            exitCode: 137
+            reason: OOMKilled
+            startedAt: {{ $now | Quote }}
+            finishedAt: {{ $now | Quote }}
+      {{ end }}
+      conditions:
+      - {type: Ready, status: "False", reason: PodFailed, lastTransitionTime: {{ $now | Quote }}}
+      phase: Failed
+YAML
 
 # --- component command lines (component.sh starts and stops them) ---
 B="$KUBE_BIN"

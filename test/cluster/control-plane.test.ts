@@ -159,6 +159,18 @@ describe('podlog on a real control plane', { skip, timeout: 80 * 60_000 }, () =>
     assert.equal(files.uid, uid);
   });
 
+  it("records a container's exit code and the diagnosis names the OOM kill", async () => {
+    await apply(simplePod('team-a', 'oom-victim', { restartPolicy: 'Never', nodeSelector: { 'kubernetes.io/hostname': 'kwok-node-1' } },
+      { resources: { requests: { memory: '1Gi' }, limits: { memory: '1Gi' } } }).replace('"labels"', '"annotations":{"podlog.test/oom-kill":"true"},"labels"'));
+    const agent = agents.get('kwok-node-1')!;
+    const d = await waitFor(async () => {
+      const diag = await agent.getJson('/api/v1/namespaces/team-a/pods/oom-victim/diagnosis').catch(() => undefined);
+      return diag?.findings?.some((f: any) => /OOM/i.test(f.class)) ? diag : undefined;
+    }, { what: 'an OOM finding for oom-victim', ...SLOW });
+    assert.match(JSON.stringify(d.findings), /137/);
+    assert.equal((await recordEvents(agent, 'team-a', 'oom-victim')).source, 'record');
+  });
+
   it("records pods that never reach a node, names the scheduler's reason, and hands the work over with the Lease", async () => {
     await apply(simplePod('team-a', 'too-much-cpu', {}, { resources: { requests: { cpu: '1000' } } }));
     await apply(simplePod('team-a', 'no-such-disk', { nodeSelector: { disktype: 'holographic' } }));
