@@ -54,6 +54,16 @@ async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<st
   }
 }
 
+/**
+ * Which agent's answer about a pod wins when several have one: the agent with its log files (2), else the
+ * agent of the node the pod ran on (1), else any (0) — e.g. the elected agent's record of a pod that was
+ * pending before it was scheduled.
+ */
+function rankOf(item: Record<string, unknown>, answeredBy: string): number {
+  const files = Array.isArray(item.containers) && item.containers.length > 0 ? 2 : 0;
+  return files + (answeredBy !== '' && item.node === answeredBy ? 1 : 0);
+}
+
 /** The request's query string with `local=1` added, for asking each agent about its own files. */
 function localQuery(req: Request): string {
   const i = req.originalUrl.indexOf('?');
@@ -132,7 +142,8 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
 
 /**
  * Cluster-wide pod listing: ask every agent (`/api/v1/pods?…&local=1`) in parallel, each within the
- * deadline; answer `{"items":[…each with node…], "partial", "failed_nodes"}`, newest activity first.
+ * deadline; answer `{"items":[…each with node…], "partial", "failed_nodes"}`, newest activity first, one
+ * item per pod uid (see {@link rankOf}).
  */
 export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: FanoutOptions): Promise<void> {
   const headers = { ...(await forwardHeaders(req, o.selfNode, o.saToken)), accept: 'application/json' };
@@ -140,7 +151,16 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
   const ac = new AbortController();
   onClose(res, () => ac.abort());
   const timer = setTimeout(() => ac.abort(), o.deadlineMs);
-  const items: Array<Record<string, unknown>> = [];
+  // One item per pod generation: the elected agent also keeps records of pods that were pending (every pod
+  // is, briefly), and a former one keeps its own; the answer of the pod's own node wins over those.
+  const byUid = new Map<string, { item: Record<string, unknown>; rank: number }>();
+  const unkeyed: Array<Record<string, unknown>> = [];
+  const keep = (item: Record<string, unknown>, rank: number) => {
+    const uid = typeof item.uid === 'string' ? item.uid : undefined;
+    if (!uid) return void unkeyed.push(item);
+    const had = byUid.get(uid);
+    if (!had || rank > had.rank) byUid.set(uid, { item, rank });
+  };
   const failed: string[] = [];
   try {
     await Promise.all(peers.map(async (p) => {
@@ -151,7 +171,7 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
           throw new Error(`HTTP ${up.status}`);
         }
         const body = (await up.json()) as { items?: Array<Record<string, unknown>> };
-        for (const it of body.items ?? []) items.push({ ...it, node: p.node || undefined });
+        for (const it of body.items ?? []) keep({ ...it, node: p.node || undefined }, rankOf(it, p.node));
       } catch {
         failed.push(nameOf(p));
       }
@@ -159,6 +179,7 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
   } finally {
     clearTimeout(timer);
   }
+  const items = [...[...byUid.values()].map((x) => x.item), ...unkeyed];
   items.sort((a, b) => Number(b.lastActivity ?? 0) - Number(a.lastActivity ?? 0));
   res.setHeader('Cache-Control', 'no-store');
   res.json({ items, partial: failed.length > 0, failed_nodes: failed.sort() });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { podNameOf } from '../diagnose/rules/controllers.ts';
 import type { DiagnoseInput, EventJson, LogTail, PodJson } from '../diagnose/types.ts';
 import type { ClusterLookup } from '../kube/index.ts';
 import type { PodRecords } from '../kube/records.ts';
@@ -22,7 +23,8 @@ export interface DiagnosisSourceDeps {
 /**
  * The `getPodInput` of the diagnosis router: the pod's last-seen object and Event timeline from its
  * record (or, without one, live from the API server), its owners' Events from the elected agent's
- * owner records, and the last {@link DIAGNOSIS_TAIL_LINES} lines of each container's live files.
+ * owner records, and the last {@link DIAGNOSIS_TAIL_LINES} lines of each container's live files. A pod
+ * that was never created is known by the owner's `FailedCreate` Events that name it.
  * @returns undefined when neither a record, the API server nor the catalog knows the pod
  */
 export function diagnosisSource(deps: DiagnosisSourceDeps) {
@@ -39,7 +41,13 @@ export function diagnosisSource(deps: DiagnosisSourceDeps) {
     }
     const gens = deps.catalog.generations(ns, name);
     const folder = uid ? gens.find((g) => g.uid === uid) : gens.find((g) => g.uid === pod?.metadata?.uid) ?? gens[0];
-    if (!pod && events.length === 0 && !folder) return undefined;
+    if (!pod && events.length === 0 && !folder) {
+      // A pod the API server refused to create (quota, LimitRange, PodSecurity) exists only in its owner's
+      // FailedCreate Events, which name it: the elected agent's owner records answer for it.
+      events = (deps.lookup?.owners() ?? []).filter((o) => o.namespace === ns).flatMap((o) => o.events as EventJson[])
+        .filter((e) => e.reason === 'FailedCreate' && podNameOf(e.message ?? '') === name);
+      if (events.length === 0) return undefined;
+    }
     const ownerUids = new Set((pod?.metadata?.ownerReferences ?? []).map((o) => o.uid));
     const ownerEvents = (deps.lookup?.owners() ?? []).filter((o) => ownerUids.has(o.uid)).flatMap((o) => o.events as EventJson[]);
     const logTails = folder ? await tailsOf(folder, deps.logger) : [];
