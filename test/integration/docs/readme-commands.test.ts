@@ -129,6 +129,7 @@ const RULES: { match: RegExp; skip?: string; run?: (line: string) => Promise<voi
   { match: /^npm ci && npm test$/, skip: 'the suite this test is part of' },
   { match: /^(kubectl|docker) /, skip: 'needs a cluster or a Docker engine' },
   { match: /--kubeconfig /, skip: 'needs a cluster' },
+  { match: /^(npm run (kube:up|kube:down|image:build)\b|export KUBECONFIG=)/, skip: 'the real control plane and image: run by npm run test:cluster' },
   {
     // `npm ci && npm start` and `npm start -- --port N`: npm ci has run; port 0 so parallel runs do not clash.
     match: /^(npm ci && )?npm start( -- --port \d+)?$/,
