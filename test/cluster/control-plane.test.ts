@@ -286,7 +286,11 @@ describe('podlog on a real control plane', { skip, timeout: 80 * 60_000 }, () =>
     assert.ok(await metric(agent, 'podlog_kube_relists_total', 'watch="pods"') > relists, 'the pod watch relisted after the compaction');
     assert.ok(await metric(agent, 'podlog_kube_watch_restarts_total', 'watch="pods",reason="expired"') >= 1, 'the resumed watch got 410 Gone');
 
-    const all = (await agent.getJson('/api/v1/pods?namespace=team-a')).items as any[];
+    // the record exists from the pod's first event (pending); kwok marks it Running a moment later
+    const all = await waitFor(async () => {
+      const items = (await agent.getJson('/api/v1/pods?namespace=team-a')).items as any[];
+      return items.find((p) => p.name === 'after-restart')?.state === 'running' ? items : undefined;
+    }, { what: 'after-restart running in the cluster-wide list', ...SLOW });
     // cluster-wide: one item per pod, from the node it ran on (the elected agent also recorded each pod while it was pending)
     assert.equal(new Set(all.map((p) => p.uid)).size, all.length, `one item per pod: ${JSON.stringify(all.map((p) => [p.name, p.node, p.state]))}`);
     const afterRestart = all.find((p) => p.name === 'after-restart');
