@@ -38,8 +38,12 @@ export interface SearchOptions {
   byteBudget: { remaining: number };
   /** Wall-clock deadline, epoch ms. */
   deadline: number;
-  /** Called per matching line, in file order. Return false to stop (result limit reached). */
-  onMatch: (m: SearchMatch) => boolean | void;
+  /**
+   * Called per matching line, in file order. Return false to stop (result limit reached). A promise
+   * pauses the scan until it settles (backpressure: e.g. until the client has read what was sent);
+   * nothing is matched meanwhile and at most the one read-ahead chunk is read.
+   */
+  onMatch: (m: SearchMatch) => boolean | void | Promise<boolean | void>;
   /** Cut length for reported lines; default {@link MAX_LINE_BYTES}. */
   maxLineBytes?: number;
   /** Search binary data too (default false: PODLOG_E_BINARY). */
@@ -170,7 +174,7 @@ class Scanner {
         const s0 = dataAt - carry;
         this.base = fileOff - s0;
         if (n === 0) {
-          if (carry > 0 && !skipping) this.region(s0, dataAt, true);
+          if (carry > 0 && !skipping) await this.region(s0, dataAt, true);
           return this.stopped ? 'limit' : undefined;
         }
         pending = src.read(buf, (1 - k) * half + max, chunk); // read ahead into the other half
@@ -192,7 +196,7 @@ class Scanner {
         const lastNl = buf.lastIndexOf(10, end - 1);
         let restStart = start;
         if (lastNl >= start) {
-          this.region(start, lastNl + 1, false);
+          await this.region(start, lastNl + 1, false);
           if (this.stopped) return 'limit';
           this.lineNo += this.sb.count(this.counted, lastNl + 1);
           restStart = lastNl + 1;
@@ -201,7 +205,7 @@ class Scanner {
         if (rest > max) {
           // a line longer than the buffer can hold: search its head, skip the rest
           this.counted = restStart;
-          this.region(restStart, restStart + max, true, true);
+          await this.region(restStart, restStart + max, true, true);
           if (this.stopped) return 'limit';
           skipping = true;
           fileOff += end - s0;
@@ -221,21 +225,21 @@ class Scanner {
   }
 
   /** Search the complete lines in `buf[a..b)` (`b` after a newline unless `atEnd`). */
-  private region(a: number, b: number, atEnd: boolean, headOnly = false): void {
+  private async region(a: number, b: number, atEnd: boolean, headOnly = false): Promise<void> {
     this.counted = a;
-    if (this.matcher.needles) this.candidates(a, b, headOnly);
-    else this.regex(a, b, atEnd, headOnly);
+    if (this.matcher.needles) await this.candidates(a, b, headOnly);
+    else await this.regex(a, b, atEnd, headOnly);
   }
 
   /** Lines of `buf[a..b)` holding one of the needles (then confirmed by `re` if any). */
-  private candidates(a: number, b: number, headOnly: boolean): void {
+  private async candidates(a: number, b: number, headOnly: boolean): Promise<void> {
     const { fold, re } = this.matcher;
     const buf = this.sb.buf;
     if (fold) this.sb.lower(a, b);
     const hay = (fold ? this.sb.folded : buf).subarray(0, b);
     if (!this.finders) this.choose(hay, a, b);
     if (this.counting) {
-      this.single(a, b, headOnly);
+      await this.single(a, b, headOnly);
       return;
     }
     const finders = this.finders!;
@@ -244,11 +248,12 @@ class Scanner {
       let p = -1;
       for (const q of next) if (q >= 0 && (p < 0 || q < p)) p = q;
       if (p < 0) return;
-      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data // never before a: what precedes a is another line or stale data
+      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data
       let le = hay.indexOf(10, p);
       if (le < 0) le = b;
       if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {
-        if (!this.report(Math.max(ls, a), le, headOnly)) return;
+        const more = this.report(Math.max(ls, a), le, headOnly);
+        if (!(more === true || (more !== false && (await more)))) return;
       }
       if (le >= b) return;
       for (let i = 0; i < finders.length; i++) if (next[i]! >= 0 && next[i]! <= le) next[i] = finders[i]!(le + 1, b);
@@ -287,7 +292,7 @@ class Scanner {
    * {@link candidates} with a finder that counts newlines as it goes (one pass over the data
    * instead of find + count), for one needle or a few. Invariant: `lineNo` is counted up to `counted`.
    */
-  private single(a: number, b: number, headOnly: boolean): void {
+  private async single(a: number, b: number, headOnly: boolean): Promise<void> {
     const cf = this.counting!;
     const re = this.matcher.re;
     const buf = this.sb.buf;
@@ -298,11 +303,12 @@ class Scanner {
       this.lineNo += cf.newlines;
       this.counted = cf.scanned;
       if (p < 0) return;
-      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data // never before a: what precedes a is another line or stale data
+      const ls = p > a ? Math.max(a, hay.lastIndexOf(10, p - 1) + 1) : a; // never before a: what precedes a is another line or stale data
       let le = hay.indexOf(10, p);
       if (le < 0 || le > b) le = b;
       if (!re || re.test(decodeLine(buf.subarray(ls, le)))) {
-        if (!this.report(Math.max(ls, a), le, headOnly)) return;
+        const more = this.report(Math.max(ls, a), le, headOnly);
+        if (!(more === true || (more !== false && (await more)))) return;
       }
       if (le >= b) return;
       from = le + 1;
@@ -314,7 +320,7 @@ class Scanner {
   }
 
   /** Lines of `buf[a..b)` matching `re`, for regexes without required literals: DFA bisection. */
-  private regex(a: number, b: number, atEnd: boolean, headOnly: boolean): void {
+  private async regex(a: number, b: number, atEnd: boolean, headOnly: boolean): Promise<void> {
     const re = this.matcher.re!;
     const buf = this.sb.buf;
     const text = buf.toString('utf8', a, b);
@@ -335,7 +341,7 @@ class Scanner {
     };
     const end = atEnd || text.length === 0 || text.charCodeAt(text.length - 1) !== 10 ? text.length : text.length - 1;
     // bisect [s, e) (line-aligned string ranges; e excludes the final newline) down to single lines
-    const visit = (s: number, e: number): boolean => {
+    const visit = async (s: number, e: number): Promise<boolean> => {
       if (!re.test(text.substring(s, e))) return true;
       const mid = (s + e) >>> 1;
       let cut = text.indexOf('\n', mid);
@@ -345,9 +351,9 @@ class Scanner {
         const ls = toByte(s);
         return this.report(ls, ascii ? a + e : this.lineEnd(ls, b), headOnly);
       }
-      return visit(s, cut) && visit(cut + 1, e);
+      return (await visit(s, cut)) && visit(cut + 1, e);
     };
-    visit(0, end);
+    await visit(0, end);
   }
 
   private lineEnd(ls: number, b: number): number {
@@ -355,8 +361,11 @@ class Scanner {
     return le < 0 || le > b ? b : le;
   }
 
-  /** Report the line `buf[ls..le)`; returns false when the consumer wants no more. */
-  private report(ls: number, le: number, headOnly: boolean): boolean {
+  /**
+   * Report the line `buf[ls..le)`; false (or a promise of false) when the consumer wants no more.
+   * A promise means the consumer asked to pause: the caller awaits it before going on.
+   */
+  private report(ls: number, le: number, headOnly: boolean): boolean | Promise<boolean> {
     this.lineNo += this.sb.count(this.counted, ls);
     this.counted = ls;
     const buf = this.sb.buf;
@@ -365,6 +374,11 @@ class Scanner {
     const content = buf.subarray(ls, cut ? ls + Math.min(len, this.maxLine + 1) : le);
     const line = cut ? decodeLine(content, this.maxLine, headOnly ? undefined : len + 1) : decodeLine(content);
     const more = this.opts.onMatch({ offset: this.base + ls, lineNumber: this.lineNo, line, truncated: cut });
+    if (more instanceof Promise) return more.then((m) => this.proceed(m));
+    return this.proceed(more);
+  }
+
+  private proceed(more: boolean | void): boolean {
     if (more === false) {
       this.stopped = true;
       return false;

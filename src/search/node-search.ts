@@ -81,7 +81,8 @@ export function filesInScope(catalog: Catalog, scope: SearchScope): { pod: PodEn
 }
 
 /**
- * Search every file of a scope, sequentially, calling `onHit` as matches are found.
+ * Search every file of a scope, sequentially, calling `onHit` as matches are found; a promise from
+ * `onHit` pauses the search until it settles (false: stop).
  * Files that are binary, not regular or vanished are skipped (counted), never fatal.
  * @param signal aborts the search (client gone)
  * @returns the summary; `stopped_by` tells which bound ended it
@@ -91,7 +92,7 @@ export async function searchNode(
   scope: SearchScope,
   matcher: Matcher,
   limits: SearchLimits,
-  onHit: (hit: SearchHit) => void,
+  onHit: (hit: SearchHit) => boolean | void | Promise<boolean | void>,
   signal: AbortSignal,
   logger: Logger,
 ): Promise<SearchSummary> {
@@ -115,8 +116,9 @@ export async function searchNode(
         deadline: limits.deadline,
         onMatch: (m) => {
           summary.matches++;
-          onHit({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name, offset: m.offset, line_number: m.lineNumber, line: m.line, ...(m.truncated ? { truncated: true } : {}) });
-          return summary.matches < limits.limit;
+          const more = onHit({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name, offset: m.offset, line_number: m.lineNumber, line: m.line, ...(m.truncated ? { truncated: true } : {}) });
+          if (summary.matches >= limits.limit) return false;
+          return more;
         },
       });
       summary.files_searched++;
