@@ -34,8 +34,11 @@ export interface SearchMatch {
 export interface SearchOptions {
   /** Aborts the search (e.g. the HTTP client went away); the result then says `aborted`. */
   signal: AbortSignal;
-  /** Bytes still allowed; shared across the files of one request and decremented as bytes are read. */
-  byteBudget: { remaining: number };
+  /**
+   * Bytes still allowed; shared across the files of one request and decremented as bytes are read
+   * (through `spend` when given, e.g. an atomic counter shared between threads).
+   */
+  byteBudget: { remaining: number; spend?: (n: number) => void };
   /** Wall-clock deadline, epoch ms. */
   deadline: number;
   /**
@@ -103,7 +106,8 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   try {
     stoppedBy = await scanner.run(src, chunk, (n) => {
       scanned += n;
-      opts.byteBudget.remaining -= n;
+      if (opts.byteBudget.spend) opts.byteBudget.spend(n);
+      else opts.byteBudget.remaining -= n;
     });
     finished = stoppedBy === undefined;
   } finally {

@@ -42,6 +42,15 @@ export class NdjsonSink {
     return this.flush();
   }
 
+  /** Queue ready NDJSON text (whole lines, each ending in a newline); returns like {@link push}. */
+  pushText(text: string): boolean | Promise<boolean> {
+    if (this.closed || this.out.destroyed) return false;
+    this.parts.push(text);
+    this.bytes += text.length;
+    if (this.bytes < BATCH_BYTES) return true;
+    return this.flush();
+  }
+
   /** Write what is gathered; returns like {@link push}. */
   flush(): boolean | Promise<boolean> {
     if (this.closed || this.out.destroyed) return false;

@@ -5,6 +5,8 @@ import { searchFile, type Matcher } from '../logfile/search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { openSafe } from '../store/safe-open.ts';
 import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
+import type { NdjsonSink } from './ndjson-sink.ts';
+import type { JobHandle, SearchPool } from './pool.ts';
 
 /** Which files a search covers; every field narrows, none means the whole node. */
 export interface SearchScope {
@@ -140,4 +142,119 @@ export function checkQuery(q: string | undefined): string {
   if (!q) throw new PodlogError('PODLOG_E_BAD_PARAM', 'q (the text or pattern to search for) is required');
   if (q.length > 1000) throw new PodlogError('PODLOG_E_BAD_PARAM', 'q must be at most 1000 characters');
   return q;
+}
+
+/** The query as workers compile it again (a compiled matcher cannot cross threads). */
+export interface QuerySpec {
+  q: string;
+  regex: boolean;
+  /** Case-insensitive. */
+  ci: boolean;
+}
+
+/** The first `n` lines of NDJSON `text` (each ending in a newline). */
+function firstLines(text: string, n: number): string {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = text.indexOf('\n', at + 1);
+  return text.slice(0, at + 1);
+}
+
+/**
+ * {@link searchNode} on worker threads: the files of the scope are opened here (through `openSafe`)
+ * and scanned by `pool`, up to `pool.size` files ahead of the one being written out, so hits still
+ * come in file order. Hits arrive as NDJSON batches and go to `sink` as they are; a job pauses while
+ * the client does not read (see pool.ts for the per-job bound). Same summary and bounds as
+ * {@link searchNode}; a file scanned ahead but never reached (limit, budget) counts neither as
+ * searched nor its bytes as scanned.
+ */
+export async function searchNodeInWorkers(
+  catalog: Catalog,
+  scope: SearchScope,
+  query: QuerySpec,
+  limits: SearchLimits,
+  sink: NdjsonSink,
+  signal: AbortSignal,
+  logger: Logger,
+  pool: SearchPool,
+): Promise<SearchSummary> {
+  const summary: SearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0 };
+  const files = filesInScope(catalog, scope);
+  const budget = new SharedArrayBuffer(8);
+  new BigInt64Array(budget)[0] = BigInt(Math.min(limits.byteBudget, Number.MAX_SAFE_INTEGER));
+  const live = new Set<JobHandle>();
+  const abortAll = () => {
+    for (const j of live) j.abort();
+  };
+  signal.addEventListener('abort', abortAll, { once: true });
+
+  const launch = async ({ pod, container, file }: ReturnType<typeof filesInScope>[number]): Promise<{ job: JobHandle; path: string } | undefined> => {
+    let safe;
+    try {
+      safe = await openSafe(pod.root, file.path);
+    } catch (e) {
+      if (!isPodlogError(e)) logger.warn({ err: e, path: file.path }, 'search could not open a file');
+      return undefined;
+    }
+    if (signal.aborted) {
+      await safe.handle.close();
+      return undefined;
+    }
+    const prefix = JSON.stringify({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name }).slice(0, -1) + ',';
+    const job = pool.start({ handle: safe.handle, size: safe.stat.size, name: file.name, query, prefix, limit: Math.max(1, limits.limit - summary.matches), deadline: limits.deadline, budget });
+    live.add(job);
+    return { job, path: file.path };
+  };
+
+  const ahead: Promise<{ job: JobHandle; path: string } | undefined>[] = [];
+  let next = 0;
+  let stop: SearchOutcome | undefined;
+  try {
+    while (!stop && (next < files.length || ahead.length > 0)) {
+      while (ahead.length <= pool.size && next < files.length) ahead.push(launch(files[next++]!));
+      const started = await ahead.shift()!;
+      if (!started) {
+        summary.files_skipped++;
+        if (signal.aborted) stop = 'aborted';
+        continue;
+      }
+      const job = started.job;
+      for (;;) {
+        const m = await job.next();
+        if (m.type === 'hits') {
+          if (stop) continue; // aborted: its remaining batches are dropped
+          const room = limits.limit - summary.matches;
+          const text = m.count > room ? firstLines(m.text, room) : m.text;
+          summary.matches += Math.min(m.count, room);
+          const more = await sink.pushText(text);
+          job.credit(m.text.length);
+          if (!more || signal.aborted) stop = 'aborted';
+          else if (summary.matches >= limits.limit) stop = 'limit';
+          if (stop) job.abort();
+          continue;
+        }
+        live.delete(job);
+        if (m.error) {
+          if (!m.error.code) logger.warn({ err: m.error.message, path: started.path }, 'search failed on a file');
+          summary.files_skipped++;
+        } else {
+          summary.files_searched++;
+          summary.bytes_scanned += m.bytesScanned;
+          if (!stop && m.stoppedBy) stop = m.stoppedBy;
+        }
+        break;
+      }
+      if (!stop && signal.aborted) stop = 'aborted';
+    }
+  } finally {
+    signal.removeEventListener('abort', abortAll);
+    // jobs started ahead and not reached: stop them and wait for their ends (their workers close the files)
+    const rest = await Promise.all(ahead);
+    for (const r of rest) r?.job.abort();
+    for (const r of rest) {
+      if (!r) continue;
+      while ((await r.job.next()).type !== 'end');
+      live.delete(r.job);
+    }
+  }
+  return stop ? { ...summary, stopped_by: stop } : summary;
 }

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { jobFromPodName } from '../../kube/flink-names.ts';
 import { assertCan, namespaceFilter } from '../../auth/middleware.ts';
 import { compileMatcher } from '../../logfile/search.ts';
-import { checkQuery, searchNode, type SearchHit } from '../../search/node-search.ts';
+import { checkQuery, searchNode, searchNodeInWorkers, type SearchHit } from '../../search/node-search.ts';
+import { SearchPool } from '../../search/pool.ts';
 import { SearchGate } from '../../search/gate.ts';
 import { NdjsonSink } from '../../search/ndjson-sink.ts';
 import { toPodlogError, type ErrorBody } from '../errors.ts';
@@ -18,6 +19,7 @@ import { queryBool, queryInt, queryString } from '../params.ts';
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
  * cancelled when the client disconnects. Hits go out in batches (ndjson-sink.ts) and the scan pauses
  * while the client does not read, so one search holds a bounded buffer however many lines match.
+ * Files are scanned on `search.workers` worker threads, several files of one search at once.
  * At most `search.maxConcurrent` searches run at once; up to `search.maxQueued` more wait at most
  * `search.queueWaitMs`; beyond that: 429 `PODLOG_E_RATE_LIMITED` with `Retry-After`.
  */
@@ -25,6 +27,8 @@ export function searchRoutes(deps: AppDeps): Router {
   const r = Router();
   const cfg = deps.config.search;
   const gate = new SearchGate({ maxConcurrent: cfg.maxConcurrent, maxQueued: cfg.maxQueued, queueWaitMs: cfg.queueWaitMs });
+  // scanning runs on worker threads (never on the event loop); they start on the first search and exit when idle
+  const pool = cfg.workers > 0 ? new SearchPool(deps.logger, cfg.workers) : undefined;
 
   r.get('/search', async (req, res) => {
     const q = checkQuery(queryString(req.query.q));
@@ -62,7 +66,10 @@ export function searchRoutes(deps: AppDeps): Router {
       let last: string;
       try {
         const deadline = Date.now() + cfg.deadlineMs;
-        const summary = await searchNode(deps.catalog, scope, matcher, { limit, byteBudget: cfg.byteBudget, deadline }, (hit: SearchHit) => sink.push(JSON.stringify(hit)), controller.signal, deps.logger);
+        const limits = { limit, byteBudget: cfg.byteBudget, deadline };
+        const summary = pool
+          ? await searchNodeInWorkers(deps.catalog, scope, { q, regex, ci: !caseSensitive }, limits, sink, controller.signal, deps.logger, pool)
+          : await searchNode(deps.catalog, scope, matcher, limits, (hit: SearchHit) => sink.push(JSON.stringify(hit)), controller.signal, deps.logger);
         deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
         deps.metrics.searches.inc({ outcome: summary.stopped_by });
         last = JSON.stringify(summary);

@@ -143,3 +143,50 @@ test('NdjsonSink batches lines into writes of about BATCH_BYTES', async () => {
   assert.equal(writes.reduce((a, b) => a + b, 0), 10_000 * 100 + '{"done":true}\n'.length);
   assert.ok(writes.length <= Math.ceil((10_000 * 100) / BATCH_BYTES) + 2, `${writes.length} writes`);
 });
+
+describe('search on worker threads', () => {
+  const root = makeRoot();
+  let inWorkers: Awaited<ReturnType<typeof buildTestApp>>;
+  let inThread: Awaited<ReturnType<typeof buildTestApp>>;
+  before(async () => {
+    for (let p = 0; p < 12; p++) {
+      const lines = Array.from({ length: 2000 }, (_, i) => (i % 300 === 7 ? `line ${i} of pod ${p}: Checkpoint FAILED` : `line ${i} of pod ${p}: ok`));
+      root.file('team-b', `job-${p}`, uid(100 + p), 'app', 'app.log', lines.join('\n') + '\n');
+      root.file('team-b', `job-${p}`, uid(100 + p), 'app', 'app.log.1', 'older: checkpoint failed\n');
+    }
+    root.file('team-b', 'job-0', uid(100), 'app', 'core.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1]));
+    inWorkers = await buildTestApp(root, { config: { search: { workers: 2 } } });
+    inThread = await buildTestApp(root, { config: { search: { workers: 0 } } });
+  });
+  after(async () => {
+    await inWorkers.close();
+    await inThread.close();
+    root.cleanup();
+  });
+
+  const search = async (t: typeof inWorkers, qs: string) => {
+    const { default: request } = await import('supertest');
+    const res = await request(t.app).get(`/api/v1/search?${qs}`).expect(200);
+    return res.text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+
+  test('hits, order and summary are those of the in-thread scan, across many files', async () => {
+    for (const qs of ['q=checkpoint+failed&case=false&limit=100000', 'q=FAILED%24&regex=true', 'q=nothing-here']) {
+      const a = await search(inWorkers, qs);
+      const b = await search(inThread, qs);
+      assert.deepEqual(a, b, qs);
+      assert.equal(a.at(-1)!.done, true);
+    }
+    const all = await search(inWorkers, 'q=checkpoint+failed&case=false&limit=100000');
+    assert.equal(all.length - 1, 12 * 7 + 12);
+    assert.equal(all.at(-1)!.files_skipped, 1); // the binary file
+  });
+
+  test('a limit cuts exactly, across file boundaries, and says so', async () => {
+    const rows = await search(inWorkers, 'q=FAILED&limit=10');
+    assert.equal(rows.length, 11);
+    assert.equal(rows.at(-1)!.stopped_by, 'limit');
+    assert.equal(rows.at(-1)!.matches, 10);
+    assert.deepEqual(rows.slice(0, 10), (await search(inThread, 'q=FAILED&limit=10')).slice(0, 10));
+  });
+});

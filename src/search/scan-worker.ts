@@ -1,0 +1,109 @@
+/**
+ * Worker thread entry of the search pool (pool.ts): runs `searchFile` on file handles the main thread
+ * opened through `openSafe` and transferred here, so scanning never blocks the agent's event loop.
+ * One worker runs many jobs at once (each is async and pauses on its own credit).
+ *
+ * Messages in ({@link JobStart}, `{type:'credit',id,bytes}`, `{type:'abort',id}`) and out
+ * ({@link JobBatch}, {@link JobEnd}) are described in pool.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FileHandle } from 'node:fs/promises';
+import { isPodlogError } from '../errors.ts';
+import { openReader } from '../logfile/reader.ts';
+import { compileMatcher, searchFile, type Matcher } from '../logfile/search.ts';
+import type { SafeFile } from '../store/safe-open.ts';
+import { BATCH_BYTES, WINDOW_BYTES, type JobEnd, type JobStart, type ToWorker } from './pool.ts';
+
+interface Job {
+  ac: AbortController;
+  inflight: number;
+  resume?: () => void;
+}
+
+const jobs = new Map<number, Job>();
+const matchers = new Map<string, Matcher>();
+
+function matcherFor(q: JobStart['query']): Matcher {
+  const key = JSON.stringify(q);
+  let m = matchers.get(key);
+  if (!m) {
+    m = compileMatcher(q.q, { regex: q.regex, caseInsensitive: q.ci });
+    if (matchers.size >= 16) matchers.delete(matchers.keys().next().value!);
+    matchers.set(key, m);
+  }
+  return m;
+}
+
+async function run(msg: JobStart, handle: FileHandle): Promise<void> {
+  const job: Job = { ac: new AbortController(), inflight: 0 };
+  jobs.set(msg.id, job);
+  const cell = new BigInt64Array(msg.budget);
+  const budget = {
+    get remaining() {
+      return Number(Atomics.load(cell, 0));
+    },
+    spend(n: number) {
+      Atomics.sub(cell, 0, BigInt(n));
+    },
+  };
+  let parts: string[] = [];
+  let bytes = 0;
+  let count = 0;
+  let total = 0;
+  const flush = () => {
+    if (count === 0) return;
+    parentPort!.postMessage({ type: 'hits', id: msg.id, text: parts.join(''), count });
+    job.inflight += bytes;
+    parts = [];
+    bytes = 0;
+    count = 0;
+  };
+  const end: JobEnd = { type: 'end', id: msg.id, bytesScanned: 0 };
+  try {
+    const file = { handle, stat: { size: msg.size }, path: msg.name } as unknown as SafeFile;
+    const reader = openReader(file, msg.name);
+    const res = await searchFile(reader.searchSource(), matcherFor(msg.query), {
+      signal: job.ac.signal,
+      byteBudget: budget,
+      deadline: msg.deadline,
+      onMatch: (m) => {
+        const line = `${msg.prefix}"offset":${m.offset},"line_number":${m.lineNumber},"line":${JSON.stringify(m.line)}${m.truncated ? ',"truncated":true' : ''}}\n`;
+        parts.push(line);
+        bytes += line.length;
+        count++;
+        total++;
+        if (total >= msg.limit) return false;
+        if (bytes < BATCH_BYTES) return true;
+        flush();
+        if (job.inflight < WINDOW_BYTES) return true;
+        return new Promise<boolean>((resolve) => {
+          job.resume = () => {
+            job.resume = undefined;
+            resolve(!job.ac.signal.aborted);
+          };
+        });
+      },
+    });
+    end.bytesScanned = res.bytesScanned;
+    if (res.stoppedBy) end.stoppedBy = res.stoppedBy;
+  } catch (e) {
+    end.error = isPodlogError(e) ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    flush();
+    jobs.delete(msg.id);
+    await handle.close().catch(() => {});
+    parentPort!.postMessage(end);
+  }
+}
+
+parentPort!.on('message', (msg: ToWorker) => {
+  if (msg.type === 'start') {
+    void run(msg, msg.handle);
+    return;
+  }
+  const job = jobs.get(msg.id);
+  if (!job) return;
+  if (msg.type === 'credit') job.inflight -= msg.bytes;
+  else job.ac.abort();
+  if (job.resume && (job.ac.signal.aborted || job.inflight < WINDOW_BYTES)) job.resume();
+});
