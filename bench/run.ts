@@ -3,6 +3,8 @@
  * next's), each printing its figures beside a named peer measured in the same run on the same machine:
  *   catalog   startup scan of 1,000 pods × 10 files, RSS            peer: find
  *   logfile   tail 1,000 lines of 1 GiB vs 10 MiB; search 1 GiB     peer: tail, grep -F -c, grep -E -c
+ *   search    HTTP search: 1 GiB literals/regexes, 2,000 files;      peer: rg -c, grep -c
+ *             /healthz p99 while a search streams; RSS of 30 searches
  *   follow    append → SSE event latency p50/p99                     peer: tail -F
  *   retention one pass over 100,000 files                            peer: du -s
  *   ship      1 GiB Flink log into a test server and Elasticsearch   peer: rsyslog omelasticsearch
@@ -23,6 +25,7 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const BENCHES: Record<string, string[]> = {
   catalog: [here('./catalog.ts')],
   logfile: [here('./logfile.ts'), '--size', String((quick ? 128 : 1024) * 1024 * 1024)],
+  search: [here('./search.ts'), '--mib', String(quick ? 128 : 1024)],
   follow: [here('./follow.ts')],
   retention: [here('./retention.ts')],
   ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],

@@ -51,6 +51,12 @@ export interface SearchOptions {
   maxLineBytes?: number;
   /** Search binary data too (default false: PODLOG_E_BINARY). */
   allowBinary?: boolean;
+  /**
+   * Only `[start, end)` of a file (not a stream), both at line starts; offsets stay file offsets and
+   * line numbers count from 1 at `start`. Default the whole file. The binary check applies to the
+   * first 8 KiB of the range.
+   */
+  range?: { start: number; end: number };
 }
 
 /** Why a search stopped before the end of the file. */
@@ -62,6 +68,8 @@ export interface SearchResult {
   bytesScanned: number;
   /** Set when the search stopped early. */
   stoppedBy?: StopReason;
+  /** Newline bytes read (the whole input's when the search was not stopped early). */
+  newlines: number;
 }
 
 /** What {@link searchFile} reads. */
@@ -94,17 +102,18 @@ export type SearchInput = SafeFile | Readable | { searchSource(): SafeFile | Rea
 export async function searchFile(input: SearchInput, matcher: Matcher, opts: SearchOptions): Promise<SearchResult> {
   const source: SafeFile | Readable = 'searchSource' in input ? input.searchSource() : input;
   const isStream = !('handle' in source);
-  const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile);
+  const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile, opts.range?.start, opts.range?.end);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const chunk = !matcher.needles ? REGEX_CHUNK : matcher.re ? VERIFY_CHUNK : LITERAL_CHUNK;
   const capacity = 2 * (chunk + maxLine) + 16;
   const sb = acquireScanBuffer(capacity, matcher.fold);
   const scanner = new Scanner(sb, matcher, opts, maxLine);
+  const startAt = isStream ? 0 : (opts.range?.start ?? 0);
   let stoppedBy: StopReason | undefined;
   let scanned = 0;
   let finished = false;
   try {
-    stoppedBy = await scanner.run(src, chunk, (n) => {
+    stoppedBy = await scanner.run(src, chunk, startAt, (n) => {
       scanned += n;
       if (opts.byteBudget.spend) opts.byteBudget.spend(n);
       else opts.byteBudget.remaining -= n;
@@ -114,7 +123,8 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
     if (isStream && !finished) (source as Readable).destroy(); // stopped early or failed: release the decompressor
     releaseScanBuffer(sb, capacity, matcher.fold); // run() has awaited its last read into sb
   }
-  return stoppedBy ? { bytesScanned: scanned, stoppedBy } : { bytesScanned: scanned };
+  const newlines = scanner.newlines;
+  return stoppedBy ? { bytesScanned: scanned, stoppedBy, newlines } : { bytesScanned: scanned, newlines };
 }
 
 /** The chunk loop and per-region matchers behind {@link searchFile}. */
@@ -151,13 +161,18 @@ class Scanner {
    * the next read fills the other. An unfinished last line (≤ maxLine bytes) is copied in front of
    * the next half's data area, so every region searched holds whole lines.
    */
-  async run(src: ByteSource, chunk: number, onRead: (n: number) => void): Promise<StopReason | undefined> {
+  /** Newlines counted so far (all of them once {@link run} finished without stopping). */
+  get newlines(): number {
+    return this.lineNo - 1;
+  }
+
+  async run(src: ByteSource, chunk: number, startAt: number, onRead: (n: number) => void): Promise<StopReason | undefined> {
     const buf = this.sb.buf;
     const max = this.maxLine;
     const half = max + chunk;
     let k = 0; // the half being searched
     let carry = 0; // bytes of an unfinished line placed just before half k's data area
-    let fileOff = 0; // file offset of the first carried byte (of the data when carry is 0)
+    let fileOff = startAt; // file offset of the first carried byte (of the data when carry is 0)
     let skipping = false; // inside a line too long for the buffer, already handled
     let first = true;
     let pending: Promise<number> | undefined = src.read(buf, max, chunk);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PodlogError, isPodlogError } from '../errors.ts';
 import { openReader } from '../logfile/reader.ts';
+import { isGzipName } from '../logfile/gzip.ts';
 import { searchFile, type Matcher } from '../logfile/search.ts';
 import type { Catalog } from '../store/catalog.ts';
 import { openSafe } from '../store/safe-open.ts';
@@ -178,7 +179,7 @@ export async function searchNodeInWorkers(
   pool: SearchPool,
 ): Promise<SearchSummary> {
   const summary: SearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0 };
-  const files = filesInScope(catalog, scope);
+  const units = workUnits(filesInScope(catalog, scope), pool.size);
   const budget = new SharedArrayBuffer(8);
   new BigInt64Array(budget)[0] = BigInt(Math.min(limits.byteBudget, Number.MAX_SAFE_INTEGER));
   const live = new Set<JobHandle>();
@@ -187,37 +188,60 @@ export async function searchNodeInWorkers(
   };
   signal.addEventListener('abort', abortAll, { once: true });
 
-  const launch = async ({ pod, container, file }: ReturnType<typeof filesInScope>[number]): Promise<{ job: JobHandle; path: string } | undefined> => {
+  type Started = { job: JobHandle; unit: WorkUnit } | { job?: undefined; unit: WorkUnit };
+  const launch = async (unit: WorkUnit): Promise<Started> => {
+    const { pod, container, file } = unit.file;
     let safe;
     try {
       safe = await openSafe(pod.root, file.path);
     } catch (e) {
       if (!isPodlogError(e)) logger.warn({ err: e, path: file.path }, 'search could not open a file');
-      return undefined;
+      return { unit };
     }
-    if (signal.aborted) {
+    // the parts of one file are opened one by one: each must be the file the catalog saw (not one rotated in meanwhile)
+    if (signal.aborted || (unit.parts > 1 && (safe.stat.ino !== file.ino || safe.stat.dev !== file.dev))) {
       await safe.handle.close();
-      return undefined;
+      return { unit };
     }
     const prefix = JSON.stringify({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name }).slice(0, -1) + ',';
-    const job = pool.start({ handle: safe.handle, size: safe.stat.size, name: file.name, query, prefix, limit: Math.max(1, limits.limit - summary.matches), deadline: limits.deadline, budget });
+    const job = pool.start({
+      handle: safe.handle,
+      size: safe.stat.size,
+      name: file.name,
+      query,
+      prefix,
+      limit: Math.max(1, limits.limit - summary.matches),
+      deadline: limits.deadline,
+      budget,
+      ...(unit.range ? { range: unit.range } : {}),
+      ...(unit.part === 0 ? { lineBase: 0 } : {}),
+    });
     live.add(job);
-    return { job, path: file.path };
+    return { job, unit };
   };
 
-  const ahead: Promise<{ job: JobHandle; path: string } | undefined>[] = [];
+  const ahead: Promise<Started>[] = [];
   let next = 0;
   let stop: SearchOutcome | undefined;
+  let lineBase = 0; // lines before the next part of a split file
+  let brokenFile = false; // a part of the current split file failed: skip its other parts
   try {
-    while (!stop && (next < files.length || ahead.length > 0)) {
-      while (ahead.length <= pool.size && next < files.length) ahead.push(launch(files[next++]!));
+    while (!stop && (next < units.length || ahead.length > 0)) {
+      while (ahead.length <= pool.size && next < units.length) ahead.push(launch(units[next++]!));
       const started = await ahead.shift()!;
-      if (!started) {
-        summary.files_skipped++;
+      const { unit } = started;
+      if (unit.part === 0) brokenFile = false;
+      const lastPart = unit.part === unit.parts - 1;
+      if (!started.job || brokenFile) {
+        started.job?.abort();
+        if (started.job) await drain(started.job);
+        if (!brokenFile) summary.files_skipped++;
+        brokenFile = unit.parts > 1;
         if (signal.aborted) stop = 'aborted';
         continue;
       }
       const job = started.job;
+      if (unit.part > 0) job.setLineBase(lineBase);
       for (;;) {
         const m = await job.next();
         if (m.type === 'hits') {
@@ -234,11 +258,13 @@ export async function searchNodeInWorkers(
         }
         live.delete(job);
         if (m.error) {
-          if (!m.error.code) logger.warn({ err: m.error.message, path: started.path }, 'search failed on a file');
+          if (!m.error.code) logger.warn({ err: m.error.message, path: unit.file.file.path }, 'search failed on a file');
           summary.files_skipped++;
+          brokenFile = unit.parts > 1;
         } else {
-          summary.files_searched++;
+          if (lastPart) summary.files_searched++;
           summary.bytes_scanned += m.bytesScanned;
+          lineBase = lastPart ? 0 : lineBase + m.newlines;
           if (!stop && m.stoppedBy) stop = m.stoppedBy;
         }
         break;
@@ -249,12 +275,42 @@ export async function searchNodeInWorkers(
     signal.removeEventListener('abort', abortAll);
     // jobs started ahead and not reached: stop them and wait for their ends (their workers close the files)
     const rest = await Promise.all(ahead);
-    for (const r of rest) r?.job.abort();
-    for (const r of rest) {
-      if (!r) continue;
-      while ((await r.job.next()).type !== 'end');
-      live.delete(r.job);
-    }
+    for (const r of rest) r.job?.abort();
+    for (const r of rest) if (r.job) await drain(r.job);
+    for (const r of rest) if (r.job) live.delete(r.job);
   }
   return stop ? { ...summary, stopped_by: stop } : summary;
+}
+
+/** Read a job's messages up to its end (after an abort). */
+async function drain(job: JobHandle): Promise<void> {
+  while ((await job.next()).type !== 'end');
+}
+
+/** Plain files at least this big are scanned in parts, one per worker, bytes. */
+export const SPLIT_BYTES = 32 * 1024 * 1024;
+
+/** A file, or one part of a big plain file, as one worker job. */
+interface WorkUnit {
+  file: ReturnType<typeof filesInScope>[number];
+  part: number;
+  parts: number;
+  /** Nominal byte bounds of the part (the worker moves them to line starts); the last ends at the file's end. */
+  range?: { start: number; end: number };
+}
+
+/** Files in order, big plain files cut into `ways` parts (bounds from the catalog's size, so every part agrees on them). */
+function workUnits(files: ReturnType<typeof filesInScope>, ways: number): WorkUnit[] {
+  const out: WorkUnit[] = [];
+  for (const f of files) {
+    const size = f.file.size;
+    if (ways < 2 || size < SPLIT_BYTES || isGzipName(f.file.name)) {
+      out.push({ file: f, part: 0, parts: 1 });
+      continue;
+    }
+    for (let i = 0; i < ways; i++) {
+      out.push({ file: f, part: i, parts: ways, range: { start: Math.floor((size * i) / ways), end: i === ways - 1 ? Infinity : Math.floor((size * (i + 1)) / ways) } });
+    }
+  }
+  return out;
 }

@@ -41,6 +41,10 @@ export interface JobStart {
   limit: number;
   /** Epoch ms. */
   deadline: number;
+  /** Only this part of a plain file: nominal bounds, moved by the worker to the next line starts. */
+  range?: { start: number; end: number };
+  /** Lines before the part; when absent the job holds its hits until a `base` message gives it. */
+  lineBase?: number;
   /** 8 bytes: the search's remaining byte budget as a BigInt64, shared by its jobs. */
   budget: SharedArrayBuffer;
 }
@@ -59,13 +63,15 @@ export interface JobEnd {
   type: 'end';
   id: number;
   bytesScanned: number;
+  /** Newlines in what was scanned (all of the part's when it was not stopped early). */
+  newlines: number;
   stoppedBy?: StopReason;
   /** The file could not be searched (binary, bad gzip, read error): the job is a skipped file. */
   error?: { code?: ErrorCode; message: string };
 }
 
 /** Messages a worker receives. */
-export type ToWorker = JobStart | { type: 'credit'; id: number; bytes: number } | { type: 'abort'; id: number };
+export type ToWorker = JobStart | { type: 'credit'; id: number; bytes: number } | { type: 'abort'; id: number } | { type: 'base'; id: number; lines: number };
 
 /** The receiving side of one job, see {@link SearchPool.start}. */
 export interface JobHandle {
@@ -75,6 +81,8 @@ export interface JobHandle {
   credit(bytes: number): void;
   /** Stop the job (its end still comes). */
   abort(): void;
+  /** Give a part its line base (see {@link JobStart.lineBase}). */
+  setLineBase(lines: number): void;
 }
 
 interface Slot {
@@ -129,6 +137,7 @@ export class SearchPool {
       },
       credit: (bytes) => slot.worker.postMessage({ type: 'credit', id, bytes } satisfies ToWorker),
       abort: () => slot.worker.postMessage({ type: 'abort', id } satisfies ToWorker),
+      setLineBase: (lines) => slot.worker.postMessage({ type: 'base', id, lines } satisfies ToWorker),
     };
   }
 
@@ -156,7 +165,7 @@ export class SearchPool {
     const fail = (err: unknown) => {
       if (this.slots[i] === slot) this.slots[i] = undefined;
       if (err) this.logger.warn({ err }, 'a search worker failed; its files are reported as skipped');
-      for (const [id, deliver] of [...slot.jobs]) deliver({ type: 'end', id, bytesScanned: 0, error: { message: 'search worker stopped' } });
+      for (const [id, deliver] of [...slot.jobs]) deliver({ type: 'end', id, bytesScanned: 0, newlines: 0, error: { message: 'search worker stopped' } });
       slot.jobs.clear();
     };
     worker.on('error', fail);

@@ -10,14 +10,19 @@ import { parentPort } from 'node:worker_threads';
 import type { FileHandle } from 'node:fs/promises';
 import { isPodlogError } from '../errors.ts';
 import { openReader } from '../logfile/reader.ts';
-import { compileMatcher, searchFile, type Matcher } from '../logfile/search.ts';
+import { compileMatcher, searchFile, type Matcher, type SearchMatch } from '../logfile/search.ts';
+import { lineStartAtOrAfter } from '../logfile/sources.ts';
 import type { SafeFile } from '../store/safe-open.ts';
 import { BATCH_BYTES, WINDOW_BYTES, type JobEnd, type JobStart, type ToWorker } from './pool.ts';
 
 interface Job {
   ac: AbortController;
   inflight: number;
+  /** Lines before the part, once known. */
+  lineBase?: number;
   resume?: () => void;
+  /** Called when the line base arrives. */
+  onBase?: () => void;
 }
 
 const jobs = new Map<number, Job>();
@@ -35,7 +40,7 @@ function matcherFor(q: JobStart['query']): Matcher {
 }
 
 async function run(msg: JobStart, handle: FileHandle): Promise<void> {
-  const job: Job = { ac: new AbortController(), inflight: 0 };
+  const job: Job = { ac: new AbortController(), inflight: 0, lineBase: msg.lineBase };
   jobs.set(msg.id, job);
   const cell = new BigInt64Array(msg.budget);
   const budget = {
@@ -58,20 +63,48 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
     bytes = 0;
     count = 0;
   };
-  const end: JobEnd = { type: 'end', id: msg.id, bytesScanned: 0 };
+  const end: JobEnd = { type: 'end', id: msg.id, bytesScanned: 0, newlines: 0 };
+  // hits found before the line base is known, held (the part pauses once they fill the window)
+  let held: SearchMatch[] = [];
+  let heldBytes = 0;
+  const render = (m: SearchMatch) => {
+    const line = `${msg.prefix}"offset":${m.offset},"line_number":${job.lineBase! + m.lineNumber},"line":${JSON.stringify(m.line)}${m.truncated ? ',"truncated":true' : ''}}\n`;
+    parts.push(line);
+    bytes += line.length;
+    count++;
+  };
+  const release = () => {
+    for (const m of held) render(m);
+    held = [];
+    heldBytes = 0;
+  };
   try {
     const file = { handle, stat: { size: msg.size }, path: msg.name } as unknown as SafeFile;
     const reader = openReader(file, msg.name);
+    let range: { start: number; end: number } | undefined;
+    if (msg.range) {
+      const start = await lineStartAtOrAfter(file, msg.range.start);
+      const end = msg.range.end === Infinity ? Infinity : await lineStartAtOrAfter(file, msg.range.end);
+      range = { start, end: Math.max(start, end) };
+    }
     const res = await searchFile(reader.searchSource(), matcherFor(msg.query), {
       signal: job.ac.signal,
       byteBudget: budget,
       deadline: msg.deadline,
+      ...(range ? { range } : {}),
       onMatch: (m) => {
-        const line = `${msg.prefix}"offset":${m.offset},"line_number":${m.lineNumber},"line":${JSON.stringify(m.line)}${m.truncated ? ',"truncated":true' : ''}}\n`;
-        parts.push(line);
-        bytes += line.length;
-        count++;
         total++;
+        if (job.lineBase === undefined) {
+          held.push(m);
+          heldBytes += m.line.length + msg.prefix.length + 48;
+          if (total >= msg.limit) return false;
+          if (heldBytes < WINDOW_BYTES) return true;
+          return new Promise<boolean>((resolve) => {
+            job.onBase = () => resolve(!job.ac.signal.aborted);
+          });
+        }
+        if (held.length > 0) release();
+        render(m);
         if (total >= msg.limit) return false;
         if (bytes < BATCH_BYTES) return true;
         flush();
@@ -85,10 +118,16 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
       },
     });
     end.bytesScanned = res.bytesScanned;
+    end.newlines = res.newlines;
     if (res.stoppedBy) end.stoppedBy = res.stoppedBy;
   } catch (e) {
     end.error = isPodlogError(e) ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
   } finally {
+    if (held.length > 0) {
+      // the base comes once the parts before this one ended; wait for it (or the abort) to send what was found
+      if (job.lineBase === undefined && !job.ac.signal.aborted) await new Promise<void>((r) => (job.onBase = r));
+      if (job.lineBase !== undefined) release();
+    }
     flush();
     jobs.delete(msg.id);
     await handle.close().catch(() => {});
@@ -104,6 +143,12 @@ parentPort!.on('message', (msg: ToWorker) => {
   const job = jobs.get(msg.id);
   if (!job) return;
   if (msg.type === 'credit') job.inflight -= msg.bytes;
+  else if (msg.type === 'base') job.lineBase = msg.lines;
   else job.ac.abort();
+  if (job.onBase && (job.lineBase !== undefined || job.ac.signal.aborted)) {
+    const go = job.onBase;
+    job.onBase = undefined;
+    go();
+  }
   if (job.resume && (job.ac.signal.aborted || job.inflight < WINDOW_BYTES)) job.resume();
 });
