@@ -104,7 +104,10 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const isStream = !('handle' in source);
   const src = isStream ? streamSource(source as Readable) : fileSource(source as SafeFile, opts.range?.start, opts.range?.end);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
-  const chunk = !matcher.needles ? REGEX_CHUNK : matcher.re ? VERIFY_CHUNK : LITERAL_CHUNK;
+  const fullChunk = !matcher.needles ? REGEX_CHUNK : matcher.re ? VERIFY_CHUNK : LITERAL_CHUNK;
+  // a small file gets a small buffer (read in one go; more reads follow if it grew meanwhile)
+  const size = isStream ? Infinity : ((source as SafeFile).stat.size ?? Infinity) - (opts.range?.start ?? 0);
+  const chunk = size < fullChunk ? Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(Math.max(1, size) + 1))) : fullChunk;
   const capacity = 2 * (chunk + maxLine) + 16;
   const sb = acquireScanBuffer(capacity, matcher.fold);
   const scanner = new Scanner(sb, matcher, opts, maxLine);
@@ -126,6 +129,9 @@ export async function searchFile(input: SearchInput, matcher: Matcher, opts: Sea
   const newlines = scanner.newlines;
   return stoppedBy ? { bytesScanned: scanned, stoppedBy, newlines } : { bytesScanned: scanned, newlines };
 }
+
+/** Byte frequencies sampled from the data per matcher (see Scanner.choose). */
+const sampleFreq = new WeakMap<Matcher, Uint32Array>();
 
 /** The chunk loop and per-region matchers behind {@link searchFile}. */
 class Scanner {
@@ -299,9 +305,14 @@ class Scanner {
         }
       }
     }
-    const freq = new Uint32Array(256);
-    const end = Math.min(b, a + 65536);
-    for (let i = a; i < end; i++) freq[hay[i]!]!++;
+    // byte frequencies of the first file a matcher meets stand for the rest (log files of one search look alike)
+    let freq = sampleFreq.get(this.matcher);
+    if (!freq) {
+      freq = new Uint32Array(256);
+      const end = Math.min(b, a + 65536);
+      for (let i = a; i < end; i++) freq[hay[i]!]!++;
+      if (end - a >= 4096) sampleFreq.set(this.matcher, freq);
+    }
     this.finders = this.needles!.map((n) => this.sb.finder(n, this.matcher.fold, freq));
     const ns = this.needles!;
     this.counting = ns.length === 1 ? this.sb.countingFinder(ns[0]!, this.matcher.fold, freq) : this.sb.anyCountingFinder(ns, this.matcher.fold, freq);

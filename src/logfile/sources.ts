@@ -15,10 +15,11 @@ export function fileSource(file: SafeFile, start = 0, end = Infinity): ByteSourc
       let got = 0;
       length = Math.min(length, end - pos);
       while (got < length) {
-        const { bytesRead } = await file.handle.read(buf, offset + got, length - got, pos);
-        if (bytesRead === 0) break;
+        const want = length - got;
+        const { bytesRead } = await file.handle.read(buf, offset + got, want, pos);
         pos += bytesRead;
         got += bytesRead;
+        if (bytesRead < want) break; // a short read of a regular file: its end for now (the next call looks again)
       }
       return got;
     },

@@ -42,11 +42,12 @@ export class NdjsonSink {
     return this.flush();
   }
 
-  /** Queue ready NDJSON text (whole lines, each ending in a newline); returns like {@link push}. */
-  pushText(text: string): boolean | Promise<boolean> {
+  /** Queue ready UTF-8 NDJSON (whole lines, each ending in a newline); returns like {@link push}. */
+  pushBytes(data: Buffer): boolean | Promise<boolean> {
     if (this.closed || this.out.destroyed) return false;
-    this.parts.push(text);
-    this.bytes += text.length;
+    if (this.bytes === 0 && data.length >= BATCH_BYTES) return this.write(data);
+    this.parts.push(data.toString('utf8'));
+    this.bytes += data.length;
     if (this.bytes < BATCH_BYTES) return true;
     return this.flush();
   }
@@ -58,6 +59,10 @@ export class NdjsonSink {
     const chunk = this.parts.join('');
     this.parts = [];
     this.bytes = 0;
+    return this.write(chunk);
+  }
+
+  private write(chunk: string | Buffer): boolean | Promise<boolean> {
     if (this.out.write(chunk)) return true;
     return this.drained();
   }

@@ -153,11 +153,11 @@ export interface QuerySpec {
   ci: boolean;
 }
 
-/** The first `n` lines of NDJSON `text` (each ending in a newline). */
-function firstLines(text: string, n: number): string {
+/** The first `n` lines of NDJSON `data` (each ending in a newline). */
+function firstLines(data: Buffer, n: number): Buffer {
   let at = -1;
-  for (let i = 0; i < n; i++) at = text.indexOf('\n', at + 1);
-  return text.slice(0, at + 1);
+  for (let i = 0; i < n; i++) at = data.indexOf(10, at + 1);
+  return data.subarray(0, at + 1);
 }
 
 /**
@@ -227,7 +227,9 @@ export async function searchNodeInWorkers(
   let brokenFile = false; // a part of the current split file failed: skip its other parts
   try {
     while (!stop && (next < units.length || ahead.length > 0)) {
-      while (ahead.length <= pool.size && next < units.length) ahead.push(launch(units[next++]!));
+      // small files: more in flight, so opening and reading overlap scanning (their buffers are small)
+      const depth = () => (units[next]!.file.file.size < SMALL_FILE_BYTES ? 4 * pool.size : pool.size + 1);
+      while (next < units.length && ahead.length < depth()) ahead.push(launch(units[next++]!));
       const started = await ahead.shift()!;
       const { unit } = started;
       if (unit.part === 0) brokenFile = false;
@@ -247,10 +249,10 @@ export async function searchNodeInWorkers(
         if (m.type === 'hits') {
           if (stop) continue; // aborted: its remaining batches are dropped
           const room = limits.limit - summary.matches;
-          const text = m.count > room ? firstLines(m.text, room) : m.text;
+          const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
           summary.matches += Math.min(m.count, room);
-          const more = await sink.pushText(text);
-          job.credit(m.text.length);
+          const more = await sink.pushBytes(m.count > room ? firstLines(data, room) : data);
+          job.credit(data.length);
           if (!more || signal.aborted) stop = 'aborted';
           else if (summary.matches >= limits.limit) stop = 'limit';
           if (stop) job.abort();
@@ -286,6 +288,9 @@ export async function searchNodeInWorkers(
 async function drain(job: JobHandle): Promise<void> {
   while ((await job.next()).type !== 'end');
 }
+
+/** Files below this size are scanned up to 4 per worker at once, bytes. */
+const SMALL_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Plain files at least this big are scanned in parts, one per worker, bytes. */
 export const SPLIT_BYTES = 32 * 1024 * 1024;

@@ -21,7 +21,7 @@ import type { StopReason } from '../logfile/search.ts';
 import { BATCH_BYTES } from './ndjson-sink.ts';
 
 export { BATCH_BYTES };
-/** Uncredited batch text after which a job pauses (code units). */
+/** Uncredited batch bytes after which a job pauses. */
 export const WINDOW_BYTES = 4 * BATCH_BYTES;
 
 /** Start scanning one file. */
@@ -53,8 +53,9 @@ export interface JobStart {
 export interface JobBatch {
   type: 'hits';
   id: number;
-  text: string;
-  /** Number of lines in `text`. */
+  /** UTF-8 NDJSON (its buffer is transferred, not copied). */
+  data: Uint8Array;
+  /** Number of lines in `data`. */
   count: number;
 }
 
@@ -77,7 +78,7 @@ export type ToWorker = JobStart | { type: 'credit'; id: number; bytes: number } 
 export interface JobHandle {
   /** Next batch or the end, in order; resolves when one is there. */
   next(): Promise<JobBatch | JobEnd>;
-  /** Tell the worker `bytes` of batch text were written out. */
+  /** Tell the worker `bytes` of batch data were written out. */
   credit(bytes: number): void;
   /** Stop the job (its end still comes). */
   abort(): void;

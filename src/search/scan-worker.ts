@@ -13,7 +13,7 @@ import { openReader } from '../logfile/reader.ts';
 import { compileMatcher, searchFile, type Matcher, type SearchMatch } from '../logfile/search.ts';
 import { lineStartAtOrAfter } from '../logfile/sources.ts';
 import type { SafeFile } from '../store/safe-open.ts';
-import { BATCH_BYTES, WINDOW_BYTES, type JobEnd, type JobStart, type ToWorker } from './pool.ts';
+import { BATCH_BYTES, WINDOW_BYTES, type JobBatch, type JobEnd, type JobStart, type ToWorker } from './pool.ts';
 
 interface Job {
   ac: AbortController;
@@ -26,6 +26,7 @@ interface Job {
 }
 
 const jobs = new Map<number, Job>();
+const encoder = new TextEncoder();
 const matchers = new Map<string, Matcher>();
 
 function matcherFor(q: JobStart['query']): Matcher {
@@ -57,8 +58,10 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
   let total = 0;
   const flush = () => {
     if (count === 0) return;
-    parentPort!.postMessage({ type: 'hits', id: msg.id, text: parts.join(''), count });
-    job.inflight += bytes;
+    // UTF-8 here, handed over without a copy: the main thread writes it to the socket as it is
+    const data = encoder.encode(parts.join(''));
+    parentPort!.postMessage({ type: 'hits', id: msg.id, data, count } satisfies JobBatch, [data.buffer]);
+    job.inflight += data.byteLength;
     parts = [];
     bytes = 0;
     count = 0;
