@@ -228,7 +228,7 @@ export async function searchNodeInWorkers(
   try {
     while (!stop && (next < units.length || ahead.length > 0)) {
       // small files: more in flight, so opening and reading overlap scanning (their buffers are small)
-      const depth = () => (units[next]!.file.file.size < SMALL_FILE_BYTES ? 4 * pool.size : pool.size + 1);
+      const depth = () => (units[next]!.file.file.size < SMALL_FILE_BYTES ? 2 * pool.size + 1 : pool.size + 1);
       while (next < units.length && ahead.length < depth()) ahead.push(launch(units[next++]!));
       const started = await ahead.shift()!;
       const { unit } = started;
@@ -289,8 +289,8 @@ async function drain(job: JobHandle): Promise<void> {
   while ((await job.next()).type !== 'end');
 }
 
-/** Files below this size are scanned up to 4 per worker at once, bytes. */
-const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+/** Files below this size are scanned two per worker at once, bytes. */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 /** Plain files at least this big are scanned in parts, one per worker, bytes. */
 export const SPLIT_BYTES = 32 * 1024 * 1024;
