@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const pid = agent.pid!;
+    const startRss = rssMB(pid);
     const rows: BenchRow[] = [];
 
     const cases: Case[] = [
@@ -227,14 +228,14 @@ async function main(): Promise<void> {
     const idleRss = rssMB(pid);
     let peak = idleRss;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMB(pid))), 100);
-    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => podlogSearch(base, `q=kafka&case=false&limit=100000&namespace=${i % 2 ? 'many' : 'bench'}`).then((r) => String(r.summary.stopped_by), (e: Error) => e.message.slice(0, 40))));
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => podlogSearch(base, `q=kafka&case=false&limit=100000&namespace=${i % 2 ? 'many' : 'bench'}`).then((r) => `stopped by ${String(r.summary.stopped_by)}`, (e: Error) => (/HTTP 429/.test(e.message) ? 'refused with 429' : e.message.slice(0, 60)))));
     clearInterval(sampler);
     const counts = new Map<string, number>();
-    for (const o of outcomes) counts.set(o.includes('429') ? '429' : o, (counts.get(o.includes('429') ? '429' : o) ?? 0) + 1);
+    for (const o of outcomes) counts.set(o, (counts.get(o) ?? 0) + 1);
     const afterLoad = rssMB(pid);
     await new Promise((r) => setTimeout(r, 60_000));
     const minuteAfter = rssMB(pid);
-    rows.push({ name: `RSS, 30 searches at once (limit=100000; ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')})`, value: `peak ${peak.toFixed(0)} MB, ${afterLoad.toFixed(0)} MB at the end, ${minuteAfter.toFixed(0)} MB a minute after`, peer: `idle ${idleRss.toFixed(0)} MB; DaemonSet limit 512 MiB`, ratio: `${(minuteAfter / idleRss).toFixed(2)}× idle a minute after`, goal: '< 512 MiB; ≤ 1.2× idle after 1 min' });
+    rows.push({ name: `RSS, 30 searches at once (limit=100000; ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')})`, value: `peak ${peak.toFixed(0)} MB, ${afterLoad.toFixed(0)} MB at the end, ${minuteAfter.toFixed(0)} MB a minute after`, peer: `before: ${idleRss.toFixed(0)} MB (${startRss.toFixed(0)} MB at start); DaemonSet limit 512 MiB`, ratio: `${(minuteAfter / idleRss).toFixed(2)}× the RSS before, a minute after`, goal: '< 512 MiB; ≤ 1.2× idle after 1 min' });
     console.log(rows.at(-1));
     console.table(rows);
   } finally {

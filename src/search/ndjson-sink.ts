@@ -42,11 +42,19 @@ export class NdjsonSink {
     return this.flush();
   }
 
-  /** Queue ready UTF-8 NDJSON (whole lines, each ending in a newline); returns like {@link push}. */
-  pushBytes(data: Buffer): boolean | Promise<boolean> {
-    if (this.closed || this.out.destroyed) return false;
-    if (this.bytes === 0 && data.length >= BATCH_BYTES) return this.write(data);
+  /**
+   * Queue ready UTF-8 NDJSON (whole lines, each ending in a newline); returns like {@link push}.
+   * `released` is called once `data` is no longer used (written to the socket, copied, or dropped),
+   * so its memory may be reused.
+   */
+  pushBytes(data: Buffer, released: () => void = () => {}): boolean | Promise<boolean> {
+    if (this.closed || this.out.destroyed) {
+      released();
+      return false;
+    }
+    if (this.bytes === 0 && data.length >= BATCH_BYTES) return this.write(data, released);
     this.parts.push(data.toString('utf8'));
+    released();
     this.bytes += data.length;
     if (this.bytes < BATCH_BYTES) return true;
     return this.flush();
@@ -62,8 +70,8 @@ export class NdjsonSink {
     return this.write(chunk);
   }
 
-  private write(chunk: string | Buffer): boolean | Promise<boolean> {
-    if (this.out.write(chunk)) return true;
+  private write(chunk: string | Buffer, released?: () => void): boolean | Promise<boolean> {
+    if (this.out.write(chunk, released && (() => released()))) return true;
     return this.drained();
   }
 

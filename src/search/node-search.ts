@@ -7,7 +7,7 @@ import type { Catalog } from '../store/catalog.ts';
 import { openSafe } from '../store/safe-open.ts';
 import type { ContainerEntry, FileEntry, PodEntry } from '../store/types.ts';
 import type { NdjsonSink } from './ndjson-sink.ts';
-import type { JobHandle, SearchPool } from './pool.ts';
+import { RING_BYTES, type JobHandle, type SearchPool } from './pool.ts';
 
 /** Which files a search covers; every field narrows, none means the whole node. */
 export interface SearchScope {
@@ -188,7 +188,7 @@ export async function searchNodeInWorkers(
   };
   signal.addEventListener('abort', abortAll, { once: true });
 
-  type Started = { job: JobHandle; unit: WorkUnit } | { job?: undefined; unit: WorkUnit };
+  type Started = { job: JobHandle; unit: WorkUnit; ring: SharedArrayBuffer } | { job?: undefined; unit: WorkUnit };
   const launch = async (unit: WorkUnit): Promise<Started> => {
     const { pod, container, file } = unit.file;
     let safe;
@@ -204,7 +204,9 @@ export async function searchNodeInWorkers(
       return { unit };
     }
     const prefix = JSON.stringify({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name }).slice(0, -1) + ',';
+    const ring = new SharedArrayBuffer(RING_BYTES);
     const job = pool.start({
+      ring,
       handle: safe.handle,
       size: safe.stat.size,
       name: file.name,
@@ -217,7 +219,7 @@ export async function searchNodeInWorkers(
       ...(unit.part === 0 ? { lineBase: 0 } : {}),
     });
     live.add(job);
-    return { job, unit };
+    return { job, unit, ring };
   };
 
   const ahead: Promise<Started>[] = [];
@@ -242,17 +244,17 @@ export async function searchNodeInWorkers(
         if (signal.aborted) stop = 'aborted';
         continue;
       }
-      const job = started.job;
+      const { job, ring } = started;
       if (unit.part > 0) job.setLineBase(lineBase);
       for (;;) {
         const m = await job.next();
         if (m.type === 'hits') {
           if (stop) continue; // aborted: its remaining batches are dropped
           const room = limits.limit - summary.matches;
-          const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+          const data = m.data ? Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) : Buffer.from(ring, m.at, m.len);
           summary.matches += Math.min(m.count, room);
-          const more = await sink.pushBytes(m.count > room ? firstLines(data, room) : data);
-          job.credit(data.length);
+          const credit = m.credit;
+          const more = await sink.pushBytes(m.count > room ? firstLines(data, room) : data, () => job.credit(credit));
           if (!more || signal.aborted) stop = 'aborted';
           else if (summary.matches >= limits.limit) stop = 'limit';
           if (stop) job.abort();

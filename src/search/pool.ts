@@ -21,7 +21,9 @@ import type { StopReason } from '../logfile/search.ts';
 import { BATCH_BYTES } from './ndjson-sink.ts';
 
 export { BATCH_BYTES };
-/** Uncredited batch bytes after which a job pauses. */
+/** Bytes of a job's ring: batches written out but not yet credited; the job pauses when it is full. */
+export const RING_BYTES = 8 * BATCH_BYTES;
+/** Hits a part holds (text length) before its line base is known; then it pauses. */
 export const WINDOW_BYTES = 4 * BATCH_BYTES;
 
 /** Start scanning one file. */
@@ -47,17 +49,15 @@ export interface JobStart {
   lineBase?: number;
   /** 8 bytes: the search's remaining byte budget as a BigInt64, shared by its jobs. */
   budget: SharedArrayBuffer;
+  /** {@link RING_BYTES} the worker writes batches into. */
+  ring: SharedArrayBuffer;
 }
 
-/** Hits of a job, as NDJSON lines (each ending in a newline). */
-export interface JobBatch {
-  type: 'hits';
-  id: number;
-  /** UTF-8 NDJSON (its buffer is transferred, not copied). */
-  data: Uint8Array;
-  /** Number of lines in `data`. */
-  count: number;
-}
+/**
+ * Hits of a job, as UTF-8 NDJSON lines (each ending in a newline): `ring[at, at + len)`, or for a
+ * batch too big for the ring, `data` (transferred). Credit `credit` bytes once it is written out.
+ */
+export type JobBatch = { type: 'hits'; id: number; count: number; credit: number } & ({ at: number; len: number; data?: undefined } | { data: Uint8Array; at?: undefined });
 
 /** A job's end: after its last batch. */
 export interface JobEnd {

@@ -56,15 +56,40 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
   let bytes = 0;
   let count = 0;
   let total = 0;
-  const flush = () => {
-    if (count === 0) return;
-    // UTF-8 here, handed over without a copy: the main thread writes it to the socket as it is
-    const data = encoder.encode(parts.join(''));
-    parentPort!.postMessage({ type: 'hits', id: msg.id, data, count } satisfies JobBatch, [data.buffer]);
-    job.inflight += data.byteLength;
+  // batches go through the job's ring (shared memory the main thread writes to the socket from and
+  // credits back once written), so no allocation per batch reaches the main thread's heap
+  const ring = new Uint8Array(msg.ring);
+  let head = 0;
+  /** Send what is gathered if the ring has room (or it can never fit: then as a copy); false when it must wait for credit. */
+  const trySend = (): boolean => {
+    if (count === 0) return true;
+    const text = parts.join('');
+    const n = Buffer.byteLength(text, 'utf8');
+    if (job.inflight === 0) head = 0;
+    if (n > ring.length / 2) {
+      const data = encoder.encode(text);
+      parentPort!.postMessage({ type: 'hits', id: msg.id, data, count, credit: 0 } satisfies JobBatch, [data.buffer]);
+    } else {
+      const skip = head + n > ring.length ? ring.length - head : 0;
+      if (job.inflight + skip + n > ring.length) return false;
+      const at = skip ? 0 : head;
+      encoder.encodeInto(text, ring.subarray(at, at + n));
+      head = at + n;
+      job.inflight += skip + n;
+      parentPort!.postMessage({ type: 'hits', id: msg.id, at, len: n, count, credit: skip + n } satisfies JobBatch);
+    }
     parts = [];
     bytes = 0;
     count = 0;
+    return true;
+  };
+  /** Send, waiting for credit as long as needed (false: the job was aborted meanwhile). */
+  const send = async (): Promise<boolean> => {
+    while (!trySend()) {
+      if (job.ac.signal.aborted) return false;
+      await new Promise<void>((r) => (job.resume = r));
+    }
+    return !job.ac.signal.aborted;
   };
   const end: JobEnd = { type: 'end', id: msg.id, bytesScanned: 0, newlines: 0 };
   // hits found before the line base is known, held (the part pauses once they fill the window)
@@ -110,14 +135,7 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
         render(m);
         if (total >= msg.limit) return false;
         if (bytes < BATCH_BYTES) return true;
-        flush();
-        if (job.inflight < WINDOW_BYTES) return true;
-        return new Promise<boolean>((resolve) => {
-          job.resume = () => {
-            job.resume = undefined;
-            resolve(!job.ac.signal.aborted);
-          };
-        });
+        return trySend() || send();
       },
     });
     end.bytesScanned = res.bytesScanned;
@@ -131,7 +149,7 @@ async function run(msg: JobStart, handle: FileHandle): Promise<void> {
       if (job.lineBase === undefined && !job.ac.signal.aborted) await new Promise<void>((r) => (job.onBase = r));
       if (job.lineBase !== undefined) release();
     }
-    flush();
+    if (!job.ac.signal.aborted) await send();
     jobs.delete(msg.id);
     await handle.close().catch(() => {});
     parentPort!.postMessage(end);
@@ -153,5 +171,9 @@ parentPort!.on('message', (msg: ToWorker) => {
     job.onBase = undefined;
     go();
   }
-  if (job.resume && (job.ac.signal.aborted || job.inflight < WINDOW_BYTES)) job.resume();
+  if (job.resume) {
+    const go = job.resume;
+    job.resume = undefined;
+    go();
+  }
 });
