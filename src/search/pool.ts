@@ -5,11 +5,13 @@
  *
  * Protocol (structured-clone messages; the main thread opens every file through `openSafe` and
  * transfers the `FileHandle`, which the worker closes):
- * - to a worker: {@link JobStart}; `{type:'credit', id, bytes}` once the main thread wrote a batch out;
- *   `{type:'abort', id}`.
- * - from a worker: {@link JobBatch} (hits as NDJSON text, ≤ about {@link BATCH_BYTES}); then one {@link JobEnd}.
- * A job pauses while more than {@link WINDOW_BYTES} of its batches are not credited: per job the main
- * thread holds at most that plus one batch and one line.
+ * - to a worker: {@link JobStart}; `{type:'credit', id, bytes}` once the socket took a batch;
+ *   `{type:'base', id, lines}` for a part of a split file; `{type:'abort', id}`.
+ * - from a worker: {@link JobBatch} (hits as UTF-8 NDJSON, about {@link BATCH_BYTES}, in the job's
+ *   shared ring); then one {@link JobEnd}.
+ * A job pauses while its ring ({@link RING_BYTES}) is full of batches not yet credited, so hits in
+ * flight per job are at most the ring (a batch bigger than half the ring — a huge line — travels
+ * as a transferred copy instead).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
