@@ -5,6 +5,8 @@
  *   watchers  the catalog's watcher at 1,000 and 10,000 pods × 10 files: RSS, scan, missed changes   peer: chokidar (leanest)
  *   logfile   tail 1,000 lines of 1 GiB vs 10 MiB; search 1 GiB     peer: tail, grep -F -c, grep -E -c
  *   kernels   search kernels in memory: WebAssembly SIMD            peer: the plain-JS fallback
+ *   search    HTTP search: 1 GiB literals/regexes, 2,000 files;      peer: rg -c, grep -c
+ *             /healthz p99 while a search streams; RSS of 30 searches
  *   follow    append → SSE event latency p50/p99                     peer: tail -F
  *   retention one pass over 100,000 files                            peer: du -s
  *   ship      1 GiB Flink log into a test server and Elasticsearch   peer: rsyslog omelasticsearch
@@ -30,6 +32,7 @@ const BENCHES: Record<string, string[]> = {
   watchers: [here('./watchers.ts'), '--pods', quick ? '1000' : '1000,10000'],
   logfile: [here('./logfile.ts'), '--size', String((quick ? 128 : 1024) * 1024 * 1024)],
   kernels: [here('./kernels.ts'), '--mib', quick ? '64' : '256'],
+  search: [here('./search.ts'), '--mib', String(quick ? 128 : 1024)],
   follow: [here('./follow.ts')],
   retention: [here('./retention.ts')],
   ship: ['--import', 'tsx', here('./ship.ts'), '--mib', quick ? '128' : '1024'],

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { NdjsonSink } from '../search/ndjson-sink.ts';
 import type { Request, Response } from 'express';
 import { onClose } from '../http/send-stream.ts';
 import { fetchHead, forwardHeaders } from './forward.ts';
@@ -93,6 +93,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
   res.flushHeaders();
   const total: ClusterSearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0, nodes: [], partial: false, failed_nodes: [] };
   let written = 0;
+  const sink = new NdjsonSink(res); // batched writes; each peer's reader waits while the caller does not read
 
   await Promise.all(peers.map(async (p) => {
     let summary: Record<string, unknown> | undefined;
@@ -110,12 +111,12 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
         }
         if (written >= limit) continue;
         written++;
-        const flowing = res.write(JSON.stringify({ ...obj, node: p.node || undefined }) + '\n');
+        const pushed = sink.push(JSON.stringify({ ...obj, node: p.node || undefined }));
         if (written >= limit) {
           total.stopped_by = 'limit';
           ac.abort();
-        } else if (!flowing) {
-          await once(res, 'drain', { signal: ac.signal });
+        } else if (pushed !== true && !(await pushed)) {
+          ac.abort(); // the caller went away
         }
       }
     } catch {
@@ -137,7 +138,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
   total.partial = total.failed_nodes.length > 0;
   total.nodes.sort();
   total.failed_nodes.sort();
-  if (!res.destroyed && !res.writableEnded) res.end(JSON.stringify(total) + '\n');
+  if (!res.destroyed && !res.writableEnded) await sink.end(JSON.stringify(total));
 }
 
 /**

@@ -17,6 +17,9 @@ export const SearchSchema = z.strictObject({
   defaultLimit: z.coerce.number().int().positive().default(1000).describe('Matches returned when the request gives no limit.'),
   maxLimit: z.coerce.number().int().positive().default(100_000).describe('Largest limit a request may ask for.'),
   maxConcurrent: z.coerce.number().int().positive().default(4).describe('Searches running at once on this agent; more wait in line.'),
+  maxQueued: z.coerce.number().int().nonnegative().default(16).describe('Searches that may wait for a slot at once; beyond that a search is refused at once (429 with Retry-After).'),
+  queueWaitMs: z.coerce.number().int().positive().default(10_000).describe('Longest a search waits for a slot (ms); then 429 with Retry-After.'),
+  workers: z.coerce.number().int().nonnegative().default(2).describe('Worker threads that scan files for searches (started on demand, stopped when idle); 0 scans on the main thread.'),
 });
 
 /** Live following (`…/follow`). */

@@ -57,13 +57,14 @@ export interface ScanBuffer {
 }
 
 /**
- * Idle scan buffers by size, reused across searches (a fresh WebAssembly memory per file costs
- * ~5 ms). At most {@link POOL_MAX} per size are kept, and all are dropped after
- * {@link POOL_IDLE_MS} without a search, so an idle agent does not hold their memory.
+ * Idle scan buffers by size, reused across searches and files (a fresh WebAssembly memory per file
+ * costs ~0.1–5 ms). At most {@link POOL_BYTES} of idle buffers are kept (per thread), and all are
+ * dropped after {@link POOL_IDLE_MS} without a search, so an idle agent does not hold their memory.
  */
 const pool = new Map<string, ScanBuffer[]>();
-/** Idle buffers kept per size. */
-const POOL_MAX = 2;
+/** Idle buffer bytes kept (capacity, counted twice for buffers with a folded copy). */
+const POOL_BYTES = 32 * 1024 * 1024;
+let pooledBytes = 0;
 /** Drop the pool after this long without a release, in ms. */
 const POOL_IDLE_MS = 30_000;
 let poolTimer: NodeJS.Timeout | undefined;
@@ -75,6 +76,7 @@ let poolTimer: NodeJS.Timeout | undefined;
 export function acquireScanBuffer(capacity: number, withFold: boolean): ScanBuffer {
   const sb = pool.get(`${capacity}/${withFold}`)?.pop();
   if (sb) {
+    pooledBytes -= footprint(capacity, withFold);
     sb.reset();
     return sb;
   }
@@ -85,17 +87,24 @@ export function acquireScanBuffer(capacity: number, withFold: boolean): ScanBuff
 export function releaseScanBuffer(sb: ScanBuffer, capacity: number, withFold: boolean): void {
   const key = `${capacity}/${withFold}`;
   const idle = pool.get(key) ?? [];
-  if (idle.length < POOL_MAX) idle.push(sb);
+  const bytes = footprint(capacity, withFold);
+  if (pooledBytes + bytes <= POOL_BYTES) {
+    idle.push(sb);
+    pooledBytes += bytes;
+  }
   pool.set(key, idle);
   if (poolTimer) poolTimer.refresh();
   else {
     poolTimer = setTimeout(() => {
       pool.clear();
+      pooledBytes = 0;
       poolTimer = undefined;
     }, POOL_IDLE_MS);
     poolTimer.unref();
   }
 }
+
+const footprint = (capacity: number, withFold: boolean) => capacity * (withFold ? 2 : 1);
 
 function lowerWithLoop(src: Buffer, dst: Buffer, start: number, end: number): void {
   for (let i = start; i < end; i++) {

@@ -1,9 +1,12 @@
 import { Router } from 'express';
 import { jobFromPodName } from '../../kube/flink-names.ts';
 import { assertCan, namespaceFilter } from '../../auth/middleware.ts';
-import pLimit from 'p-limit';
 import { compileMatcher } from '../../logfile/search.ts';
-import { checkQuery, searchNode, type SearchHit } from '../../search/node-search.ts';
+import { checkQuery, searchNode, searchNodeInWorkers, type SearchHit } from '../../search/node-search.ts';
+import { SearchPool } from '../../search/pool.ts';
+import { SearchGate } from '../../search/gate.ts';
+import { NdjsonSink } from '../../search/ndjson-sink.ts';
+import { toPodlogError, type ErrorBody } from '../errors.ts';
 import type { AppDeps } from '../app.ts';
 import type { PodEntry } from '../../store/types.ts';
 import { queryBool, queryInt, queryString } from '../params.ts';
@@ -11,14 +14,21 @@ import { queryBool, queryInt, queryString } from '../params.ts';
 /**
  * `GET /search?q=&regex=true|false&case=true|false&namespace=&job=&pod=&uid=&container=&file=&limit=` →
  * `application/x-ndjson`: one {@link SearchHit} per line as found, then one summary line
- * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`.
+ * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`, or, when the
+ * search fails after the first bytes went out, one `{"error":{"code","message"}}` line instead.
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
- * cancelled when the client disconnects. At most `search.maxConcurrent` searches run at once; others wait.
+ * cancelled when the client disconnects. Hits go out in batches (ndjson-sink.ts) and the scan pauses
+ * while the client does not read, so one search holds a bounded buffer however many lines match.
+ * Files are scanned on `search.workers` worker threads, several files of one search at once.
+ * At most `search.maxConcurrent` searches run at once; up to `search.maxQueued` more wait at most
+ * `search.queueWaitMs`; beyond that: 429 `PODLOG_E_RATE_LIMITED` with `Retry-After`.
  */
 export function searchRoutes(deps: AppDeps): Router {
   const r = Router();
-  const gate = pLimit(deps.config.search.maxConcurrent);
   const cfg = deps.config.search;
+  const gate = new SearchGate({ maxConcurrent: cfg.maxConcurrent, maxQueued: cfg.maxQueued, queueWaitMs: cfg.queueWaitMs });
+  // scanning runs on worker threads (never on the event loop); they start on the first search and exit when idle
+  const pool = cfg.workers > 0 ? new SearchPool(deps.logger, cfg.workers) : undefined;
 
   r.get('/search', async (req, res) => {
     const q = checkQuery(queryString(req.query.q));
@@ -41,15 +51,38 @@ export function searchRoutes(deps: AppDeps): Router {
     if (scope.namespace) await assertCan(req, 'read', scope.namespace);
     const controller = new AbortController();
     res.on('close', () => controller.abort());
-    res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
-    res.flushHeaders();
-    const summary = await gate(() => {
-      const deadline = Date.now() + cfg.deadlineMs;
-      return searchNode(deps.catalog, scope, matcher, { limit, byteBudget: cfg.byteBudget, deadline }, (hit: SearchHit) => res.write(JSON.stringify(hit) + '\n'), controller.signal, deps.logger);
-    });
-    deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
-    deps.metrics.searches.inc({ outcome: summary.stopped_by });
-    if (!res.writableEnded && !controller.signal.aborted) res.end(JSON.stringify(summary) + '\n');
+    let release: () => void;
+    try {
+      release = await gate.acquire(controller.signal);
+    } catch (e) {
+      if (controller.signal.aborted) return; // the client left while waiting
+      res.setHeader('Retry-After', String(gate.retryAfterSeconds));
+      throw e;
+    }
+    try {
+      res.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Cache-Control', 'no-store');
+      res.flushHeaders();
+      const sink = new NdjsonSink(res);
+      let last: string;
+      try {
+        const deadline = Date.now() + cfg.deadlineMs;
+        const limits = { limit, byteBudget: cfg.byteBudget, deadline };
+        const summary = pool
+          ? await searchNodeInWorkers(deps.catalog, scope, { q, regex, ci: !caseSensitive }, limits, sink, controller.signal, deps.logger, pool)
+          : await searchNode(deps.catalog, scope, matcher, limits, (hit: SearchHit) => sink.push(JSON.stringify(hit)), controller.signal, deps.logger);
+        deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
+        deps.metrics.searches.inc({ outcome: summary.stopped_by });
+        last = JSON.stringify(summary);
+      } catch (err) {
+        const e = toPodlogError(err);
+        deps.metrics.errors.inc({ code: e.code });
+        deps.logger.warn({ err, reqId: req.id, code: e.code }, 'search failed after its first bytes');
+        last = JSON.stringify({ error: { code: e.code, message: e.message } } satisfies ErrorBody);
+      }
+      await sink.end(last);
+    } finally {
+      release();
+    }
   });
   return r;
 }

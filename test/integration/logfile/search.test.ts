@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { compileMatcher, searchFile, type SearchMatch, type SearchOptions, type Matcher } from '../../../src/logfile/search.ts';
 import { openDecompressed } from '../../../src/logfile/gzip.ts';
+import { lineStartAtOrAfter } from '../../../src/logfile/sources.ts';
 import type { SafeFile } from '../../../src/store/safe-open.ts';
 import type { Readable } from 'node:stream';
 import { tempRoot, writeStreamed, type TempRoot } from './fixtures.ts';
@@ -183,4 +184,27 @@ test('a candidate line is verified alone, never with bytes that precede it in th
   const f = await root.open('stale.log');
   const { hits } = await run(f, compileMatcher('Z.*needle', { regex: true }));
   assert.equal(hits.length, 0);
+});
+
+test('a file searched in parts (ranges moved to line starts) gives the whole-file hits, line numbers and newline count', async () => {
+  const lines = Array.from({ length: 30_000 }, (_, i) => (i === 1234 ? 'x'.repeat(3 * 1024 * 1024) + ' needle in a long line' : `line ${i}${i % 7 === 0 ? ' needle' : ''}`));
+  const content = lines.join('\n') + '\n';
+  const f = await root.file('parts.log', content);
+  for (const m of [compileMatcher('needle', { regex: false }), compileMatcher('ne+dle$', { regex: true }), compileMatcher('[0-9]+ needle', { regex: true })]) {
+    const whole = await run(f, m);
+    const size = Buffer.byteLength(content);
+    const cuts = [0, 1000, size / 3, size / 2 + 17, size - 5].map(Math.floor);
+    const got: [number, number, string][] = [];
+    let base = 0;
+    for (let i = 0; i < cuts.length; i++) {
+      const start = await lineStartAtOrAfter(f, cuts[i]!);
+      const end = i === cuts.length - 1 ? Infinity : await lineStartAtOrAfter(f, cuts[i + 1]!);
+      const part = await run(f, m, { range: { start, end: Math.max(start, end) } });
+      got.push(...part.hits.map((h) => [h.offset, base + h.lineNumber, h.line] as [number, number, string]));
+      base += part.res.newlines;
+    }
+    assert.deepEqual(got, triples(whole.hits), m.source);
+    assert.equal(base, lines.length);
+    assert.equal(whole.res.newlines, lines.length);
+  }
 });
