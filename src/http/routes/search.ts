@@ -11,7 +11,8 @@ import { queryBool, queryInt, queryString } from '../params.ts';
 /**
  * `GET /search?q=&regex=true|false&case=true|false&namespace=&job=&pod=&uid=&container=&file=&limit=` →
  * `application/x-ndjson`: one {@link SearchHit} per line as found, then one summary line
- * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`.
+ * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`, with `partial: true` when
+ * the catalog's first scan was still running (files not found yet were not searched).
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
  * cancelled when the client disconnects. At most `search.maxConcurrent` searches run at once; others wait.
  */
@@ -26,6 +27,7 @@ export function searchRoutes(deps: AppDeps): Router {
     const caseSensitive = queryBool('case', req.query.case) ?? true;
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
+    const partial = deps.catalog.scanning;
     const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
     const job = queryString(req.query.job) || undefined;
     const jobIdOf = (p: PodEntry) => (deps.recordOf?.(p)?.job as string | undefined) ?? jobFromPodName(p.name)?.clusterId;
@@ -49,7 +51,7 @@ export function searchRoutes(deps: AppDeps): Router {
     });
     deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
     deps.metrics.searches.inc({ outcome: summary.stopped_by });
-    if (!res.writableEnded && !controller.signal.aborted) res.end(JSON.stringify(summary) + '\n');
+    if (!res.writableEnded && !controller.signal.aborted) res.end(JSON.stringify(partial ? { ...summary, partial: true } : summary) + '\n');
   });
   return r;
 }
