@@ -107,6 +107,12 @@ export class Catalog implements CatalogView {
   readonly #pods = new Map<string, PodEntry>();
   readonly #events = new EventEmitter();
   readonly #watchers = new Map<string, FSWatcher>();
+  /** The folder each watcher watches: one listener serves every watcher (no closure per folder). */
+  readonly #watched = new Map<FSWatcher, string>();
+  readonly #onWatchEvent: (this: FSWatcher, event: string, filename: string | Buffer | null) => void;
+  readonly #onWatchError: (this: FSWatcher) => void;
+  /** File names met so far, so the same name in thousands of folders (`taskmanager.log`) is held once; bounded. */
+  readonly #names = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   readonly #statting = new Map<string, Promise<void>>();
   readonly #dirty = new Set<string>();
@@ -120,6 +126,15 @@ export class Catalog implements CatalogView {
 
   constructor(opts: CatalogOptions) {
     this.#opts = opts;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const catalog = this;
+    this.#onWatchEvent = function (this: FSWatcher, _event, filename) {
+      catalog.#onWatch(this, filename === null ? null : String(filename));
+    };
+    this.#onWatchError = function (this: FSWatcher) {
+      const dir = catalog.#watched.get(this);
+      if (dir !== undefined) catalog.#unwatch(dir);
+    };
     this.#events.setMaxListeners(0);
   }
 
@@ -190,6 +205,7 @@ export class Catalog implements CatalogView {
     clearInterval(this.#timer);
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
+    this.#watched.clear();
   }
 
   /** {@inheritDoc CatalogView.pods} */
@@ -271,15 +287,23 @@ export class Catalog implements CatalogView {
   #watchDir(dir: string, depth: 0 | 1 | 2, target: string): void {
     if (this.#opts.usePolling || this.#watchers.has(dir) || this.#stopped) return;
     try {
-      const w = watch(target, { persistent: false }, (_event, filename) => {
-        if (filename === null) void this.#scanDir(dir, depth);
-        else void this.#onEntry(`${dir}${sep}${filename}`, depth + 1);
-      });
-      w.on('error', () => this.#unwatch(dir));
+      const w = watch(target, { persistent: false }, this.#onWatchEvent);
+      w.on('error', this.#onWatchError);
       this.#watchers.set(dir, w);
+      this.#watched.set(w, dir);
     } catch (e) {
       this.#opts.logger.warn({ err: e, dir }, 'cannot watch folder; the periodic rescan will keep it current');
     }
+  }
+
+  /** An inotify event of the folder `w` watches: a named entry changed, or (no name) the folder must be read again. */
+  #onWatch(w: FSWatcher, filename: string | null): void {
+    const dir = this.#watched.get(w);
+    if (dir === undefined) return;
+    const depth = this.#roots.includes(dir) ? 0 : this.#locate(dir)?.depth;
+    if (depth !== 1 && depth !== 2 && depth !== 0) return;
+    if (filename === null) void this.#scanDir(dir, depth);
+    else void this.#onEntry(`${dir}${sep}${filename}`, depth + 1);
   }
 
   #unwatch(prefix: string): void {
@@ -287,6 +311,7 @@ export class Catalog implements CatalogView {
     if (w) {
       w.close();
       this.#watchers.delete(prefix);
+      this.#watched.delete(w);
     }
     // a pod folder's watchers below it: its container folders (root prefixes are never unwatched)
     const pod = this.#pods.get(prefix);
@@ -373,7 +398,7 @@ export class Catalog implements CatalogView {
       seen.add(e.name);
       const path = `${dir}${sep}${e.name}`;
       if (depth === 2) {
-        if (e.isFile() && pod && container instanceof ContainerFolder) this.#scanFile(pod, container, e.name, path, opened!);
+        if (e.isFile() && pod && container instanceof ContainerFolder) this.#scanFile(pod, container, this.#intern(e.name), path, opened!);
         else this.#skipped.add(path);
         continue;
       }
@@ -401,6 +426,14 @@ export class Catalog implements CatalogView {
     this.#dropMissing(dir, depth, seen);
   }
 
+  /** The one copy of a file name met before (up to 10,000 distinct names are kept). */
+  #intern(name: string): string {
+    const known = this.#names.get(name);
+    if (known !== undefined) return known;
+    if (this.#names.size < 10_000) this.#names.set(name, name);
+    return name;
+  }
+
   /** Yield to the event loop when the scan has held it for {@link SLICE_MS}. */
   async #pace(): Promise<void> {
     if (performance.now() - this.#sliceStart < SLICE_MS) return;
@@ -410,7 +443,7 @@ export class Catalog implements CatalogView {
 
   /** A file met by a scan: lstat through its open container folder and admit, update or drop it. */
   #scanFile(pod: PodEntry, container: ContainerFolder, name: string, path: string, folder: SafeDirSync): void {
-    if (this.#statting.has(path)) {
+    if (this.#statting.size > 0 && this.#statting.has(path)) {
       // an inotify check of this file is in flight: it runs once more when done, so its older answer cannot win
       this.#dirty.add(path);
       return;
