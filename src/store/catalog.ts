@@ -394,12 +394,18 @@ export class Catalog implements CatalogView {
     const seen = new Set<string>();
     const pod = depth === 0 ? undefined : this.#pods.get(depth === 1 ? dir : dirname(dir));
     const container = depth === 2 ? pod?.containers.get(basename(dir)) : undefined;
+    let n = 0;
     for (const e of entries) {
       seen.add(e.name);
       const path = `${dir}${sep}${e.name}`;
       if (depth === 2) {
         if (e.isFile() && pod && container instanceof ContainerFolder) this.#scanFile(pod, container, this.#intern(e.name), path, opened!);
         else this.#skipped.add(path);
+        if ((++n & 255) === 0) {
+          // a folder of many files yields too; if its container left the catalog meanwhile, the rest is not admitted
+          await this.#pace();
+          if (this.#stopped || this.#pods.get(pod?.path ?? '') !== pod || pod?.containers.get(basename(dir)) !== container) return;
+        }
         continue;
       }
       if (!e.isDirectory()) {
