@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { PodlogError } from '../errors.ts';
 import { classifyFileName, isContainerName, parsePodDirName } from './layout.ts';
 import { isServableName, safeSegment } from './paths.ts';
-import { lstatSafe, openDirAtSync, openDirSafeSync, type SafeDirSync } from './safe-open.ts';
+import { lstatSafeSync, openDirAtSync, openDirSafeSync, type SafeDirSync } from './safe-open.ts';
 import type { CatalogChange, CatalogView, ContainerEntry, FileEntry, FileKind, PodEntry } from './types.ts';
 
 /** Options of {@link Catalog}. */
@@ -344,7 +344,12 @@ export class Catalog implements CatalogView {
   }
 
   async #checkFolder(path: string, depth: number): Promise<void> {
-    const st = await this.#lstat(path);
+    let st: Stats | undefined;
+    try {
+      st = this.#lstat(path);
+    } catch {
+      return; // EMFILE, EACCES…: nothing is known; the next event or rescan decides
+    }
     if (!st) return this.#onUnlink(path);
     if (!st.isDirectory()) {
       // a folder replaced by a link or a file is dropped: only real directories are admitted
@@ -480,10 +485,13 @@ export class Catalog implements CatalogView {
     for (const f of [...(container?.files.values() ?? [])]) if (!seen.has(f.name)) this.#onUnlink(f.path);
   }
 
-  /** lstat of an entry below a root through the door (no link followed anywhere on its path). */
-  async #lstat(path: string): Promise<Stats | undefined> {
+  /**
+   * lstat of an entry below a root through the door (no link followed anywhere on its path); undefined when it is gone.
+   * @throws I/O errors other than a missing entry or a link on the way
+   */
+  #lstat(path: string): Stats | undefined {
     const loc = this.#locate(path);
-    return loc ? lstatSafe(loc.root, path) : undefined;
+    return loc ? lstatSafeSync(loc.root, path) : undefined;
   }
 
   /**
@@ -538,12 +546,22 @@ export class Catalog implements CatalogView {
     return this.#coalesced(path, () => this.#statFile(path));
   }
 
-  /** lstat one file through the door (its folders opened no-follow from the root) and update its entry. */
+  /**
+   * lstat one file through the door (its folders opened no-follow from the root, synchronously: a burst of
+   * inotify events never holds thousands of descriptors or pending calls) and update its entry.
+   */
   async #statFile(path: string): Promise<void> {
     const loc = this.#locate(path);
     if (!loc || loc.depth !== 3) return;
     if (!isServableName(loc.file!)) return this.#refuseName(path, this.#pods.get(loc.podKey), loc.container!, loc.file!);
-    const st = await lstatSafe(loc.root, path);
+    let st: Stats | undefined;
+    try {
+      st = lstatSafeSync(loc.root, path);
+    } catch (err) {
+      // EMFILE, EACCES…: nothing is known about the file; the entry stays as it is until the next event or rescan
+      this.#opts.logger.debug({ err, pod: basename(loc.podKey), container: loc.container }, 'file check failed; entry kept');
+      return;
+    }
     const pod = this.#pods.get(loc.podKey);
     const container = pod?.containers.get(loc.container!);
     if (st?.isFile() && (!pod || !(container instanceof ContainerFolder))) {
