@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one child process each (so one's memory and files never touch the
  * next's), each printing its figures beside a named peer measured in the same run on the same machine:
- *   catalog   startup scan of 1,000 pods × 10 files, RSS            peer: find
+ *   catalog   agent start-up over 1,000 and 10,000 pods × 10 files: first answer, full listing, RSS   peer: find
  *   watchers  the catalog's watcher at 1,000 and 10,000 pods × 10 files: RSS, scan, missed changes   peer: chokidar (leanest)
  *   logfile   tail 1,000 lines of 1 GiB vs 10 MiB; search 1 GiB     peer: tail, grep -F -c, grep -E -c
  *   kernels   search kernels in memory: WebAssembly SIMD            peer: the plain-JS fallback

@@ -86,10 +86,12 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
   // refuses auth none beyond loopback, before any work
   const access = await createAccess(config, { nodeName, catalog, logger, ...(link ? { kubeConfig: link.kc } : {}), hints });
   let ready = false;
-  await catalog.start(signal);
+  // the first scan runs while the agent starts and listens: until it ends, listings say `partial: true` and
+  // /readyz says `scanning`; shipping and retention passes start after it
+  await catalog.begin(signal);
+  const scanned = catalog.scanned().then(() => logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready'));
   scrapeGauge(metrics, 'podlog_files_tracked', 'Log files in the catalog.', () => catalog.stats().files);
   scrapeGauge(metrics, 'podlog_pods_tracked', 'Pod generations in the catalog.', () => catalog.stats().pods);
-  logger.info({ roots: catalog.roots, ...catalog.stats() }, 'catalog ready');
 
   const kubeKeys = { ...config.kube, nodeName };
   const kube = link
@@ -107,11 +109,21 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
       logger, metrics: metrics.registry, hostName: nodeName,
     })
     : undefined;
-  // resolves once running; an unreachable Elasticsearch is retried in the background
-  if (shipper && !(await unlessStateUnusable('ship', () => shipper!.start(signal).then(() => true), health, logger))) {
-    await shipper.stop();
-    shipper = undefined;
-  }
+  // starts after the first scan (it would otherwise reconcile a growing catalog on every change); an unreachable
+  // Elasticsearch is retried in the background; an unusable state path disables shipping (`degraded.ship`)
+  const shipping = shipper
+    ? scanned
+      .then(() => unlessStateUnusable('ship', () => shipper!.start(signal).then(() => true), health, logger))
+      .then(async (started) => {
+        if (started) return;
+        await shipper?.stop();
+        shipper = undefined;
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'ship: cannot start; shipping is off');
+        health.degraded('ship', 'disabled', `${(err as Error).message} (then restart the agent)`);
+      })
+    : undefined;
   // label and annotation changes apply within 200 ms (coalesced: records change with every Event)
   let refreshQueued = false;
   const stopRefresh = shipper && records
@@ -120,13 +132,13 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
       refreshQueued = true;
       setTimeout(() => {
         refreshQueued = false;
-        shipper.refresh();
+        shipper?.refresh();
       }, 200).unref();
     })
     : undefined;
   const retention = startRetention({
-    catalog, roots: catalog.roots, config, logger, registry: metrics.registry, signal, records, health,
-    ...(shipper ? { unshippedBytes: (path: string) => shipper.unshippedBytes(path) } : {}),
+    catalog, roots: catalog.roots, config, logger, registry: metrics.registry, signal, records, health, startAfter: shipping ?? scanned,
+    ...(shipper ? { unshippedBytes: (path: string) => shipper?.unshippedBytes(path) ?? 0 } : {}),
   });
 
   const listFilter = (req: Request, namespaces: string[]) => namespaceFilter(req, namespaces, 'list');
@@ -187,6 +199,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
       clearTimeout(grace);
       await retention.stop();
       stopRefresh?.();
+      await shipping;
       await shipper?.stop();
       await kube?.stop();
       await es?.close();

@@ -22,7 +22,7 @@ export interface ClusterSearchSummary {
   matches: number;
   /** Nodes that answered completely. */
   nodes: string[];
-  /** True when a node did not answer (or broke off): results are incomplete. */
+  /** True when a node did not answer (or broke off), or an agent's first scan was still running: results are incomplete. */
   partial: boolean;
   /** Nodes (or peer URLs when the node is unknown) that did not answer. */
   failed_nodes: string[];
@@ -94,6 +94,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
   const total: ClusterSearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0, nodes: [], partial: false, failed_nodes: [] };
   let written = 0;
   const sink = new NdjsonSink(res); // batched writes; each peer's reader waits while the caller does not read
+  let scanning = false; // an agent whose first scan still runs searched the files found so far
 
   await Promise.all(peers.map(async (p) => {
     let summary: Record<string, unknown> | undefined;
@@ -127,6 +128,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
       total.bytes_scanned += Number(summary.bytes_scanned ?? 0);
       total.files_searched += Number(summary.files_searched ?? 0);
       total.files_skipped += Number(summary.files_skipped ?? 0);
+      if (summary.partial === true) scanning = true;
       const s = String(summary.stopped_by ?? 'done');
       if (total.stopped_by !== 'limit' && OUTCOME_RANK.indexOf(s) >= 0 && OUTCOME_RANK.indexOf(s) < OUTCOME_RANK.indexOf(total.stopped_by)) total.stopped_by = s;
     } else if (total.stopped_by !== 'limit' && !res.destroyed) {
@@ -135,7 +137,7 @@ export async function fanoutSearch(req: Request, res: Response, peers: Peer[], l
   }));
   clearTimeout(overall);
   total.matches = written;
-  total.partial = total.failed_nodes.length > 0;
+  total.partial = total.failed_nodes.length > 0 || scanning;
   total.nodes.sort();
   total.failed_nodes.sort();
   if (!res.destroyed && !res.writableEnded) await sink.end(JSON.stringify(total));
@@ -163,6 +165,7 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
     if (!had || rank > had.rank) byUid.set(uid, { item, rank });
   };
   const failed: string[] = [];
+  let scanning = false; // an agent whose first scan still runs listed what it found so far
   try {
     await Promise.all(peers.map(async (p) => {
       try {
@@ -171,8 +174,9 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
           await up.body?.cancel();
           throw new Error(`HTTP ${up.status}`);
         }
-        const body = (await up.json()) as { items?: Array<Record<string, unknown>> };
+        const body = (await up.json()) as { items?: Array<Record<string, unknown>>; partial?: boolean };
         for (const it of body.items ?? []) keep({ ...it, node: p.node || undefined }, rankOf(it, p.node));
+        if (body.partial === true) scanning = true;
       } catch {
         failed.push(nameOf(p));
       }
@@ -183,5 +187,5 @@ export async function fanoutPods(req: Request, res: Response, peers: Peer[], o: 
   const items = [...[...byUid.values()].map((x) => x.item), ...unkeyed];
   items.sort((a, b) => Number(b.lastActivity ?? 0) - Number(a.lastActivity ?? 0));
   res.setHeader('Cache-Control', 'no-store');
-  res.json({ items, partial: failed.length > 0, failed_nodes: failed.sort() });
+  res.json({ items, partial: failed.length > 0 || scanning, failed_nodes: failed.sort() });
 }

@@ -24,7 +24,7 @@ export interface AppDeps {
   catalog: Catalog;
   metrics: Metrics;
   logger: Logger;
-  /** True once the initial scan is done and the agent can answer. */
+  /** True once the agent listens and can answer (the catalog's first scan may still run: `catalog.scanning`). */
   ready: () => boolean;
   /** Kubernetes record fields for a pod generation, when the cluster link knows it. */
   recordOf?: (pod: PodEntry) => PodRecordFields | undefined;
@@ -93,9 +93,13 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.ready();
+    // While the first scan runs the agent answers (listings say `partial: true`) but is not ready: a rollout waits
+    // for a full catalog, and `/healthz` (liveness) answers throughout, so a large node is never restarted for it.
+    const scanning = deps.catalog.scanning;
+    const status = !ready ? 'starting' : scanning ? 'scanning' : 'ready';
     // A degraded part does not make the agent unready: it still serves every file; `degraded` says what is off and why.
     const degraded = deps.health?.snapshot() ?? {};
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', ...deps.catalog.stats(), ...(Object.keys(degraded).length ? { degraded } : {}) });
+    res.status(status === 'ready' ? 200 : 503).json({ status, scanning, ...deps.catalog.stats(), ...(Object.keys(degraded).length ? { degraded } : {}) });
   });
   // `metrics.auth`: the same authentication as /api/v1 (any authenticated caller); the series name namespaces and pods
   const metricsGate = metricsAuth ? [authenticate(gate, authFailures.count)] : [];

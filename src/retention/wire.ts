@@ -29,6 +29,8 @@ export interface RetentionWiring {
   signal: AbortSignal;
   /** Where a degraded copier is reported (`/readyz`). */
   health?: Health;
+  /** Retention's passes start once this resolves (the catalog's first scan: a pass over a partial catalog would plan from part of the disk). */
+  startAfter?: Promise<unknown>;
 }
 
 /** What {@link startRetention} returns. */
@@ -56,7 +58,8 @@ export function startRetention(w: RetentionWiring): RetentionUnit {
     ...(records?.remove ? { expireRecord: (p: { uid: string }) => records.remove!(p.uid) } : {}),
     ...(w.unshippedBytes ? { unshippedBytes: w.unshippedBytes } : {}),
   });
-  retention.start(w.signal);
+  if (w.startAfter) void w.startAfter.then(() => retention.start(w.signal));
+  else retention.start(w.signal);
   const cri = w.roots[0] ? createCriCopier({ config: rc, root: w.roots[0], stateDir: w.config.stateDir, logger: w.logger, metrics: retention.metrics, ...(w.health ? { health: w.health } : {}) }) : undefined;
   void cri?.start(w.signal); // never rejects: failed passes are retried with backoff and reported
   return { retention, ...(lifecycleOf ? { lifecycleOf } : {}), ...(cri ? { cri } : {}), stop: async () => cri?.stop() };

@@ -79,4 +79,6 @@ export interface CatalogView {
   generations(namespace: string, name: string): PodEntry[];
   /** Subscribe to changes after the initial scan; returns the unsubscribe function. */
   onChange(listener: (change: CatalogChange) => void): () => void;
+  /** True while the first scan of the roots runs: {@link pods} is then incomplete (listings say `partial: true`). Absent means false. */
+  readonly scanning?: boolean;
 }

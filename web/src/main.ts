@@ -14,7 +14,7 @@ import { NO_JOB } from './model.ts';
 import { initTheme, themeButton } from './theme.ts';
 import { authControl, startAuth } from './auth-ui.ts';
 import { installDownloads } from './download.ts';
-import { explain, incompleteText } from './messages.ts';
+import { explain, incompleteText, scanningText } from './messages.ts';
 import { Viewer } from './viewer/viewer.ts';
 import type { FileRef } from './api.ts';
 
@@ -42,7 +42,7 @@ const note = h('div', { class: 'note', role: 'status' });
 subscribe((s) => {
   const e = s.error;
   note.textContent = !e
-    ? incompleteText(s.failedNodes)
+    ? incompleteText(s.failedNodes) || scanningText(s.scanning)
     : e.status === 0
       ? `Lost connection to the agent. Retrying every ${Math.round(retryDelayMs() / 1000)} s…`
       : e.status === 401

@@ -25,6 +25,11 @@ export function incompleteText(failedNodes: readonly string[]): string {
   return `Results incomplete: ${failedNodes.join(', ')} did not answer.`;
 }
 
+/** The note for a listing that is partial because an agent is still reading its log folders after a start. */
+export function scanningText(scanning: boolean): string {
+  return scanning ? 'Still reading the log folders; more pods will appear.' : '';
+}
+
 /** Seconds to show for a wait of `ms`. */
 function secs(ms: number): number {
   return Math.max(1, Math.round(ms / 1000));

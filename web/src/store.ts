@@ -20,13 +20,15 @@ export interface PodStore {
   updatedAt: number;
   /** Nodes that did not answer the last cluster-wide listing (empty when complete). */
   failedNodes: string[];
+  /** True while an agent is still reading its log folders (a `partial` listing with no failed node): more pods may appear. */
+  scanning: boolean;
   /** ms until the next try after a failure (for the outage note). */
   retryInMs: number;
 }
 
 type Listener = (s: PodStore) => void;
 
-const state: PodStore = { pods: null, views: [], error: null, updatedAt: 0, failedNodes: [], retryInMs: 0 };
+const state: PodStore = { pods: null, views: [], error: null, updatedAt: 0, failedNodes: [], scanning: false, retryInMs: 0 };
 const listeners = new Set<Listener>();
 let timer: ReturnType<typeof setTimeout> | null = null;
 let failures = 0;
@@ -59,6 +61,7 @@ export async function refresh(): Promise<void> {
     state.pods = listing.items;
     state.views = viewPods(listing.items, Date.now());
     state.failedNodes = listing.failed_nodes;
+    state.scanning = listing.partial && listing.failed_nodes.length === 0;
     state.error = null;
     state.updatedAt = Date.now();
     failures = 0;

@@ -79,7 +79,7 @@ export interface JobView {
  *   elected agent's record (`local=1` stops that hop). 404 `PODLOG_E_NOT_FOUND` when nobody knows the pod,
  *   503 `PODLOG_E_UNAVAILABLE` without a cluster link and no record, 502 `PODLOG_E_UPSTREAM` when the API
  *   server fails.
- * - `GET /jobs[?namespace=]` → `{jobs: JobView[]}`: records joined with catalog pods (pods with logs but no
+ * - `GET /jobs[?namespace=]` → `{jobs: JobView[]}` (`partial: true` while the catalog's first scan runs): records joined with catalog pods (pods with logs but no
  *   record get their job from the Flink pod name), across states, sorted by namespace and id.
  * Errors are thrown as PodlogError for the app's error middleware.
  */
@@ -127,7 +127,7 @@ export function kubeRouter(deps: KubeRouterDeps): Router {
     if (nsFilter !== undefined) nameParam('namespace', nsFilter);
     const jobs = buildJobs(deps, nsFilter);
     const allowed = await (deps.listFilter ?? listable)(req, jobs.map((j) => j.namespace));
-    res.json({ jobs: jobs.filter((j) => allowed(j.namespace)) });
+    res.json({ jobs: jobs.filter((j) => allowed(j.namespace)), ...(deps.catalog?.scanning ? { partial: true } : {}) });
   });
   return r;
 }

@@ -17,7 +17,8 @@ export interface PodRoutesDeps {
 }
 
 /**
- * `GET /pods?namespace=&state=running|exited|all` → `{"items":[PodView…]}`, newest activity first;
+ * `GET /pods?namespace=&state=running|exited|all` → `{"items":[PodView…]}`, newest activity first, with
+ * `partial: true` while the catalog's first scan runs (pods and files found so far);
  * `GET /namespaces/:ns/pods/:pod[?uid=]` → one PodView (newest generation unless `uid` is given),
  * with `generations: [{uid,lastActivity}]` listing every generation on this node.
  */
@@ -40,7 +41,7 @@ export function podRoutes(deps: PodRoutesDeps): Router {
       .filter((p) => (!namespace || p.namespace === namespace) && listable(p.namespace))
       .filter((v) => state === 'all' || (state === 'running') === RUNNING_STATES.has(v.state))
       .sort((a, b) => b.lastActivity - a.lastActivity);
-    res.json({ items });
+    res.json({ items, ...(deps.catalog.scanning ? { partial: true } : {}) });
   });
 
   r.get('/namespaces/:ns/pods/:pod', (req, res) => {

@@ -38,7 +38,7 @@ export function problemsRouter(deps: ProblemsDeps): Router {
       if (s.severity === 'warning' || s.severity === 'critical') items.push({ ...s, uid: k.uid });
     }
     items.sort((a, b) => Number(b.severity === 'critical') - Number(a.severity === 'critical') || a.name.localeCompare(b.name));
-    res.json({ items });
+    res.json({ items, ...(deps.catalog.scanning ? { partial: true } : {}) });
   });
   return r;
 }

@@ -14,7 +14,8 @@ import { queryBool, queryInt, queryString } from '../params.ts';
 /**
  * `GET /search?q=&regex=true|false&case=true|false&namespace=&job=&pod=&uid=&container=&file=&limit=` →
  * `application/x-ndjson`: one {@link SearchHit} per line as found, then one summary line
- * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`, or, when the
+ * `{"done":true,"stopped_by","bytes_scanned","files_searched","files_skipped","matches"}`, with `partial: true` when
+ * the catalog's first scan was still running (files not found yet were not searched), or, when the
  * search fails after the first bytes went out, one `{"error":{"code","message"}}` line instead.
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
  * cancelled when the client disconnects. Hits go out in batches (ndjson-sink.ts) and the scan pauses
@@ -36,6 +37,7 @@ export function searchRoutes(deps: AppDeps): Router {
     const caseSensitive = queryBool('case', req.query.case) ?? true;
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
+    const partial = deps.catalog.scanning;
     const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
     const job = queryString(req.query.job) || undefined;
     const jobIdOf = (p: PodEntry) => (deps.recordOf?.(p)?.job as string | undefined) ?? jobFromPodName(p.name)?.clusterId;
@@ -72,7 +74,7 @@ export function searchRoutes(deps: AppDeps): Router {
           : await searchNode(deps.catalog, scope, matcher, limits, (hit: SearchHit) => sink.push(JSON.stringify(hit)), controller.signal, deps.logger);
         deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
         deps.metrics.searches.inc({ outcome: summary.stopped_by });
-        last = JSON.stringify(summary);
+        last = JSON.stringify(partial ? { ...summary, partial: true } : summary);
       } catch (err) {
         const e = toPodlogError(err);
         deps.metrics.errors.inc({ code: e.code });

@@ -71,9 +71,13 @@ describe('state the agent cannot use', () => {
       assert.equal(r.kind, 'listening', r.kind === 'exited' ? r.stderr : '');
       if (r.kind !== 'listening') return;
       try {
-        const ready = await fetch(`${r.url}/readyz`);
-        assert.equal(ready.status, 200);
-        const body = (await ready.json()) as Readyz;
+        // shipping starts after the catalog's first scan, so its state is checked a moment after the agent listens
+        const { status, body } = await waitFor(async () => {
+          const ready = await fetch(`${r.url}/readyz`);
+          const b = (await ready.json()) as Readyz;
+          return b.degraded?.[c.part] ? { status: ready.status, body: b } : undefined;
+        }, { what: `${c.part} shown as degraded on /readyz` });
+        assert.equal(status, 200);
         assert.equal(body.degraded?.[c.part]?.state, 'disabled');
         assert.match(body.degraded[c.part]!.reason, c.reason);
         assert.equal(await (await fetch(`${r.url}/api/v1/namespaces/team-a/pods/web-1/containers/main/files/app.log`)).text(), 'hello\n');

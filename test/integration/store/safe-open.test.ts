@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lstatSafe, openAppendSafe, openDirSafe, openSafe, readdirSafe, removeTreeSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
+import { lstatSafe, lstatSafeSync, openAppendSafe, openDirAtSync, openDirSafe, openDirSafeSync, openSafe, readdirSafe, removeTreeSafe, unlinkSafe } from '../../../src/store/safe-open.ts';
 import { makeRoot, uid } from '../../helpers/root.ts';
 import { startSwapper } from '../../helpers/swapper.ts';
 
@@ -56,6 +56,18 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
   test('lstat, readdir and unlink through a linked folder see and touch nothing outside', async () => {
     assert.equal(await lstatSafe(root.dir, join(pod, 'linked', 'app.log')), undefined);
     assert.equal((await lstatSafe(root.dir, join(app, 'link.log')))?.isSymbolicLink(), true);
+    // the synchronous doors the catalog's scan and inotify checks use
+    assert.equal(lstatSafeSync(root.dir, join(pod, 'linked', 'app.log')), undefined);
+    assert.equal(lstatSafeSync(root.dir, join(app, 'link.log'))?.isSymbolicLink(), true);
+    assert.equal(lstatSafeSync(root.dir, join(app, 'app.log'))?.isFile(), true);
+    assert.throws(() => openDirSafeSync(root.dir, join(pod, 'linked')), { code: 'PODLOG_E_NOT_REGULAR' });
+    const podDir = openDirSafeSync(root.dir, pod);
+    try {
+      assert.throws(() => openDirAtSync(podDir, 'linked'), { code: 'PODLOG_E_NOT_REGULAR' });
+      assert.throws(() => openDirAtSync(podDir, '..'), { code: 'PODLOG_E_BAD_PATH' });
+    } finally {
+      podDir.close();
+    }
     assert.deepEqual(await readdirSafe(root.dir, join(pod, 'linked')), []);
     assert.deepEqual((await readdirSafe(root.dir, app)).map((d) => d.name).sort(), ['app.log', 'app.log.1', 'fifo.log', 'link.log']);
     await assert.rejects(openDirSafe(root.dir, join(pod, 'linked')), { code: 'PODLOG_E_NOT_REGULAR' });
@@ -95,6 +107,7 @@ describe('the door: no link is followed anywhere on a path, checked on the descr
           }
           for (const d of await readdirSafe(race, join(rpod, name))) assert.notEqual(d.name, 'only-outside.log');
           assert.equal(await lstatSafe(race, join(rpod, name, 'only-outside.log')), undefined);
+          assert.equal(lstatSafeSync(race, join(rpod, name, 'only-outside.log')), undefined);
           assert.notEqual(await unlinkSafe(race, join(rpod, name, 'app.log.1')), undefined);
           await openAppendSafe(race, join(rpod, name, 'copy.log'), 0o640).then((fh) => fh.close(), () => undefined);
         }
