@@ -14,6 +14,9 @@ import { Recorder, type PodWhereabouts } from './recorder.ts';
 import { RecordStore } from './record-store.ts';
 import type { OwnerRecord, PodRecord, PodRecords } from './records.ts';
 import { Reflector, type KubeObject, type ListPage } from './reflector.ts';
+import { fetchRelated, relatedClients, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
+import type { EventJson, PodJson } from '../diagnose/types.ts';
+import { LRUCache } from 'lru-cache';
 
 /** What the HTTP routes need from the cluster beyond this agent's own records. */
 export interface ClusterLookup {
@@ -25,7 +28,18 @@ export interface ClusterLookup {
   leader(): LeaseHolder | undefined;
   /** Owner records (ReplicaSet, Job, ...) kept by this agent while elected. */
   owners(): OwnerRecord[];
+  /**
+   * The objects that name what is at fault for `pod` (owner, claims and their Events, StorageClasses,
+   * nodes while unscheduled, preemptor, PriorityClasses: `fetchRelated` of `related-objects.ts`), best
+   * effort within {@link RELATED_LIMITS}; kept {@link RELATED_CACHE_MS} per pod generation and resourceVersion.
+   * Never rejects: what cannot be read is left out. Absent in lookups without API access (tests).
+   * @param events the Events the caller has (a `Preempted` Event names the preemptor); only others are returned
+   */
+  related?(pod: PodJson, events: EventJson[]): Promise<RelatedObjects>;
 }
+
+/** How long the related objects of one pod generation and resourceVersion are reused, in ms. */
+export const RELATED_CACHE_MS = 30_000;
 
 /** The running cluster link. */
 export interface KubeLink {
@@ -182,6 +196,8 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   }, 3_600_000);
   pruneTimer.unref();
 
+  const clients = await relatedClients(kc);
+  const relatedCache = new LRUCache<string, Promise<RelatedObjects>>({ max: 256, ttl: RELATED_CACHE_MS });
   const lookup: ClusterLookup = {
     async livePod(namespace, name) {
       const w = await lookupPod(namespace, name);
@@ -194,6 +210,19 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     isLeader: () => elector?.isLeader() ?? false,
     leader: () => elector?.holder(),
     owners: () => owners.list(),
+    related(pod, events) {
+      const m = pod.metadata as { uid?: string; resourceVersion?: string } | undefined;
+      const key = m?.uid ? `${m.uid}/${m.resourceVersion ?? ''}` : undefined;
+      const cached = key ? relatedCache.get(key) : undefined;
+      if (cached) return cached;
+      const p = fetchRelated(clients, pod, events, RELATED_LIMITS)
+        .catch((err: unknown) => {
+          logger.debug({ err }, 'related objects not read');
+          return { objects: [], events: [] };
+        });
+      if (key) relatedCache.set(key, p);
+      return p;
+    },
   };
 
   let stopped: Promise<void> | undefined;
@@ -231,3 +260,4 @@ export { podRecordSummary, recordSummaryOf, type PodRecordSummary } from './summ
 export { createPriorityResolver, priorityOf, type PodPriorityInfo } from './priority.ts';
 export { jobOf } from './jobs.ts';
 export { jobFromPodName } from './flink-names.ts';
+export type { RelatedObjects } from './related-objects.ts';
