@@ -1,6 +1,7 @@
 /**
  * The agent's diagnosis reads the objects that name what is at fault (claim, StorageClass, provisioner)
- * from the API server through its cluster link, best effort.
+ * from the API server through its cluster link, best effort; `/problems` lists pods refused at creation
+ * from the Lease holder's owner records.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { pino } from 'pino';
 import { FakeKube } from '../../servers/fake-kube.ts';
 import { diagnosisSource } from '../../../src/http/diagnosis-source.ts';
 import { diagnosisRouter } from '../../../src/http/routes/diagnosis.ts';
+import { problemsRouter } from '../../../src/http/routes/problems.ts';
 import type { Catalog } from '../../../src/store/catalog.ts';
 import { event, pod, startAgent, tempDir, waitFor, type Agent } from './helpers.ts';
 
@@ -38,6 +40,8 @@ function app(): express.Express {
   const getPodInput = diagnosisSource({ catalog, records: agent.link.records, lookup: agent.link.lookup, logger: pino({ level: 'silent' }) });
   const a = express();
   a.use(diagnosisRouter({ getPodInput }));
+  a.use(problemsRouter({ catalog, getPodInput, recordKeys: () => agent.link.records.list(), owners: () => agent.link.lookup.owners(),
+    listFilter: async (req) => (ns) => ns === (req.headers['x-allowed-ns'] ?? ns) }));
   return a;
 }
 
@@ -84,4 +88,23 @@ test('a 403 on StorageClasses still gives a diagnosis, naming the claim without 
   assert.match(r.body.headline, /data-db-1/);
   assert.doesNotMatch(r.body.headline, /provisioner ebs\.csi\.aws\.com, Immediate/);
   assert.ok(fake.seen((q) => q.path === '/apis/storage.k8s.io/v1/storageclasses/gp3').length > 0, 'the StorageClass was asked for');
+});
+
+test('/problems lists the pod a ReplicaSet could not create for quota, filtered by the caller\'s namespaces', async () => {
+  const rs = { kind: 'ReplicaSet', namespace: NS, name: 'web-7d9f8b6c4d', uid: 'rs-web-1' };
+  const e = event(rs, 'FailedCreate', 'Error creating: pods "web-7d9f8b6c4d-kzcql" is forbidden: exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1', 'Warning', 3);
+  e.source = { component: 'replicaset-controller' };
+  e.reportingComponent = 'replicaset-controller';
+  e.lastTimestamp = new Date().toISOString();
+  fake.create('events', e);
+  await waitFor('owner recorded', () => agent.link.lookup.owners().some((o) => o.uid === 'rs-web-1'));
+  const r = await request(app()).get('/problems').expect(200);
+  const item = r.body.items.find((i: { name: string }) => i.name === 'web-7d9f8b6c4d-kzcql');
+  assert.ok(item, JSON.stringify(r.body.items));
+  assert.deepEqual(item.owner, { kind: 'ReplicaSet', name: 'web-7d9f8b6c4d', uid: 'rs-web-1' });
+  assert.equal(item.severity, 'critical');
+  assert.match(item.headline, /ResourceQuota one-pod is full/);
+  assert.equal(r.body.items.filter((i: { owner?: unknown }) => i.owner).length, 1, 'one problem per owner');
+  const other = await request(app()).get('/problems').set('x-allowed-ns', 'elsewhere').expect(200);
+  assert.deepEqual(other.body.items, []);
 });
