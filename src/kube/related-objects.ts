@@ -81,8 +81,10 @@ export async function fetchRelated(clients: RelatedClients, pod: PodJson, events
   const deadline = AbortSignal.timeout(limits.deadlineMs);
   const opts = clients.abortOn(deadline);
   const limit = pLimit(limits.concurrency);
+  // The abort ends the request; the race also ends the wait should a client ignore it.
+  const expired = new Promise<undefined>((resolve) => deadline.addEventListener('abort', () => resolve(undefined), { once: true }));
   const call = <T>(f: () => Promise<T>): Promise<T | undefined> =>
-    limit(async () => (deadline.aborted ? undefined : await f())).catch(() => undefined);
+    limit(async () => (deadline.aborted ? undefined : await Promise.race([f(), expired]))).catch(() => undefined);
   const objects: KubeObjectJson[] = [];
   const extra: EventJson[] = [];
   const have = new Set(events.map(eventKey));

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
 import { pino } from 'pino';
-import { FakeKube } from '../../servers/fake-kube.ts';
+import { FakeKube, kubeConfigFor } from '../../servers/fake-kube.ts';
+import { fetchRelated, relatedClients } from '../../../src/kube/related-objects.ts';
 import { diagnosisSource } from '../../../src/http/diagnosis-source.ts';
 import { diagnosisRouter } from '../../../src/http/routes/diagnosis.ts';
 import { problemsRouter } from '../../../src/http/routes/problems.ts';
@@ -76,6 +77,18 @@ test('the agent names the StorageClass and provisioner of a Pending pod\'s unbou
   assert.ok(fake.seen((q) => q.path === '/api/v1/nodes').length > 0, 'nodes listed while the pod is unscheduled');
   assert.ok(fake.seen((q) => q.path === `/apis/apps/v1/namespaces/${NS}/replicasets/db-0-rs`).length > 0, 'owner read (absent: left out)');
   assert.equal(p.metadata.name, 'db-0');
+  const asked = () => fake.seen((q) => q.path === '/apis/storage.k8s.io/v1/storageclasses/gp3').length;
+  const before = asked();
+  await request(app()).get(`/namespaces/${NS}/pods/db-0/diagnosis`).expect(200);
+  assert.equal(asked(), before, 'the related objects of an unchanged pod are reused');
+});
+
+test('a call that never answers is cut at the deadline; the rest is kept', async () => {
+  claim('db-2');
+  fake.inject({ match: (q) => q.path === `/api/v1/namespaces/${NS}/persistentvolumeclaims/data-db-2`, action: 'stall', times: 1 });
+  const r = await fetchRelated(await relatedClients(kubeConfigFor(fake)), pendingWithClaim('db-2'), [], { deadlineMs: 3_000, concurrency: 2, maxNodes: 10 });
+  assert.deepEqual(r.objects.map((o) => `${o.kind}/${o.metadata?.name}`), ['Node/node-a', 'Node/node-b']);
+  assert.deepEqual(r.objects[1]?.spec, { taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] });
 });
 
 test('a 403 on StorageClasses still gives a diagnosis, naming the claim without its StorageClass object', async () => {
