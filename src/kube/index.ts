@@ -14,7 +14,8 @@ import { Recorder, type PodWhereabouts } from './recorder.ts';
 import { RecordStore } from './record-store.ts';
 import type { OwnerRecord, PodRecord, PodRecords } from './records.ts';
 import { Reflector, type KubeObject, type ListPage } from './reflector.ts';
-import { fetchRelated, relatedClients, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
+import { eventKey, fetchRelated, relatedClients, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
+import pLimit from 'p-limit';
 import type { EventJson, PodJson } from '../diagnose/types.ts';
 import { LRUCache } from 'lru-cache';
 
@@ -31,7 +32,8 @@ export interface ClusterLookup {
   /**
    * The objects that name what is at fault for `pod` (owner, claims and their Events, StorageClasses,
    * nodes while unscheduled, preemptor, PriorityClasses: `fetchRelated` of `related-objects.ts`), best
-   * effort within {@link RELATED_LIMITS}; kept {@link RELATED_CACHE_MS} per pod generation and resourceVersion.
+   * effort within {@link RELATED_LIMITS}; kept {@link RELATED_CACHE_MS} per pod generation and resourceVersion
+   * (at most {@link RELATED_CACHE_BYTES}).
    * Never rejects: what cannot be read is left out. Absent in lookups without API access (tests).
    * @param events the Events the caller has (a `Preempted` Event names the preemptor); only others are returned
    */
@@ -40,6 +42,12 @@ export interface ClusterLookup {
 
 /** How long the related objects of one pod generation and resourceVersion are reused, in ms. */
 export const RELATED_CACHE_MS = 30_000;
+
+/** Bound of the reused related objects, in bytes of their JSON. */
+export const RELATED_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** Pods whose related objects are read at once (each read runs up to `RELATED_LIMITS.concurrency` calls). */
+export const RELATED_AT_ONCE = 2;
 
 /** The running cluster link. */
 export interface KubeLink {
@@ -197,7 +205,31 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   pruneTimer.unref();
 
   const clients = await relatedClients(kc);
-  const relatedCache = new LRUCache<string, Promise<RelatedObjects>>({ max: 256, ttl: RELATED_CACHE_MS });
+  // Resolved results, bounded by their JSON size; reads in flight are shared, and at most
+  // RELATED_AT_ONCE pods' reads run at once (each holds at most one page of Nodes).
+  const relatedCache = new LRUCache<string, RelatedObjects>({
+    ttl: RELATED_CACHE_MS, maxSize: RELATED_CACHE_BYTES, sizeCalculation: (v) => Math.max(1, JSON.stringify(v).length),
+  });
+  const relatedInFlight = new Map<string, Promise<RelatedObjects>>();
+  const relatedAtOnce = pLimit(RELATED_AT_ONCE);
+  const readRelated = (key: string, pod: PodJson, events: EventJson[]): Promise<RelatedObjects> => {
+    const hit = relatedCache.get(key);
+    if (hit) return Promise.resolve(hit);
+    let p = relatedInFlight.get(key);
+    if (!p) {
+      p = relatedAtOnce(() => fetchRelated(clients, pod, events, RELATED_LIMITS))
+        .then((r) => {
+          relatedCache.set(key, r);
+          return r;
+        }, (err: unknown) => {
+          logger.debug({ err }, 'related objects not read');
+          return { objects: [], events: [] };
+        })
+        .finally(() => relatedInFlight.delete(key));
+      relatedInFlight.set(key, p);
+    }
+    return p;
+  };
   const lookup: ClusterLookup = {
     async livePod(namespace, name) {
       const w = await lookupPod(namespace, name);
@@ -210,18 +242,11 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     isLeader: () => elector?.isLeader() ?? false,
     leader: () => elector?.holder(),
     owners: () => owners.list(),
-    related(pod, events) {
+    async related(pod, events) {
       const m = pod.metadata as { uid?: string; resourceVersion?: string } | undefined;
-      const key = m?.uid ? `${m.uid}/${m.resourceVersion ?? ''}` : undefined;
-      const cached = key ? relatedCache.get(key) : undefined;
-      if (cached) return cached;
-      const p = fetchRelated(clients, pod, events, RELATED_LIMITS)
-        .catch((err: unknown) => {
-          logger.debug({ err }, 'related objects not read');
-          return { objects: [], events: [] };
-        });
-      if (key) relatedCache.set(key, p);
-      return p;
+      const r = await readRelated(`${m?.uid ?? pod.metadata?.name}/${m?.resourceVersion ?? ''}`, pod, events);
+      const have = new Set(events.map(eventKey));
+      return { objects: r.objects, events: r.events.filter((e) => !have.has(eventKey(e))) };
     },
   };
 

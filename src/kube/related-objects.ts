@@ -33,6 +33,9 @@ export interface RelatedLimits {
   maxNodes: number;
 }
 
+/** Nodes asked for per list call. */
+const NODE_PAGE = 100;
+
 /** Defaults: 5 s for everything, 4 calls at once, up to 5,000 nodes. */
 export const RELATED_LIMITS: RelatedLimits = { deadlineMs: 5_000, concurrency: 4, maxNodes: 5_000 };
 
@@ -127,10 +130,18 @@ export async function fetchRelated(clients: RelatedClients, pod: PodJson, events
     }
   });
   const nodes = pod.spec?.nodeName ? [] : [(async () => {
-    // Listing nodes needs cluster-wide rights; without them the diagnosis names no taints.
-    const r = await call(() => clients.core.listNode({ limit: limits.maxNodes }, opts));
-    for (const n of r ? plain<{ items?: KubeObjectJson[] }>(r).items ?? [] : []) {
-      objects.push({ kind: 'Node', ...(n.metadata ? { metadata: { name: n.metadata.name } } : {}), ...(n.spec ? { spec: { taints: n.spec['taints'] } } : {}) });
+    // Listing nodes needs cluster-wide rights; without them the diagnosis names no taints. Pages of
+    // NODE_PAGE, each cut to names and taints, so a large cluster's Node objects are never all held at once.
+    let cont: string | undefined;
+    for (let n = 0; n < limits.maxNodes;) {
+      const r = await call(() => clients.core.listNode({ limit: Math.min(NODE_PAGE, limits.maxNodes - n), ...(cont ? { _continue: cont } : {}) }, opts));
+      if (!r) return;
+      for (const node of r.items) {
+        objects.push({ kind: 'Node', metadata: { name: node.metadata?.name ?? '' }, ...(node.spec?.taints ? { spec: { taints: plain(node.spec.taints) } } : {}) });
+      }
+      n += r.items.length;
+      cont = r.metadata?._continue;
+      if (!cont || r.items.length === 0) return;
     }
   })()];
   const priority = (async () => {
@@ -153,7 +164,7 @@ export async function fetchRelated(clients: RelatedClients, pod: PodJson, events
 const KIND_ORDER = ['Job', 'ReplicaSet', 'PersistentVolumeClaim', 'StorageClass', 'Node', 'Pod', 'PriorityClass'];
 
 /** Identity of an Event for de-duplication: its namespace and name (an Event's name is unique per namespace). */
-function eventKey(e: EventJson): string {
+export function eventKey(e: EventJson): string {
   const m = e.metadata;
   return m?.name ? `${m.namespace ?? ''}/${m.name}` : JSON.stringify(e);
 }

@@ -104,7 +104,7 @@ export class FakeKube {
 
   /**
    * Serve `obj` at its API path (e.g. `/apis/storage.k8s.io/v1/storageclasses/gp3`) for GET; objects under
-   * `/api/v1/nodes/` are also listed at `/api/v1/nodes` (with `limit`).
+   * `/api/v1/nodes/` are also listed at `/api/v1/nodes` (with `limit` and `continue`).
    */
   putObject(path: string, obj: Obj): void {
     this.objects.set(path, { ...obj, metadata: { uid: randomUUID(), resourceVersion: String(++this.rv), ...obj.metadata } });
@@ -318,8 +318,11 @@ export class FakeKube {
     if (method === 'GET' && this.objects.has(path)) return this.json(res, 200, this.objects.get(path)!);
     if (method === 'GET' && path === '/api/v1/nodes') {
       const limit = Number(q.get('limit') ?? 0);
+      const offset = Number(q.get('continue') ?? 0);
       const all = [...this.objects].filter(([p]) => p.startsWith('/api/v1/nodes/')).map(([, o]) => o);
-      return this.json(res, 200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items: limit > 0 ? all.slice(0, limit) : all });
+      const more = limit > 0 && offset + limit < all.length;
+      return this.json(res, 200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(more ? { continue: String(offset + limit) } : {}) },
+        items: limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset) });
     }
     if ((m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(path))) {
       return this.lease(method, m[1]!, m[2], req, res);

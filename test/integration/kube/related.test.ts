@@ -91,6 +91,23 @@ test('a call that never answers is cut at the deadline; the rest is kept', async
   assert.deepEqual(r.objects[1]?.spec, { taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] });
 });
 
+test('nodes are read in pages, names and taints only, up to the limit', async () => {
+  const other = new FakeKube();
+  await other.listen();
+  try {
+    for (let i = 0; i < 250; i++) other.putObject(`/api/v1/nodes/n-${String(i).padStart(3, '0')}`, { kind: 'Node', apiVersion: 'v1', metadata: { name: `n-${String(i).padStart(3, '0')}`, labels: { big: 'x' } }, spec: { podCIDR: '10.0.0.0/24' }, status: { capacity: { cpu: '4' } } });
+    const p = pendingWithClaim('db-3');
+    p.spec.volumes = [];
+    p.metadata.ownerReferences = [];
+    const r = await fetchRelated(await relatedClients(kubeConfigFor(other)), p, [], { deadlineMs: 10_000, concurrency: 2, maxNodes: 220 });
+    assert.equal(r.objects.length, 220);
+    assert.deepEqual(r.objects[219], { kind: 'Node', metadata: { name: 'n-219' } });
+    assert.deepEqual(other.seen((q) => q.path === '/api/v1/nodes').map((q) => q.query.get('limit')), ['100', '100', '20']);
+  } finally {
+    await other.close();
+  }
+});
+
 test('a 403 on StorageClasses still gives a diagnosis, naming the claim without its StorageClass object', async () => {
   fake.inject({ match: (q) => q.path.startsWith('/apis/storage.k8s.io/'), action: 'status403', times: 1000 });
   claim('db-1');
