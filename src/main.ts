@@ -150,7 +150,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     kubeRouter({ records, lookup: kube?.lookup, catalog, config: kubeKeys, listFilter, askPeer: (req, url) => askAgent(req, url, peerForward, 'the agent holding the cluster records') }),
     diagnosisRouter({ getPodInput }),
     flinkApiRouter({ source: flinkSource, cache: flinkLogs, ...(access.cluster ? { cluster: access.cluster } : {}) }),
-    problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], listFilter }),
+    problemsRouter({ catalog, getPodInput, recordKeys: () => records?.list() ?? [], owners: () => kube?.lookup.owners() ?? [], listFilter }),
     nodeRouter({
       retention: retention.retention, catalog, config: config.retention, nodeName, runningWindowMs: config.runningWindowMs, listFilter,
       ...(retention.lifecycleOf ? { lifecycleOf: retention.lifecycleOf } : {}),

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { diagnose } from './index.ts';
 import { eventsFrom } from './events.ts';
 import { renderText } from './render.ts';
+import { fetchRelated, relatedClients } from '../kube/related-objects.ts';
 import type { DiagnoseInput, EventJson, KubeObjectJson, PodJson } from './types.ts';
 
 /** Options of {@link runDiagnose}, as commander parses them. */
@@ -117,8 +118,9 @@ function plain<T>(x: unknown): T {
 }
 
 /**
- * Fetches the pod and its Events, plus its owners' Events, with @kubernetes/client-node 2.x. A pod that does
- * not exist (404) gives Events-only input (Events whose involvedObject.name is the pod name).
+ * Fetches the pod and its Events, plus its owners' Events and the related objects (`fetchRelated` of
+ * `src/kube/related-objects.ts`), with @kubernetes/client-node 2.x. A pod that does not exist (404) gives
+ * Events-only input (Events whose involvedObject.name is the pod name).
  */
 async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: PodJson; events: EventJson[]; objects: KubeObjectJson[] }> {
   const k8s = await import('@kubernetes/client-node');
@@ -148,74 +150,13 @@ async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: Po
     for (const o of pod?.metadata?.ownerReferences ?? []) {
       events.push(...(await list(o.uid ? `involvedObject.uid=${o.uid}` : `involvedObject.kind=${o.kind},involvedObject.name=${o.name}`)));
     }
-    const objects = pod ? await fetchRelated(k8s, kc, pod, events, list) : [];
-    return pod ? { pod, events, objects } : { events, objects };
+    if (!pod) return { events, objects: [] };
+    const related = await fetchRelated(await relatedClients(kc), pod, events);
+    return { pod, events: [...events, ...related.events], objects: related.objects };
   } catch (e) {
     const code = (e as { code?: number }).code;
     throw new UsageError(`Kubernetes API: cannot read pod ${namespace}/${name} or its Events${code ? ` (HTTP ${code})` : ''}: ${(e as Error).message.split('\n')[0]}`, 3);
   }
-}
-
-/**
- * Best effort, for naming the object at fault: the pod's Job or ReplicaSet (and the Job's CronJob's Events),
- * its PersistentVolumeClaims with their Events and StorageClasses, the nodes (only while the pod is
- * unscheduled, for their taints), and the preemptor pod and PriorityClasses named by a `Preempted` Event.
- * Appends the extra Events to `events`; an object that cannot be read (404, 403) is skipped.
- */
-async function fetchRelated(
-  k8s: typeof import('@kubernetes/client-node'),
-  kc: import('@kubernetes/client-node').KubeConfig,
-  pod: PodJson,
-  events: EventJson[],
-  list: (fieldSelector: string) => Promise<EventJson[]>,
-): Promise<KubeObjectJson[]> {
-  const namespace = pod.metadata?.namespace ?? 'default';
-  const out: KubeObjectJson[] = [];
-  const get = async (kind: string, read: () => Promise<unknown>): Promise<KubeObjectJson | undefined> => {
-    try {
-      const o = { ...plain<KubeObjectJson>(await read()), kind };
-      out.push(o);
-      return o;
-    } catch {
-      return undefined;
-    }
-  };
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  for (const o of pod.metadata?.ownerReferences ?? []) {
-    if (o.kind === 'Job') {
-      const job = await get('Job', () => kc.makeApiClient(k8s.BatchV1Api).readNamespacedJob({ name: o.name, namespace }));
-      for (const c of job?.metadata?.ownerReferences ?? []) {
-        if (c.kind === 'CronJob') events.push(...(await list(c.uid ? `involvedObject.uid=${c.uid}` : `involvedObject.kind=CronJob,involvedObject.name=${c.name}`).catch(() => [])));
-      }
-    } else if (o.kind === 'ReplicaSet') {
-      await get('ReplicaSet', () => kc.makeApiClient(k8s.AppsV1Api).readNamespacedReplicaSet({ name: o.name, namespace }));
-    }
-  }
-  for (const claim of new Set((pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x))) {
-    const pvc = await get('PersistentVolumeClaim', () => core.readNamespacedPersistentVolumeClaim({ name: claim, namespace }));
-    events.push(...(await list(`involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim}`).catch(() => [])));
-    const sc = pvc?.spec?.['storageClassName'];
-    if (typeof sc === 'string' && !out.some((o) => o.kind === 'StorageClass' && o.metadata?.name === sc)) {
-      await get('StorageClass', () => kc.makeApiClient(k8s.StorageV1Api).readStorageClass({ name: sc }));
-    }
-  }
-  if (!pod.spec?.nodeName) {
-    try {
-      const nodes = plain<{ items?: KubeObjectJson[] }>(await core.listNode({ limit: 5000 })).items ?? [];
-      out.push(...nodes.map((n) => ({ kind: 'Node', ...(n.metadata ? { metadata: { name: n.metadata.name } } : {}), ...(n.spec ? { spec: { taints: n.spec['taints'] } } : {}) })));
-    } catch {
-      // Listing nodes needs cluster-wide rights; the diagnosis then names no taints.
-    }
-  }
-  const preempted = events.map((e) => (e.reason === 'Preempted' ? e.related : undefined)).find((r) => r?.name);
-  const classes = new Set([pod.spec?.priorityClassName].filter((x): x is string => !!x));
-  if (preempted?.name) {
-    const p = await get('Pod', () => core.readNamespacedPod({ name: preempted.name!, namespace: preempted.namespace || namespace }));
-    const pc = p?.spec?.['priorityClassName'];
-    if (typeof pc === 'string') classes.add(pc);
-  }
-  for (const c of classes) await get('PriorityClass', () => kc.makeApiClient(k8s.SchedulingV1Api).readPriorityClass({ name: c }));
-  return out;
 }
 
 /**

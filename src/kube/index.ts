@@ -14,6 +14,10 @@ import { Recorder, type PodWhereabouts } from './recorder.ts';
 import { RecordStore } from './record-store.ts';
 import type { OwnerRecord, PodRecord, PodRecords } from './records.ts';
 import { Reflector, type KubeObject, type ListPage } from './reflector.ts';
+import { eventKey, fetchRelated, relatedClients, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
+import pLimit from 'p-limit';
+import type { EventJson, PodJson } from '../diagnose/types.ts';
+import { LRUCache } from 'lru-cache';
 
 /** What the HTTP routes need from the cluster beyond this agent's own records. */
 export interface ClusterLookup {
@@ -25,7 +29,25 @@ export interface ClusterLookup {
   leader(): LeaseHolder | undefined;
   /** Owner records (ReplicaSet, Job, ...) kept by this agent while elected. */
   owners(): OwnerRecord[];
+  /**
+   * The objects that name what is at fault for `pod` (owner, claims and their Events, StorageClasses,
+   * nodes while unscheduled, preemptor, PriorityClasses: `fetchRelated` of `related-objects.ts`), best
+   * effort within {@link RELATED_LIMITS}; kept {@link RELATED_CACHE_MS} per pod generation and resourceVersion
+   * (at most {@link RELATED_CACHE_BYTES}).
+   * Never rejects: what cannot be read is left out. Absent in lookups without API access (tests).
+   * @param events the Events the caller has (a `Preempted` Event names the preemptor); only others are returned
+   */
+  related?(pod: PodJson, events: EventJson[]): Promise<RelatedObjects>;
 }
+
+/** How long the related objects of one pod generation and resourceVersion are reused, in ms. */
+export const RELATED_CACHE_MS = 30_000;
+
+/** Bound of the reused related objects, in bytes of their JSON. */
+export const RELATED_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** Pods whose related objects are read at once (each read runs up to `RELATED_LIMITS.concurrency` calls). */
+export const RELATED_AT_ONCE = 2;
 
 /** The running cluster link. */
 export interface KubeLink {
@@ -182,6 +204,32 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   }, 3_600_000);
   pruneTimer.unref();
 
+  const clients = await relatedClients(kc);
+  // Resolved results, bounded by their JSON size; reads in flight are shared, and at most
+  // RELATED_AT_ONCE pods' reads run at once (each holds at most one page of Nodes).
+  const relatedCache = new LRUCache<string, RelatedObjects>({
+    ttl: RELATED_CACHE_MS, maxSize: RELATED_CACHE_BYTES, sizeCalculation: (v) => Math.max(1, JSON.stringify(v).length),
+  });
+  const relatedInFlight = new Map<string, Promise<RelatedObjects>>();
+  const relatedAtOnce = pLimit(RELATED_AT_ONCE);
+  const readRelated = (key: string, pod: PodJson, events: EventJson[]): Promise<RelatedObjects> => {
+    const hit = relatedCache.get(key);
+    if (hit) return Promise.resolve(hit);
+    let p = relatedInFlight.get(key);
+    if (!p) {
+      p = relatedAtOnce(() => fetchRelated(clients, pod, events, RELATED_LIMITS))
+        .then((r) => {
+          relatedCache.set(key, r);
+          return r;
+        }, (err: unknown) => {
+          logger.debug({ err }, 'related objects not read');
+          return { objects: [], events: [] };
+        })
+        .finally(() => relatedInFlight.delete(key));
+      relatedInFlight.set(key, p);
+    }
+    return p;
+  };
   const lookup: ClusterLookup = {
     async livePod(namespace, name) {
       const w = await lookupPod(namespace, name);
@@ -194,6 +242,12 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     isLeader: () => elector?.isLeader() ?? false,
     leader: () => elector?.holder(),
     owners: () => owners.list(),
+    async related(pod, events) {
+      const m = pod.metadata as { uid?: string; resourceVersion?: string } | undefined;
+      const r = await readRelated(`${m?.uid ?? pod.metadata?.name}/${m?.resourceVersion ?? ''}`, pod, events);
+      const have = new Set(events.map(eventKey));
+      return { objects: r.objects, events: r.events.filter((e) => !have.has(eventKey(e))) };
+    },
   };
 
   let stopped: Promise<void> | undefined;
@@ -231,3 +285,4 @@ export { podRecordSummary, recordSummaryOf, type PodRecordSummary } from './summ
 export { createPriorityResolver, priorityOf, type PodPriorityInfo } from './priority.ts';
 export { jobOf } from './jobs.ts';
 export { jobFromPodName } from './flink-names.ts';
+export type { RelatedObjects } from './related-objects.ts';

@@ -202,6 +202,16 @@ describe('podlog on a real control plane', { skip, timeout: 80 * 60_000 }, () =>
     // kube-scheduler 1.37 says "1 node(s) had untolerated taint(s)" without naming the taint; the diagnosis says so
     assert.match(await diagnosisText(leader, 'team-a', 'wants-gpu-node'), /untolerated taint|taints that the pod does not tolerate/);
 
+    // a claim nobody provisions: the elected agent reads the claim, its StorageClass and the PriorityClass
+    // itself (the ClusterRole's read rules; the 403 check below proves they suffice)
+    await apply(JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'nobody-provisions' }, provisioner: 'example.com/none', volumeBindingMode: 'Immediate' }));
+    await apply(JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'batch-low' }, value: 100 }));
+    await apply(JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-needs-disk', namespace: 'team-a' },
+      spec: { storageClassName: 'nobody-provisions', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }));
+    await apply(simplePod('team-a', 'needs-disk', { priorityClassName: 'batch-low', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-needs-disk' } }] }));
+    await waitFor(async () => /StorageClass nobody-provisions, provisioner example\.com\/none/.test((await leader.getJson('/api/v1/namespaces/team-a/pods/needs-disk/diagnosis').catch(() => ({}))).headline ?? ''),
+      { what: 'the claim traced to its StorageClass and provisioner', ...SLOW });
+
     // the ReplicaSet controller's FailedCreate names each pod the quota refused; the elected agent diagnoses it
     const refusedPod = await waitFor(async () => {
       const evs = (await cp.getJson(['events', '-n', 'team-q', '--field-selector', 'reason=FailedCreate'])).items;

@@ -7,7 +7,9 @@
  *   a too-old resourceVersion answered by an in-stream ERROR 410 then close, `timeoutSeconds` honoured,
  *   objects leaving a field selector sent as DELETED with the previous object (the watch cache's behaviour);
  * - pods GET, Events, Leases (GET/POST/PUT, 409 Conflict on a stale resourceVersion), TokenReview and
- *   SubjectAccessReview (token table and allow rules) for the authentication work.
+ *   SubjectAccessReview (token table and allow rules) for the authentication work;
+ * - read-only objects of other kinds by their API path ({@link FakeKube.putObject}: PersistentVolumeClaims,
+ *   StorageClasses, Nodes — listed at `/api/v1/nodes` —, PriorityClasses, Jobs, ReplicaSets).
  * Faults on cue: {@link FakeKube.inject} (500 / 410 / drop / stall for the next matching requests),
  * {@link FakeKube.dropWatches}, {@link FakeKube.stallWatches}, {@link FakeKube.compact}, and
  * {@link FakeKube.close} + {@link FakeKube.listen} on the same port ("the API server goes away").
@@ -24,7 +26,7 @@ interface Change { rv: number; kind: Kind; type: 'ADDED' | 'MODIFIED' | 'DELETED
 /** A fault for the next `times` requests matching `match` (method + path + query string). */
 export interface Fault {
   match: (req: { method: string; path: string; query: URLSearchParams }) => boolean;
-  action: 'status500' | 'status410' | 'status404' | 'drop' | 'stall' | 'expire';
+  action: 'status500' | 'status410' | 'status404' | 'status403' | 'drop' | 'stall' | 'expire';
   times: number;
 }
 
@@ -98,6 +100,15 @@ export class FakeKube {
   private readonly watches = new Set<WatchConn>();
   private readonly faults: Fault[] = [];
   private readonly watchListeners = new Set<() => void>();
+  private readonly objects = new Map<string, Obj>();
+
+  /**
+   * Serve `obj` at its API path (e.g. `/apis/storage.k8s.io/v1/storageclasses/gp3`) for GET; objects under
+   * `/api/v1/nodes/` are also listed at `/api/v1/nodes` (with `limit` and `continue`).
+   */
+  putObject(path: string, obj: Obj): void {
+    this.objects.set(path, { ...obj, metadata: { uid: randomUUID(), resourceVersion: String(++this.rv), ...obj.metadata } });
+  }
 
   /** Start listening on 127.0.0.1 (`port` 0 = any; pass the old port to come back after {@link close}). */
   async listen(port = this.port): Promise<void> {
@@ -288,6 +299,7 @@ export class FakeKube {
       if (fault.action === 'stall') return; // never answer
       if (fault.action === 'status500') return this.json(res, 500, status(500, 'InternalError', 'injected failure'));
       if (fault.action === 'status404') return this.json(res, 404, status(404, 'NotFound', 'injected not found'));
+      if (fault.action === 'status403') return this.json(res, 403, status(403, 'Forbidden', `injected: forbidden: ${path}`));
       if (fault.action === 'status410') return this.json(res, 410, status(410, 'Expired', 'injected: the resourceVersion is too old'));
       if (fault.action === 'expire' && isWatch) {
         res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -302,6 +314,15 @@ export class FakeKube {
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|events)\/([^/]+)$/.exec(path)) && method === 'GET') {
       const o = this.get(m[2] as Kind, m[1], m[3]!);
       return o ? this.json(res, 200, this.withKind(m[2] as Kind, o)) : this.json(res, 404, status(404, 'NotFound', `${m[2]} "${m[3]}" not found`));
+    }
+    if (method === 'GET' && this.objects.has(path)) return this.json(res, 200, this.objects.get(path)!);
+    if (method === 'GET' && path === '/api/v1/nodes') {
+      const limit = Number(q.get('limit') ?? 0);
+      const offset = Number(q.get('continue') ?? 0);
+      const all = [...this.objects].filter(([p]) => p.startsWith('/api/v1/nodes/')).map(([, o]) => o);
+      const more = limit > 0 && offset + limit < all.length;
+      return this.json(res, 200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(more ? { continue: String(offset + limit) } : {}) },
+        items: limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset) });
     }
     if ((m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(path))) {
       return this.lease(method, m[1]!, m[2], req, res);

@@ -94,6 +94,11 @@ test('RBAC: pods and Events get/list/watch, Leases, system:auth-delegator', () =
   const can = (res: string, verb: string, group = '') => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(res) && r.verbs.includes(verb));
   for (const v of ['get', 'list', 'watch']) assert.ok(can('pods', v) && can('events', v), v);
   assert.ok(!rules.some((r) => r.verbs.includes('*') || r.resources.includes('*') || r.verbs.includes('delete')));
+  // The related objects of a diagnosis (src/kube/related-objects.ts): exactly the calls it makes, read-only.
+  assert.ok(can('persistentvolumeclaims', 'get') && can('nodes', 'list') && can('jobs', 'get', 'batch') && can('replicasets', 'get', 'apps')
+    && can('storageclasses', 'get', 'storage.k8s.io') && can('priorityclasses', 'get', 'scheduling.k8s.io'));
+  assert.ok(!can('nodes', 'get') && !can('cronjobs', 'get', 'batch') && !can('secrets', 'get'));
+  assert.ok(rules.every((r) => r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))), 'the ClusterRole only reads');
   const role = byKind('Role')[0]!;
   for (const v of ['get', 'create', 'update']) assert.ok(role.rules.some((r: { resources: string[]; verbs: string[] }) => r.resources.includes('leases') && r.verbs.includes(v)));
   assert.ok(byKind('ClusterRoleBinding').some((b) => b.roleRef.name === 'system:auth-delegator' && b.subjects[0].name === 'podlog'));
