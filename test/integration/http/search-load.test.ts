@@ -11,6 +11,7 @@ import { compileMatcher } from '../../../src/logfile/search.ts';
 import { MAX_LINE_BYTES } from '../../../src/logfile/line.ts';
 import { searchNode } from '../../../src/search/node-search.ts';
 import { BATCH_BYTES, NdjsonSink } from '../../../src/search/ndjson-sink.ts';
+import { searchRingsAllocated } from '../../../src/search/node-search.ts';
 
 /** `lines` log lines of ~100 bytes; every fifth mentions Kafka (mixed case). */
 function manyHitsLog(lines: number): { text: Buffer; hits: number } {
@@ -180,6 +181,14 @@ describe('search on worker threads', () => {
     const all = await search(inWorkers, 'q=checkpoint+failed&case=false&limit=100000');
     assert.equal(all.length - 1, 12 * 7 + 12);
     assert.equal(all.at(-1)!.files_skipped, 1); // the binary file
+  });
+
+  test('searching many files reuses the hit rings: their number follows the jobs in flight, not the files', async () => {
+    await search(inWorkers, 'q=ok&limit=100000');
+    const before = searchRingsAllocated();
+    for (let i = 0; i < 5; i++) await search(inWorkers, 'q=ok&limit=100000'); // 25 files each
+    assert.equal(searchRingsAllocated(), before, 'no new ring after the first search');
+    assert.ok(before <= 16, `${before} rings for at most 2 workers' jobs in flight`);
   });
 
   test('a limit cuts exactly, across file boundaries, and says so', async () => {
