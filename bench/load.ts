@@ -47,16 +47,35 @@ function rawGet(port: number, path: string, onData?: (s: Socket, d: Buffer) => v
   });
 }
 
-/** `/healthz` latencies (ms), sequential, until `stop()` is true or `max` samples. */
+/** The prober: its own process, so the load this bench generates never delays its clock or its requests. */
+const PROBE = `
+const [url, max] = process.argv.slice(1);
+let stop = false;
+process.stdin.on('end', () => (stop = true)).resume();
+for (let n = 0; !stop && n < Number(max); n++) {
+  const t0 = performance.now();
+  const r = await fetch(url + '/healthz');
+  await r.arrayBuffer();
+  process.stdout.write((performance.now() - t0).toFixed(3) + '\\n');
+  await new Promise((r) => setTimeout(r, 10));
+}
+process.exit(0);
+`;
+
+/**
+ * `/healthz` latencies (ms), sequential, measured by a separate process until `stop()` is true or `max` samples
+ * (so the bench's own clients never count as the agent's latency).
+ */
 async function healthz(url: string, stop: () => boolean, max: number): Promise<number[]> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE, url, String(max)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const out: number[] = [];
-  while (!stop() && out.length < max) {
-    const t0 = performance.now();
-    const r = await fetch(`${url}/healthz`);
-    await r.arrayBuffer();
-    out.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  child.stdout.pipe(split2()).on('data', (line: string) => out.push(Number(line)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const poll = setInterval(() => {
+    if (stop()) child.stdin.end();
+  }, 20);
+  await exited;
+  clearInterval(poll);
   return out;
 }
 

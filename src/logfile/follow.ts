@@ -86,6 +86,8 @@ class Follower {
   private missingSince: number | undefined;
   private wake: (() => void) | undefined;
   private pending = false;
+  /** A rename event named the file since the name was last compared. */
+  private renamed = false;
   private watcher: FSWatcher | undefined;
   private readonly buf = Buffer.allocUnsafe(READ_BYTES);
 
@@ -105,12 +107,18 @@ class Follower {
     signal.addEventListener('abort', onAbort, { once: true });
     this.startWatch();
     try {
+      let check = true;
       while (!signal.aborted) {
         await this.drain();
         if (signal.aborted) break;
-        await this.checkName();
+        // the name is compared (through the door: a few system calls) after a rename event, a poll tick, or
+        // without a watch; appends ('change' events) only need the read above
+        if (check || this.renamed || !this.watcher) {
+          this.renamed = false;
+          await this.checkName();
+        }
         if (signal.aborted) break;
-        await this.sleep();
+        check = await this.sleep();
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -131,8 +139,10 @@ class Follower {
     if (this.o.watch === false) return;
     const name = basename(this.file.path);
     try {
-      this.watcher = watch(dirname(this.file.path), { persistent: false }, (_ev, fname) => {
-        if (fname === null || fname === name || String(fname) === name) this.poke();
+      this.watcher = watch(dirname(this.file.path), { persistent: false }, (ev, fname) => {
+        if (fname !== null && fname !== name && String(fname) !== name) return;
+        if (ev === 'rename' || fname === null) this.renamed = true;
+        this.poke();
       });
       this.watcher.on('error', () => {
         this.watcher?.close();
@@ -150,20 +160,21 @@ class Follower {
     w?.();
   }
 
-  private sleep(): Promise<void> {
+  /** Wait for a watch event or the poll interval; true when the poll interval passed (a tick). */
+  private sleep(): Promise<boolean> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wake = undefined;
-        resolve();
+        resolve(true);
       }, this.o.pollMs ?? 250);
       this.wake = () => {
         clearTimeout(t);
         this.pending = false;
-        resolve();
+        resolve(false);
       };
     });
   }

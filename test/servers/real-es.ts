@@ -16,6 +16,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/net.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Default Elasticsearch version (matches @elastic/elasticsearch 9.4.x). */
 export const ES_VERSION = '9.4.3';
@@ -79,18 +80,12 @@ function ensureDistribution(version: string): string {
 }
 
 async function healthy(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`elasticsearch exited with code ${child.exitCode}`);
-    try {
-      const r = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=5s`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`elasticsearch not healthy after ${deadlineMs} ms`);
+  const end = await waitFor(async () => {
+    if (child.exitCode !== null) return { exited: child.exitCode };
+    const r = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=5s`).catch(() => undefined); // not listening yet
+    return r?.ok ? { exited: undefined } : undefined;
+  }, { timeoutMs: deadlineMs, intervalMs: 500, what: 'elasticsearch to be healthy' });
+  if (end.exited !== undefined) throw new Error(`elasticsearch exited with code ${end.exited}`);
 }
 
 /**
@@ -155,22 +150,23 @@ export async function startRealEs(): Promise<RealEs | { skip: string }> {
       }
     }, 30_000);
     await exited;
-    // the server JVM is a grandchild in the same process group: wait until the whole group is gone
-    for (let i = 0; i < 600; i++) {
+    // the server JVM is a grandchild in the same process group: wait until the whole group is gone (SIGKILL after 30 s)
+    const groupGone = () => {
       try {
-        process.kill(-c.pid, 0);
+        process.kill(-c.pid!, 0);
+        return false;
       } catch {
-        break;
+        return true;
       }
-      if (i === 300) {
-        try {
-          process.kill(-c.pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
+    };
+    await waitFor(groupGone, { timeoutMs: 30_000, intervalMs: 100, what: 'the Elasticsearch process group to exit' }).catch(async () => {
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        // gone
       }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      await waitFor(groupGone, { timeoutMs: 30_000, intervalMs: 100, what: 'the Elasticsearch process group to die' });
+    });
     clearTimeout(t);
   };
   const start = async (): Promise<void> => {
