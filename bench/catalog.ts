@@ -1,7 +1,7 @@
 /**
  * Benchmark: start-up over a root of `pods` × 10 files (1,000 and 10,000 pods; goals: everything listed within
  * 3 s, RSS ≤ 150 MB), the peer `find -type f | wc -l` over the same tree (a plain directory walk), same run:
- *   - the real agent (`src/cli.ts agent`, V8 flags as the DaemonSet sets them): time from spawn to its first
+ *   - the real agent as production runs it (the bundle, the DaemonSet's V8 flags): time from spawn to its first
  *     answer (`/healthz`), to `/readyz` 200 (first scan done), to a complete `GET /api/v1/pods` (every pod, no
  *     `partial`); its RSS after the scan, beside the same agent over an empty root;
  *   - the catalog alone in a child process (bench/catalog-child.ts): its scan time and RSS.
@@ -17,10 +17,11 @@ import { parseArgs } from 'node:util';
 
 import type { BenchRow } from './row.ts';
 import { makePodTree } from './tree.ts';
+import { agentBundle, daemonSetNodeFlags } from './production.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-/** As the DaemonSet runs the agent (manifests/base/daemonset.yaml). */
-const NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16';
+/** As the DaemonSet runs the agent (manifests/base/daemonset.yaml); `PODLOG_BENCH_NODE_FLAGS` replaces them. */
+const NODE_OPTIONS = process.env.PODLOG_BENCH_NODE_FLAGS ?? daemonSetNodeFlags().join(' ');
 
 /** The bench's environment for the agent: the DaemonSet's V8 flags, no cluster link, no shipping. */
 function agentEnv(): NodeJS.ProcessEnv {
@@ -60,8 +61,9 @@ interface AgentRun {
 /** Start the agent over `root`, time its start-up, stop it. */
 async function runAgent(root: string, pods: number): Promise<AgentRun> {
   const state = mkdtempSync(join(tmpdir(), 'podlog-bench-catalog-state-'));
+  const entry = await agentBundle();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/cli.ts', 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [entry, 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'], {
     cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'], env: agentEnv(),
   });
   try {

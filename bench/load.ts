@@ -18,6 +18,7 @@ import split2 from 'split2';
 import { fileURLToPath } from 'node:url';
 import { generateLog } from '../test/e2e/harness.ts';
 import type { BenchRow } from './row.ts';
+import { agentBundle, daemonSetNodeFlags } from './production.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const UID = '0b0f3f0e-6f2c-4e3a-9c1d-000000000001';
@@ -88,12 +89,12 @@ export async function benchLoad(): Promise<BenchRow[]> {
   await generateLog(join(dir, 'big.log'), 64 * MiB, 'last line');
   for (let i = 0; i < 10; i++) appendFileSync(join(dir, `live-${i}.log`), 'start\n');
 
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/cli.ts', 'agent', '--root', join(root, 'root'), '--state-dir', join(root, 'state'), '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [await agentBundle(), 'agent', '--root', join(root, 'root'), '--state-dir', join(root, 'state'), '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,
-      NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=16', // as the DaemonSet runs it
+      NODE_OPTIONS: daemonSetNodeFlags().join(' '), // the bundle, as the DaemonSet runs it
       PODLOG_FOLLOW_MAX_CLIENTS: '300',
       PODLOG_AUTH_LIMITS_CONCURRENT_PER_CLIENT: '1000',
       PODLOG_AUTH_LIMITS_REQUESTS_PER_MINUTE: '100000',

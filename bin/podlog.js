@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The `podlog` command. Node 24 runs the TypeScript sources directly (type stripping). Started by an
+// The `podlog` command. Node 24 runs the TypeScript sources directly (type stripping), or the bundle in
+// `dist/` where the sources are absent (the container image). Started by an
 // older Node (a machine's default `node`), it runs itself again, with the same arguments, on the Node 24
 // that `npm ci` installs with the repo (the `node` devDependency): stdio inherited, signals forwarded,
 // the child's exit code or signal passed through. Plain JavaScript so that any Node parses it.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,7 +35,9 @@ function pinnedNode() {
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major >= NEEDED_MAJOR) {
-  const { main } = await import('../src/cli.ts');
+  // A clone runs its TypeScript sources; the container image carries only the bundle (`npm run build`).
+  const sources = new URL('../src/cli.ts', import.meta.url);
+  const { main } = await import(existsSync(sources) ? sources.href : new URL('../dist/cli.js', import.meta.url).href);
   await main();
 } else {
   const binary = pinnedNode();

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { createServer, type Server } from 'node:http';
 import type { Request, Router } from 'express';
 import { namespaceFilter } from './auth/middleware.ts';
@@ -61,7 +62,7 @@ async function unlessStateUnusable<T>(part: string, start: () => Promise<T>, hea
 }
 
 /** The built web page, served at `/` when present. */
-export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+export const WEB_DIST = join(PACKAGE_ROOT, 'web/dist');
 
 /**
  * Build and wire every unit from a validated config and listen. The only place units and clients are

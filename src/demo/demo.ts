@@ -3,14 +3,14 @@ import { rmSync } from 'node:fs';
 import { appendFile, cp, mkdir, mkdtemp, readdir, rename, stat, utimes, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import split2 from 'split2';
 import type { Logger } from 'pino';
 
 /** The committed real Flink fixtures (see fixtures/flink/README.md). */
-export const FIXTURE_ROOT = fileURLToPath(new URL('../../fixtures/flink/root', import.meta.url));
+export const FIXTURE_ROOT = join(PACKAGE_ROOT, 'fixtures/flink/root');
 /** Real TaskManager lines the demo replays into its live pod. */
-export const LIVE_SEED = fileURLToPath(new URL('../../fixtures/flink/live-seed.log', import.meta.url));
+export const LIVE_SEED = join(PACKAGE_ROOT, 'fixtures/flink/live-seed.log');
 
 /** The simulated live pod's folder name, `<namespace>_<pod>_<uid>`. */
 export const LIVE_POD_DIR = 'flink-demo_clickstream-taskmanager-1-1_5b0f3f0e-6f2c-4e3a-9c1d-2a7e8b9c0d11';

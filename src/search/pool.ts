@@ -28,6 +28,12 @@ export const RING_BYTES = 8 * BATCH_BYTES;
 /** Hits a part holds (text length) before its line base is known; then it pauses. */
 export const WINDOW_BYTES = 4 * BATCH_BYTES;
 
+/**
+ * The worker's module: `scan-worker.ts` beside this file when the agent runs from its sources, the
+ * bundle's own `scan-worker.js` entry (written next to every chunk by `npm run build`) otherwise.
+ */
+const SCAN_WORKER = new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+
 /** Start scanning one file. */
 export interface JobStart {
   type: 'start';
@@ -160,7 +166,7 @@ export class SearchPool {
   }
 
   private spawn(i: number): Slot {
-    const worker = new Worker(new URL('./scan-worker.ts', import.meta.url));
+    const worker = new Worker(SCAN_WORKER);
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
     this.slots[i] = slot;

@@ -19,10 +19,12 @@ export type Spawned =
  * The cluster link is off unless `env` brings one (`KUBECONFIG` and `NODE_NAME` are cleared first).
  * @param opts.guardMs give up (kill it and reject) if it neither listens nor exits by then (default 60 s)
  * @param opts.env extra environment, e.g. `PODLOG_*` config values
+ * @param opts.entry the script to run, absolute or relative to the repo (default `bin/podlog.js`; the
+ *   bundle's `cli.js` to test what the image runs)
  */
-export function spawnAgent(args: string[], opts: { guardMs?: number; env?: Record<string, string> } = {}): Promise<Spawned> {
+export function spawnAgent(args: string[], opts: { guardMs?: number; env?: Record<string, string>; entry?: string } = {}): Promise<Spawned> {
   const guardMs = opts.guardMs ?? 60_000;
-  const child = spawn(NODE, ['bin/podlog.js', 'agent', '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...args], {
+  const child = spawn(NODE, [opts.entry ?? 'bin/podlog.js', 'agent', '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', ...args], {
     cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '', NODE_NAME: '', ...opts.env },
   });
   let stderr = '';
