@@ -1,6 +1,6 @@
 /**
  * A protocol-faithful Kubernetes API server for tests (PROTOCOLS.md B1-B6), real HTTP on 127.0.0.1,
- * port 0 by default. It serves what podlog's client-node calls use:
+ * port 0 by default. It serves what podlog's API calls use:
  * - list with resourceVersion, `limit`/`continue` (an expired token gives 410), field and label selectors
  *   (unsupported fields give 400 "field label not supported");
  * - watch: 200 chunked, one `\n`-terminated JSON event per line, BOOKMARKs when `allowWatchBookmarks=true`,
