@@ -50,7 +50,10 @@ export interface KubeApiOptions {
   maxBytes?: number;
 }
 
-/** A non-2xx answer of the API server. */
+/** Characters of the server's own message kept in an error's message (the whole `Status` stays in `body`). */
+const MAX_MESSAGE = 1000;
+
+/** A non-2xx answer of the API server; its message names the method, the path (without query) and the `Status` reason and message. */
 export class KubeApiError extends Error {
   /** The HTTP status (as client-node's `ApiException.code`, so `code === 404` checks work). */
   readonly code: number;
@@ -60,7 +63,7 @@ export class KubeApiError extends Error {
   readonly body: KubeStatus | undefined;
 
   constructor(method: string, path: string, code: number, body: KubeStatus | undefined, statusText: string) {
-    const why = body?.message ? `${body.reason ? `${body.reason}: ` : ''}${body.message}` : statusText;
+    const why = (body?.message ? `${body.reason ? `${body.reason}: ` : ''}${body.message}` : statusText).slice(0, MAX_MESSAGE);
     super(`Kubernetes API ${method} ${path}: HTTP ${code}${why ? ` ${why}` : ''}`);
     this.name = 'KubeApiError';
     this.code = code;
@@ -74,7 +77,7 @@ export class KubeApiError extends Error {
  * A request is cut at its deadline or when its signal aborts (the error is the abort reason, e.g. a
  * `TimeoutError` DOMException). Connections are closed once the answer is read (each request gets the
  * dispatcher the config builds for it).
- * @throws Error 'No currently active cluster' (from the config) when the context names no cluster
+ * @throws Error 'No currently active cluster' when the current context names no cluster
  * @throws KubeApiError for a non-2xx answer: `code` and `statusCode` are the HTTP status, `body` the `Status`
  * @throws Error when a 2xx answer is not JSON or is longer than `maxBytes`; fetch's own errors for the network
  */
@@ -87,7 +90,7 @@ export function kubeApi(kc: KubeConfig, opts: KubeApiOptions = {}): KubeApi {
     const method = req.method ?? 'GET';
     const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), method as never);
+    const ctx = new RequestContext(url.toString(), method);
     await kc.applySecurityAuthentication(ctx);
     const headers: Record<string, string> = { ...ctx.getHeaders(), Accept: 'application/json' };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';

@@ -99,3 +99,11 @@ test('an answer longer than maxBytes fails instead of being held', async () => {
   const e = await rejection(small({ path: '/api/v1/pods' }));
   assert.match((e as Error).message, /^Kubernetes API GET \/api\/v1\/pods: answer longer than 100 bytes$/);
 });
+
+test("an error's message keeps at most 1,000 characters of the server's message; the whole Status stays in body", () => {
+  const long = 'x'.repeat(5000);
+  const e = new KubeApiError('GET', '/api/v1/pods', 500, { kind: 'Status', reason: 'InternalError', message: long }, 'Internal Server Error');
+  assert.equal(e.message, `Kubernetes API GET /api/v1/pods: HTTP 500 ${`InternalError: ${long}`.slice(0, 1000)}`);
+  assert.equal(e.body?.message, long);
+  assert.equal(new KubeApiError('GET', '/x', 502, undefined, 'Bad Gateway').message, 'Kubernetes API GET /x: HTTP 502 Bad Gateway');
+});
