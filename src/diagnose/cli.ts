@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { diagnose } from './index.ts';
 import { eventsFrom } from './events.ts';
 import { renderText } from './render.ts';
-import { fetchRelated, relatedClients } from '../kube/related-objects.ts';
+import { apiPath } from '../kube/api-path.ts';
+import { fetchRelated } from '../kube/related-objects.ts';
 import type { DiagnoseInput, EventJson, KubeObjectJson, PodJson } from './types.ts';
 
 /** Options of {@link runDiagnose}, as commander parses them. */
@@ -112,19 +113,15 @@ function parseNow(s: string | undefined): Date {
   return new Date(ms);
 }
 
-/** Plain JSON of a client-node model (Dates become RFC 3339 strings; field names equal the wire names). */
-function plain<T>(x: unknown): T {
-  return JSON.parse(JSON.stringify(x)) as T;
-}
-
 /**
  * Fetches the pod and its Events, plus its owners' Events and the related objects (`fetchRelated` of
- * `src/kube/related-objects.ts`), with @kubernetes/client-node 2.x. A pod that does not exist (404) gives
+ * `src/kube/related-objects.ts`), through `src/kube/api.ts`. A pod that does not exist (404) gives
  * Events-only input (Events whose involvedObject.name is the pod name).
  */
 async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: PodJson; events: EventJson[]; objects: KubeObjectJson[] }> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+  const { kubeApi } = await import('../kube/api.ts');
+  const kc = new KubeConfig();
   try {
     kc.loadFromFile(kubeconfig);
   } catch (e) {
@@ -134,13 +131,13 @@ async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: Po
   const namespace = slash > 0 ? target.slice(0, slash) : kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const name = slash > 0 ? target.slice(slash + 1) : target;
   if (!name || /\//.test(name)) throw new UsageError(`"${target}": expected NAMESPACE/POD`);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const api = kubeApi(kc);
   const list = async (fieldSelector: string): Promise<EventJson[]> =>
-    plain<{ items?: EventJson[] }>(await core.listNamespacedEvent({ namespace, fieldSelector })).items ?? [];
+    (await api<{ items?: EventJson[] }>({ path: apiPath`/api/v1/namespaces/${namespace}/events`, query: { fieldSelector } })).items ?? [];
   try {
     let pod: PodJson | undefined;
     try {
-      pod = plain<PodJson>(await core.readNamespacedPod({ name, namespace }));
+      pod = await api<PodJson>({ path: apiPath`/api/v1/namespaces/${namespace}/pods/${name}` });
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
@@ -151,7 +148,7 @@ async function fetchLive(kubeconfig: string, target: string): Promise<{ pod?: Po
       events.push(...(await list(o.uid ? `involvedObject.uid=${o.uid}` : `involvedObject.kind=${o.kind},involvedObject.name=${o.name}`)));
     }
     if (!pod) return { events, objects: [] };
-    const related = await fetchRelated(await relatedClients(kc), pod, events);
+    const related = await fetchRelated(api, pod, events);
     return { pod, events: [...events, ...related.events], objects: related.objects };
   } catch (e) {
     const code = (e as { code?: number }).code;

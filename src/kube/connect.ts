@@ -18,8 +18,9 @@ export interface ClusterLink {
 /**
  * Pick the cluster link: in-cluster config (env `KUBERNETES_SERVICE_HOST` and the service account token),
  * else a kubeconfig (`kube.kubeconfig` / `--kubeconfig`, else env `KUBECONFIG`, a `:`-separated list merged
- * as kubectl does), else none. @kubernetes/client-node (about 80 MB of RSS) is imported only once a source
- * is found, so an agent without a cluster never loads it.
+ * as kubectl does), else none. client-node's `KubeConfig` is imported only once a source is found, so an
+ * agent without a cluster never loads it; it comes from `dist/config.js`, not the package index, which
+ * would load every generated API and model class.
  * @returns the loaded KubeConfig and its source, or undefined (no cluster)
  * @throws Error when a named kubeconfig file cannot be read or parsed
  */
@@ -28,7 +29,7 @@ export async function loadKubeConfig(cfg: Pick<KubeConfigKeys, 'kubeconfig'>, en
   const inCluster = !cfg.kubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(tokenPath);
   const files = cfg.kubeconfig ? [cfg.kubeconfig] : (env.KUBECONFIG ?? '').split(':').filter((f) => f !== '' && existsSync(f));
   if (!inCluster && files.length === 0) return undefined;
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   if (inCluster) {
     kc.loadFromCluster();

@@ -1,20 +1,23 @@
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
-// Not re-exported by the package index in 2.0.x; the package has no `exports` map, so the file is reachable.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+// The file alone, not the package index (which loads every generated API and model class); the package
+// has no `exports` map, so it is reachable.
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../retry/backoff.ts';
+import { kubeApi } from './api.ts';
+import { apiPath } from './api-path.ts';
 import type { KubeConfigKeys } from './config.ts';
 import { logNoCluster } from './connect.ts';
 import type { KubeEvent } from './events.ts';
-import { LeaseElector, type LeaseHolder } from './lease.ts';
+import { LeaseElector, leaseApi, type LeaseHolder } from './lease.ts';
 import { createKubeMetrics } from './metrics.ts';
 import { Recorder, type PodWhereabouts } from './recorder.ts';
 import { RecordStore } from './record-store.ts';
 import type { OwnerRecord, PodRecord, PodRecords } from './records.ts';
 import { Reflector, type KubeObject, type ListPage } from './reflector.ts';
-import { eventKey, fetchRelated, relatedClients, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
+import { eventKey, fetchRelated, RELATED_LIMITS, type RelatedObjects } from './related-objects.ts';
 import pLimit from 'p-limit';
 import type { EventJson, PodJson } from '../diagnose/types.ts';
 import { LRUCache } from 'lru-cache';
@@ -77,8 +80,10 @@ export interface KubeLinkDeps {
   clock?: Clock;
 }
 
-function toPlain(items: unknown[], type: string): KubeObject[] {
-  return items.map((i) => ObjectSerializer.serialize(i, type) as KubeObject);
+/** A list as the API server sends it (PROTOCOLS.md B1). */
+interface KubeList {
+  items?: KubeObject[];
+  metadata?: { resourceVersion?: string; continue?: string };
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -112,8 +117,7 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   owners.onChange(() => metrics.setRecords('owners', owners.size()));
   metrics.setRecords('pods', pods.size());
 
-  const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const api = kubeApi(kc);
   const watch = new Watch(kc);
   // client-node 2.0.x aborts a watch after a private 30 s inactivity timeout, which would cut quiet watches
   // (and count as an error). Our reflector's watchdog (watchStallMs, armed before the request) handles
@@ -122,8 +126,7 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
 
   const lookupPod = async (namespace: string, name: string): Promise<PodWhereabouts> => {
     try {
-      const p = await core.readNamespacedPod({ namespace, name });
-      return { gone: false, pod: ObjectSerializer.serialize(p, 'V1Pod') as KubeObject };
+      return { gone: false, pod: await api<KubeObject>({ path: apiPath`/api/v1/namespaces/${namespace}/pods/${name}` }) };
     } catch (err) {
       if (statusOf(err) === 404) return { gone: true };
       throw err;
@@ -139,14 +142,12 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     watch, pageSize: config.watchPageSize, timeoutSeconds: config.watchTimeoutSeconds, stallMs: config.watchStallMs,
     backoff: { initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, clock, logger, observer: metrics,
   };
-  const podList = (fieldSelector: string) => async (o: { limit: number; continue?: string }): Promise<ListPage> => {
-    const r = await core.listPodForAllNamespaces({ fieldSelector, limit: o.limit, _continue: o.continue });
-    return { items: toPlain(r.items, 'V1Pod'), resourceVersion: r.metadata?.resourceVersion ?? '', continue: r.metadata?._continue };
+  const listOf = (path: string) => (fieldSelector: string) => async (o: { limit: number; continue?: string }): Promise<ListPage> => {
+    const r = await api<KubeList>({ path, query: { fieldSelector, limit: o.limit, continue: o.continue } });
+    return { items: r.items ?? [], resourceVersion: r.metadata?.resourceVersion ?? '', continue: r.metadata?.continue || undefined };
   };
-  const eventList = (fieldSelector: string) => async (o: { limit: number; continue?: string }): Promise<ListPage> => {
-    const r = await core.listEventForAllNamespaces({ fieldSelector, limit: o.limit, _continue: o.continue });
-    return { items: toPlain(r.items, 'CoreV1Event'), resourceVersion: r.metadata?.resourceVersion ?? '', continue: r.metadata?._continue };
-  };
+  const podList = listOf('/api/v1/pods');
+  const eventList = listOf('/api/v1/events');
   const nodeSelector = `spec.nodeName=${nodeName}`;
   const podEvents = new Reflector({
     ...common, name: 'events', path: '/api/v1/events', fieldSelector: 'involvedObject.kind=Pod',
@@ -184,7 +185,7 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   let leaderLoops: AbortController | undefined;
   const identity = deps.identity;
   elector = new LeaseElector({
-    api: coordination, namespace: config.leaseNamespace, name: config.leaseName, identity, address: config.peerAddress,
+    api: leaseApi(api), namespace: config.leaseNamespace, name: config.leaseName, identity, address: config.peerAddress,
     durationSeconds: config.leaseDurationSeconds, renewMs: config.leaseRenewMs, clock, logger,
     onLeadership: (leader) => {
       metrics.setLeader(leader);
@@ -204,7 +205,6 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
   }, 3_600_000);
   pruneTimer.unref();
 
-  const clients = await relatedClients(kc);
   // Resolved results, bounded by their JSON size; reads in flight are shared, and at most
   // RELATED_AT_ONCE pods' reads run at once (each holds at most one page of Nodes).
   const relatedCache = new LRUCache<string, RelatedObjects>({
@@ -217,7 +217,7 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
     if (hit) return Promise.resolve(hit);
     let p = relatedInFlight.get(key);
     if (!p) {
-      p = relatedAtOnce(() => fetchRelated(clients, pod, events, RELATED_LIMITS))
+      p = relatedAtOnce(() => fetchRelated(api, pod, events, RELATED_LIMITS))
         .then((r) => {
           relatedCache.set(key, r);
           return r;
@@ -235,8 +235,8 @@ export async function createKubeLink(deps: KubeLinkDeps): Promise<KubeLink | und
       const w = await lookupPod(namespace, name);
       if (w.gone) return undefined;
       const uid = w.pod.metadata?.uid ?? '';
-      const r = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}` });
-      const events = (toPlain(r.items, 'CoreV1Event') as unknown as KubeEvent[]).filter((e) => !uid || e.involvedObject.uid === uid);
+      const r = await api<KubeList>({ path: apiPath`/api/v1/namespaces/${namespace}/events`, query: { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}` } });
+      const events = ((r.items ?? []) as unknown as KubeEvent[]).filter((e) => !uid || e.involvedObject.uid === uid);
       return { pod: w.pod, events };
     },
     isLeader: () => elector?.isLeader() ?? false,

@@ -1,6 +1,7 @@
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sleep, type Clock } from '../retry/backoff.ts';
+import type { KubeApi } from './api.ts';
+import { apiPath } from './api-path.ts';
 
 /** Lease annotation holding the holder's base URL, so any agent can ask the elected one about gone pods. */
 export const ADDRESS_ANNOTATION = 'podlog.io/address';
@@ -12,9 +13,34 @@ export interface LeaseHolder {
   address?: string;
 }
 
+/** A coordination.k8s.io/v1 Lease as plain JSON; MicroTime fields are strings (PROTOCOLS.md B6). */
+export interface LeaseJson {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string>; [k: string]: unknown };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number; [k: string]: unknown };
+}
+
+/** The three Lease calls of {@link LeaseElector}; errors carry the HTTP status as `code` (404, 409...). */
+export interface LeaseApi {
+  readNamespacedLease(o: { name: string; namespace: string }): Promise<LeaseJson>;
+  createNamespacedLease(o: { namespace: string; body: LeaseJson }): Promise<LeaseJson>;
+  replaceNamespacedLease(o: { name: string; namespace: string; body: LeaseJson }): Promise<LeaseJson>;
+}
+
+/** {@link LeaseApi} over the API server: GET, POST and PUT on `/apis/coordination.k8s.io/v1/namespaces/<ns>/leases`. */
+export function leaseApi(api: KubeApi): LeaseApi {
+  const one = (namespace: string, name: string) => apiPath`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`;
+  return {
+    readNamespacedLease: ({ name, namespace }) => api({ path: one(namespace, name) }),
+    createNamespacedLease: ({ namespace, body }) => api({ method: 'POST', path: apiPath`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, body }),
+    replaceNamespacedLease: ({ name, namespace, body }) => api({ method: 'PUT', path: one(namespace, name), body }),
+  };
+}
+
 /** Options of {@link LeaseElector}. */
 export interface LeaseElectorOptions {
-  api: Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>;
+  api: LeaseApi;
   namespace: string;
   name: string;
   /** This agent's holder identity (pod name). */
@@ -35,9 +61,13 @@ function statusOf(err: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
-/** A MicroTime for Lease fields: 6 fractional digits, as Go's parser requires (PROTOCOLS.md B6). */
-export function microTime(ms: number): V1MicroTime {
-  return new V1MicroTime(ms);
+/**
+ * A MicroTime for Lease fields: RFC 3339 in UTC with exactly 6 fractional digits, as Go's parser requires
+ * (PROTOCOLS.md B6), e.g. `2026-01-01T00:00:00.123000Z`.
+ * @param ms milliseconds since the epoch
+ */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 /**
@@ -87,7 +117,7 @@ export class LeaseElector {
     const { api, namespace, name, identity, clock } = this.o;
     const now = clock.now();
     try {
-      let lease: V1Lease;
+      let lease: LeaseJson;
       try {
         lease = await api.readNamespacedLease({ name, namespace });
       } catch (err) {
@@ -133,14 +163,14 @@ export class LeaseElector {
     try {
       const lease = await api.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== this.o.identity) return;
-      const body: V1Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock.now()) } };
+      const body: LeaseJson = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock.now()) } };
       await api.replaceNamespacedLease({ name, namespace, body });
     } catch (err) {
       this.o.logger.warn({ err: String(err) }, 'lease release failed');
     }
   }
 
-  private body(old: V1Lease | undefined, now: number): V1Lease {
+  private body(old: LeaseJson | undefined, now: number): LeaseJson {
     const { identity, name, namespace, durationSeconds, address } = this.o;
     const held = old?.spec?.holderIdentity === identity;
     const annotations = { ...(old?.metadata?.annotations ?? {}) };
@@ -153,7 +183,7 @@ export class LeaseElector {
       spec: {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,
-        acquireTime: held && old?.spec?.acquireTime ? microTime(new Date(old.spec.acquireTime).getTime()) : microTime(now),
+        acquireTime: held && old?.spec?.acquireTime ? old.spec.acquireTime : microTime(now),
         renewTime: microTime(now),
         leaseTransitions: (old?.spec?.leaseTransitions ?? 0) + (old && !held ? 1 : 0),
       },

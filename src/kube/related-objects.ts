@@ -5,23 +5,13 @@
  * named by a `Preempted` Event. Shared by `podlog diagnose --kubeconfig` and the agent's diagnosis route.
  *
  * Best effort and bounded: an object that cannot be read (403, 404, a timeout) is left out; every call
- * shares one deadline and a small concurrency. @kubernetes/client-node is imported only by
- * {@link relatedClients}, so importing this module loads no client.
+ * shares one deadline and a small concurrency. The requests go through the {@link KubeApi} the caller
+ * passes, so importing this module loads no client.
  */
-import type { AppsV1Api, BatchV1Api, ConfigurationOptions, CoreV1Api, KubeConfig, SchedulingV1Api, StorageV1Api } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { EventJson, KubeObjectJson, PodJson } from '../diagnose/types.ts';
-
-/** The API clients {@link fetchRelated} reads with (from {@link relatedClients}). */
-export interface RelatedClients {
-  core: CoreV1Api;
-  batch: BatchV1Api;
-  apps: AppsV1Api;
-  storage: StorageV1Api;
-  scheduling: SchedulingV1Api;
-  /** Per-call options that abort the request when `signal` fires. */
-  abortOn(signal: AbortSignal): ConfigurationOptions;
-}
+import type { KubeApi } from './api.ts';
+import { apiPath } from './api-path.ts';
 
 /** Bounds of one {@link fetchRelated}. */
 export interface RelatedLimits {
@@ -45,33 +35,10 @@ export interface RelatedObjects {
   events: EventJson[];
 }
 
-/**
- * The API clients of a loaded KubeConfig, importing @kubernetes/client-node on first use.
- */
-export async function relatedClients(kc: KubeConfig): Promise<RelatedClients> {
-  const k8s = await import('@kubernetes/client-node');
-  return {
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    batch: kc.makeApiClient(k8s.BatchV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    storage: kc.makeApiClient(k8s.StorageV1Api),
-    scheduling: kc.makeApiClient(k8s.SchedulingV1Api),
-    abortOn: (signal) => ({
-      middleware: [{
-        pre: (ctx) => {
-          ctx.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(ctx));
-        },
-        post: (res) => new k8s.Observable(Promise.resolve(res)),
-      }],
-      middlewareMergeStrategy: 'append',
-    }),
-  };
-}
-
-/** Plain JSON of a client-node model (Dates become RFC 3339 strings; field names equal the wire names). */
-function plain<T>(x: unknown): T {
-  return JSON.parse(JSON.stringify(x)) as T;
+/** A list as the API server sends it. */
+interface ListJson<T> {
+  items?: T[];
+  metadata?: { continue?: string };
 }
 
 /**
@@ -79,28 +46,28 @@ function plain<T>(x: unknown): T {
  * (a `Preempted` Event among them names the preemptor); Events read here that the caller lacks are returned.
  * Never throws: whatever cannot be read within the limits is left out.
  */
-export async function fetchRelated(clients: RelatedClients, pod: PodJson, events: EventJson[], limits: RelatedLimits = RELATED_LIMITS): Promise<RelatedObjects> {
+export async function fetchRelated(api: KubeApi, pod: PodJson, events: EventJson[], limits: RelatedLimits = RELATED_LIMITS): Promise<RelatedObjects> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const deadline = AbortSignal.timeout(limits.deadlineMs);
-  const opts = clients.abortOn(deadline);
   const limit = pLimit(limits.concurrency);
-  // The abort ends the request; the race also ends the wait should a client ignore it.
+  // The abort ends the request; the race also ends the wait should the request ignore it.
   const expired = new Promise<undefined>((resolve) => deadline.addEventListener('abort', () => resolve(undefined), { once: true }));
   const call = <T>(f: () => Promise<T>): Promise<T | undefined> =>
     limit(async () => (deadline.aborted ? undefined : await Promise.race([f(), expired]))).catch(() => undefined);
   const objects: KubeObjectJson[] = [];
   const extra: EventJson[] = [];
   const have = new Set(events.map(eventKey));
-  const get = async (kind: string, read: () => Promise<unknown>): Promise<KubeObjectJson | undefined> => {
-    const r = await call(read);
+  const read = <T>(path: string, query?: Record<string, string | number | undefined>) => () => api<T>({ path, query, signal: deadline });
+  const get = async (kind: string, path: string): Promise<KubeObjectJson | undefined> => {
+    const r = await call(read<KubeObjectJson>(path));
     if (r === undefined) return undefined;
-    const o = { ...plain<KubeObjectJson>(r), kind };
+    const o = { ...r, kind };
     objects.push(o);
     return o;
   };
   const listEvents = async (fieldSelector: string): Promise<void> => {
-    const r = await call(() => clients.core.listNamespacedEvent({ namespace, fieldSelector }, opts));
-    for (const e of r ? plain<{ items?: EventJson[] }>(r).items ?? [] : []) {
+    const r = await call(read<ListJson<EventJson>>(apiPath`/api/v1/namespaces/${namespace}/events`, { fieldSelector }));
+    for (const e of r?.items ?? []) {
       const k = eventKey(e);
       if (have.has(k)) continue;
       have.add(k);
@@ -110,23 +77,23 @@ export async function fetchRelated(clients: RelatedClients, pod: PodJson, events
 
   const owners = (pod.metadata?.ownerReferences ?? []).map(async (o) => {
     if (o.kind === 'Job') {
-      const job = await get('Job', () => clients.batch.readNamespacedJob({ name: o.name, namespace }, opts));
+      const job = await get('Job', apiPath`/apis/batch/v1/namespaces/${namespace}/jobs/${o.name}`);
       await Promise.all((job?.metadata?.ownerReferences ?? []).filter((c) => c.kind === 'CronJob')
         .map((c) => listEvents(c.uid ? `involvedObject.uid=${c.uid}` : `involvedObject.kind=CronJob,involvedObject.name=${c.name}`)));
     } else if (o.kind === 'ReplicaSet') {
-      await get('ReplicaSet', () => clients.apps.readNamespacedReplicaSet({ name: o.name, namespace }, opts));
+      await get('ReplicaSet', apiPath`/apis/apps/v1/namespaces/${namespace}/replicasets/${o.name}`);
     }
   });
   const classesRead = new Set<string>();
   const claims = [...new Set((pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((x): x is string => !!x))].map(async (claim) => {
     const [pvc] = await Promise.all([
-      get('PersistentVolumeClaim', () => clients.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace }, opts)),
+      get('PersistentVolumeClaim', apiPath`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claim}`),
       listEvents(`involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${claim}`),
     ]);
     const sc = pvc?.spec?.['storageClassName'];
     if (typeof sc === 'string' && !classesRead.has(sc)) {
       classesRead.add(sc);
-      await get('StorageClass', () => clients.storage.readStorageClass({ name: sc }, opts));
+      await get('StorageClass', apiPath`/apis/storage.k8s.io/v1/storageclasses/${sc}`);
     }
   });
   const nodes = pod.spec?.nodeName ? [] : [(async () => {
@@ -134,25 +101,27 @@ export async function fetchRelated(clients: RelatedClients, pod: PodJson, events
     // NODE_PAGE, each cut to names and taints, so a large cluster's Node objects are never all held at once.
     let cont: string | undefined;
     for (let n = 0; n < limits.maxNodes;) {
-      const r = await call(() => clients.core.listNode({ limit: Math.min(NODE_PAGE, limits.maxNodes - n), ...(cont ? { _continue: cont } : {}) }, opts));
+      const r = await call(read<ListJson<KubeObjectJson>>('/api/v1/nodes', { limit: Math.min(NODE_PAGE, limits.maxNodes - n), continue: cont }));
       if (!r) return;
-      for (const node of r.items) {
-        objects.push({ kind: 'Node', metadata: { name: node.metadata?.name ?? '' }, ...(node.spec?.taints ? { spec: { taints: plain(node.spec.taints) } } : {}) });
+      const items = r.items ?? [];
+      for (const node of items) {
+        const taints = node.spec?.['taints'];
+        objects.push({ kind: 'Node', metadata: { name: node.metadata?.name ?? '' }, ...(taints ? { spec: { taints } } : {}) });
       }
-      n += r.items.length;
-      cont = r.metadata?._continue;
-      if (!cont || r.items.length === 0) return;
+      n += items.length;
+      cont = r.metadata?.continue || undefined;
+      if (!cont || items.length === 0) return;
     }
   })()];
   const priority = (async () => {
     const preempted = events.map((e) => (e.reason === 'Preempted' ? e.related : undefined)).find((r) => r?.name);
     const classes = new Set([pod.spec?.priorityClassName].filter((x): x is string => !!x));
     if (preempted?.name) {
-      const p = await get('Pod', () => clients.core.readNamespacedPod({ name: preempted.name!, namespace: preempted.namespace || namespace }, opts));
+      const p = await get('Pod', apiPath`/api/v1/namespaces/${preempted.namespace || namespace}/pods/${preempted.name}`);
       const pc = p?.spec?.['priorityClassName'];
       if (typeof pc === 'string') classes.add(pc);
     }
-    await Promise.all([...classes].map((c) => get('PriorityClass', () => clients.scheduling.readPriorityClass({ name: c }, opts))));
+    await Promise.all([...classes].map((c) => get('PriorityClass', apiPath`/apis/scheduling.k8s.io/v1/priorityclasses/${c}`)));
   })();
   await Promise.all([...owners, ...claims, ...nodes, priority]);
   // The calls answer in any order; the result does not depend on it.

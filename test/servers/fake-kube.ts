@@ -1,6 +1,6 @@
 /**
  * A protocol-faithful Kubernetes API server for tests (PROTOCOLS.md B1-B6), real HTTP on 127.0.0.1,
- * port 0 by default. It serves what podlog's client-node calls use:
+ * port 0 by default. It serves what podlog's API calls use:
  * - list with resourceVersion, `limit`/`continue` (an expired token gives 410), field and label selectors
  *   (unsupported fields give 400 "field label not supported");
  * - watch: 200 chunked, one `\n`-terminated JSON event per line, BOOKMARKs when `allowWatchBookmarks=true`,
@@ -17,7 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 
 type Obj = { metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: any };
 type Kind = 'pods' | 'events' | 'leases';

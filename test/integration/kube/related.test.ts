@@ -9,7 +9,8 @@ import express from 'express';
 import request from 'supertest';
 import { pino } from 'pino';
 import { FakeKube, kubeConfigFor } from '../../servers/fake-kube.ts';
-import { fetchRelated, relatedClients } from '../../../src/kube/related-objects.ts';
+import { kubeApi } from '../../../src/kube/api.ts';
+import { fetchRelated } from '../../../src/kube/related-objects.ts';
 import { diagnosisSource } from '../../../src/http/diagnosis-source.ts';
 import { diagnosisRouter } from '../../../src/http/routes/diagnosis.ts';
 import { problemsRouter } from '../../../src/http/routes/problems.ts';
@@ -86,7 +87,7 @@ test('the agent names the StorageClass and provisioner of a Pending pod\'s unbou
 test('a call that never answers is cut at the deadline; the rest is kept', async () => {
   claim('db-2');
   fake.inject({ match: (q) => q.path === `/api/v1/namespaces/${NS}/persistentvolumeclaims/data-db-2`, action: 'stall', times: 1 });
-  const r = await fetchRelated(await relatedClients(kubeConfigFor(fake)), pendingWithClaim('db-2'), [], { deadlineMs: 3_000, concurrency: 2, maxNodes: 10 });
+  const r = await fetchRelated(kubeApi(kubeConfigFor(fake)), pendingWithClaim('db-2'), [], { deadlineMs: 3_000, concurrency: 2, maxNodes: 10 });
   assert.deepEqual(r.objects.map((o) => `${o.kind}/${o.metadata?.name}`), ['Node/node-a', 'Node/node-b']);
   assert.deepEqual(r.objects[1]?.spec, { taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] });
 });
@@ -99,7 +100,7 @@ test('nodes are read in pages, names and taints only, up to the limit', async ()
     const p = pendingWithClaim('db-3');
     p.spec.volumes = [];
     p.metadata.ownerReferences = [];
-    const r = await fetchRelated(await relatedClients(kubeConfigFor(other)), p, [], { deadlineMs: 10_000, concurrency: 2, maxNodes: 220 });
+    const r = await fetchRelated(kubeApi(kubeConfigFor(other)), p, [], { deadlineMs: 10_000, concurrency: 2, maxNodes: 220 });
     assert.equal(r.objects.length, 220);
     assert.deepEqual(r.objects[219], { kind: 'Node', metadata: { name: 'n-219' } });
     assert.deepEqual(other.seen((q) => q.path === '/api/v1/nodes').map((q) => q.query.get('limit')), ['100', '100', '20']);

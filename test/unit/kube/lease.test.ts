@@ -1,28 +1,27 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { V1Lease } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { Clock } from '../../../src/retry/backoff.ts';
-import { LeaseElector, microTime } from '../../../src/kube/lease.ts';
+import { LeaseElector, microTime, type LeaseJson } from '../../../src/kube/lease.ts';
 
 /** An in-memory Lease API with resourceVersion checks, like the API server's optimistic concurrency. */
 function leaseApi() {
-  let stored: V1Lease | undefined;
+  let stored: LeaseJson | undefined;
   let rv = 1;
   const err = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
-  const wire = (l: V1Lease): V1Lease => JSON.parse(JSON.stringify(l));
+  const wire = (l: LeaseJson): LeaseJson => JSON.parse(JSON.stringify(l));
   return {
     get: () => stored,
     readNamespacedLease: async () => {
       if (!stored) throw err(404);
       return wire(stored);
     },
-    createNamespacedLease: async ({ body }: { body: V1Lease }) => {
+    createNamespacedLease: async ({ body }: { body: LeaseJson }) => {
       if (stored) throw err(409);
       stored = wire({ ...body, metadata: { ...body.metadata, resourceVersion: String(++rv) } });
       return stored;
     },
-    replaceNamespacedLease: async ({ body }: { body: V1Lease }) => {
+    replaceNamespacedLease: async ({ body }: { body: LeaseJson }) => {
       if (!stored) throw err(404);
       if (body.metadata?.resourceVersion !== stored.metadata?.resourceVersion) throw err(409);
       stored = wire({ ...body, metadata: { ...body.metadata, resourceVersion: String(++rv) } });
@@ -43,7 +42,7 @@ test('lease: one holder; the other waits a full duration of unchanged record, th
   const api = leaseApi();
   const t = { now: 1_000_000 };
   const changes: string[] = [];
-  const mk = (identity: string) => new LeaseElector({ api: api as never, namespace: 'podlog', name: 'l', identity, address: `http://${identity}:8080`,
+  const mk = (identity: string) => new LeaseElector({ api, namespace: 'podlog', name: 'l', identity, address: `http://${identity}:8080`,
     durationSeconds: 15, renewMs: 5000, clock: clockAt(t), logger: pino({ level: 'silent' }), onLeadership: (v) => changes.push(`${identity}:${v}`) });
   const a = mk('a');
   const b = mk('b');
@@ -71,7 +70,7 @@ test('lease: one holder; the other waits a full duration of unchanged record, th
 test('lease: a 409 on takeover means the race was lost', async () => {
   const api = leaseApi();
   const t = { now: 0 };
-  const a = new LeaseElector({ api: api as never, namespace: 'p', name: 'l', identity: 'a', durationSeconds: 15, renewMs: 5000, clock: clockAt(t), logger: pino({ level: 'silent' }), onLeadership: () => undefined });
+  const a = new LeaseElector({ api, namespace: 'p', name: 'l', identity: 'a', durationSeconds: 15, renewMs: 5000, clock: clockAt(t), logger: pino({ level: 'silent' }), onLeadership: () => undefined });
   await api.createNamespacedLease({ body: { metadata: { name: 'l' }, spec: { holderIdentity: '', leaseDurationSeconds: 1 } } });
   const realReplace = api.replaceNamespacedLease;
   api.replaceNamespacedLease = async (x) => {
@@ -80,4 +79,16 @@ test('lease: a 409 on takeover means the race was lost', async () => {
   };
   assert.equal(await a.tryOnce(), false);
   assert.equal(a.isLeader(), false);
+});
+
+test('lease: a renewal keeps acquireTime as written and moves renewTime, both MicroTime', async () => {
+  const api = leaseApi();
+  const t = { now: Date.parse('2026-03-01T10:00:00.250Z') };
+  const a = new LeaseElector({ api, namespace: 'p', name: 'l', identity: 'a', durationSeconds: 15, renewMs: 5000, clock: clockAt(t), logger: pino({ level: 'silent' }), onLeadership: () => undefined });
+  assert.equal(await a.tryOnce(), true);
+  assert.equal(api.get()!.spec!.acquireTime, '2026-03-01T10:00:00.250000Z');
+  t.now += 5_001;
+  assert.equal(await a.tryOnce(), true);
+  assert.equal(api.get()!.spec!.acquireTime, '2026-03-01T10:00:00.250000Z');
+  assert.equal(api.get()!.spec!.renewTime, '2026-03-01T10:00:05.251000Z');
 });

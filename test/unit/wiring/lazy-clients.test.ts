@@ -1,8 +1,8 @@
 /**
- * The Kubernetes and Elasticsearch clients cost about 80 and 40 MB of RSS once imported, the YAML parser
- * about 10, so an agent loads them only when its configuration uses them: nothing reachable from the CLI
- * through static value imports may import them (type-only imports are erased; main.ts loads the clients
- * with `await import()`, `config/yaml.ts` the parser on first use).
+ * The Kubernetes and Elasticsearch clients (and the HTTP client undici under both) cost tens of MB of RSS
+ * once imported, the YAML parser about 10, so an agent loads them only when its configuration uses them:
+ * nothing reachable from the CLI through static value imports may import them (type-only imports are
+ * erased; main.ts loads the clients with `await import()`, `config/yaml.ts` the parser on first use).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const HEAVY = ['@kubernetes/client-node', '@elastic/elasticsearch', 'yaml'];
+const HEAVY = ['@kubernetes/client-node', '@elastic/elasticsearch', 'undici', 'yaml'];
 
 /** Module specifiers `file` imports for their values (static `import`/`export … from`, not `import type`). */
 function valueImports(file: string): string[] {
@@ -48,11 +48,12 @@ function pathsTo(entry: string, packages: string[]): string[] {
   return found;
 }
 
-test('the agent imports the Kubernetes and Elasticsearch clients and the YAML parser only on demand', () => {
+test('the agent imports the Kubernetes and Elasticsearch clients, undici and the YAML parser only on demand', () => {
   assert.deepEqual(pathsTo('src/cli.ts', HEAVY), []);
 });
 
 test('the check sees a static import (it would catch a regression)', () => {
   assert.ok(pathsTo('src/ship/es-client.ts', HEAVY).some((p) => p.endsWith('@elastic/elasticsearch')));
-  assert.ok(pathsTo('src/kube/index.ts', HEAVY).some((p) => p.endsWith('@kubernetes/client-node')));
+  assert.ok(pathsTo('src/kube/index.ts', HEAVY).some((p) => p.endsWith('@kubernetes/client-node/dist/watch.js')));
+  assert.ok(pathsTo('src/kube/api.ts', HEAVY).some((p) => p.endsWith('undici')));
 });
