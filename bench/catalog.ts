@@ -17,15 +17,13 @@ import { parseArgs } from 'node:util';
 
 import type { BenchRow } from './row.ts';
 import { makePodTree } from './tree.ts';
-import { agentBundle, daemonSetNodeFlags } from './production.ts';
+import { agentBundle, productionEnv } from './production.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-/** As the DaemonSet runs the agent (manifests/base/daemonset.yaml); `PODLOG_BENCH_NODE_FLAGS` replaces them. */
-const NODE_OPTIONS = process.env.PODLOG_BENCH_NODE_FLAGS ?? daemonSetNodeFlags().join(' ');
 
-/** The bench's environment for the agent: the DaemonSet's V8 flags, no cluster link, no shipping. */
+/** The bench's environment for the agent: the DaemonSet's runtime tuning, no cluster link, no shipping. */
 function agentEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS, KUBECONFIG: '' };
+  const env: NodeJS.ProcessEnv = { ...productionEnv(), KUBECONFIG: '' };
   for (const k of Object.keys(env)) if (k.startsWith('PODLOG_') || k === 'KUBERNETES_SERVICE_HOST') delete env[k];
   return env;
 }
@@ -107,7 +105,7 @@ export async function benchCatalog(podCounts = [1000, 10_000], files = 10): Prom
         const n = Number(execFileSync('sh', ['-c', `find "${root}" -type f | wc -l`], { encoding: 'utf8' }).trim());
         const findMs = performance.now() - t0;
         const agent = await runAgent(root, pods);
-        const child = spawnSync(process.execPath, [new URL('./catalog-child.ts', import.meta.url).pathname, root], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS } });
+        const child = spawnSync(process.execPath, [new URL('./catalog-child.ts', import.meta.url).pathname, root], { encoding: 'utf8', env: productionEnv() });
         if (child.status !== 0) throw new Error(`catalog child failed: ${child.stderr}`);
         const alone = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; rssMB: number; files: number };
         if (n !== alone.files) throw new Error(`catalog saw ${alone.files} files, find saw ${n}`);

@@ -18,7 +18,7 @@ import split2 from 'split2';
 import { fileURLToPath } from 'node:url';
 import { generateLog } from '../test/e2e/harness.ts';
 import type { BenchRow } from './row.ts';
-import { agentBundle, daemonSetNodeFlags } from './production.ts';
+import { agentBundle, productionEnv } from './production.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const UID = '0b0f3f0e-6f2c-4e3a-9c1d-000000000001';
@@ -93,8 +93,7 @@ export async function benchLoad(): Promise<BenchRow[]> {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
-      ...process.env,
-      NODE_OPTIONS: daemonSetNodeFlags().join(' '), // the bundle, as the DaemonSet runs it
+      ...productionEnv(), // the bundle, tuned as the DaemonSet runs it
       PODLOG_FOLLOW_MAX_CLIENTS: '300',
       PODLOG_AUTH_LIMITS_CONCURRENT_PER_CLIENT: '1000',
       PODLOG_AUTH_LIMITS_REQUESTS_PER_MINUTE: '100000',

@@ -1,11 +1,11 @@
 /**
  * The agent as production runs it, for benchmarks: the bundle `npm run build` writes (built once per
- * process into `node_modules/.cache/podlog-bench/`) and the V8 flags the DaemonSet sets in `NODE_OPTIONS`
- * (read from manifests/base/daemonset.yaml, so a benchmark cannot drift from the deployment).
+ * process into `node_modules/.cache/podlog-bench/`) and the runtime tuning the DaemonSet sets (`NODE_OPTIONS`,
+ * `MALLOC_ARENA_MAX`, read from manifests/base/daemonset.yaml, so a benchmark cannot drift from the deployment).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonSetNodeOptions } from '../test/helpers/daemonset.ts';
+import { daemonSetTuning } from '../test/helpers/daemonset.ts';
 import { buildAgent } from '../scripts/build.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -18,7 +18,12 @@ export function agentBundle(): Promise<string> {
   return agent;
 }
 
-/** The DaemonSet's `NODE_OPTIONS`, split into flags (e.g. `--max-old-space-size=384`). */
-export function daemonSetNodeFlags(): string[] {
-  return daemonSetNodeOptions().split(/\s+/).filter(Boolean);
+/**
+ * The environment to run the agent in: this process's, plus the DaemonSet's runtime tuning
+ * (`NODE_OPTIONS`, `MALLOC_ARENA_MAX`); env `PODLOG_BENCH_NODE_FLAGS` replaces NODE_OPTIONS to compare flags.
+ */
+export function productionEnv(): NodeJS.ProcessEnv {
+  const tuning = daemonSetTuning();
+  if (process.env.PODLOG_BENCH_NODE_FLAGS !== undefined) tuning.NODE_OPTIONS = process.env.PODLOG_BENCH_NODE_FLAGS;
+  return { ...process.env, ...tuning };
 }

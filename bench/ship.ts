@@ -7,7 +7,7 @@
  * Standalone: `./node_modules/.bin/node --import tsx bench/ship.ts [--mib 1024] [--skip-es] [--skip-rsyslog] [--skip-test-server] [--skip-podlog]`
  * From bench/run.ts: `import { runShipBench } from './ship.ts'`.
  * The input is generated into a temp dir and deleted afterwards; nothing large is committed.
- * podlog (the bundled agent with the DaemonSet's V8 flags, shipping the pod's namespace) and rsyslog each
+ * podlog (the bundled agent with the DaemonSet's runtime tuning, shipping the pod's namespace) and rsyslog each
  * run as a separate process, so their CPU (user+sys from /proc) and peak RSS are measured alone;
  * Elasticsearch's own CPU is not counted for either. `PODLOG_BENCH_NODE_FLAGS` replaces the V8 flags.
  */
@@ -16,7 +16,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentBundle, daemonSetNodeFlags } from './production.ts';
+import { agentBundle, productionEnv } from './production.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NODE = process.execPath;
@@ -111,10 +111,10 @@ function row(tool: ShipRun['tool'], target: ShipRun['target'], records: number, 
  */
 async function runPodlog(root: string, url: string, ns: string, input: { records: number; bytes: number }, target: ShipRun['target'], done: () => Promise<boolean>): Promise<ShipRun> {
   const state = mkdtempSync(join(tmpdir(), 'podlog-bench-ship-state-'));
-  const flags = process.env.PODLOG_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? daemonSetNodeFlags();
+  const env = productionEnv();
   const started = performance.now();
-  const c = spawn(NODE, [...flags, await agentBundle(), 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--log-level', 'warn', '--es-url', url, '--ship-namespace', ns], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: '', NODE_NAME: '', PODLOG_SHIP_MULTILINE_TIMEOUT_MS: '200' },
+  const c = spawn(NODE, [await agentBundle(), 'agent', '--root', root, '--state-dir', state, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--log-level', 'warn', '--es-url', url, '--ship-namespace', ns], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, KUBECONFIG: '', NODE_NAME: '', PODLOG_SHIP_MULTILINE_TIMEOUT_MS: '200' },
   });
   let err = '';
   c.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)));
@@ -129,7 +129,7 @@ async function runPodlog(root: string, url: string, ns: string, input: { records
     }
     if (c.pid) last = procStats(c.pid);
     const wallS = (performance.now() - started) / 1000;
-    return row('podlog', target, input.records, input.bytes, wallS, last.cpuS, last.rssMB, `the bundled agent, ${flags.join(' ')}`);
+    return row('podlog', target, input.records, input.bytes, wallS, last.cpuS, last.rssMB, `the bundled agent, NODE_OPTIONS=${env.NODE_OPTIONS} MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}`);
   } finally {
     if (c.exitCode === null) {
       c.kill('SIGTERM');

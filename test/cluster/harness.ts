@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '../helpers/wait.ts';
 import { loopbackOf } from './loopback-guard.ts';
-import { daemonSetNodeOptions } from '../helpers/daemonset.ts';
+import { daemonSetTuning } from '../helpers/daemonset.ts';
 
 const run = promisify(execFile);
 /** The repository root. */
@@ -167,7 +167,7 @@ export async function startAgentProcess(s: AgentSpec): Promise<AgentProcess> {
     // manifests/base/daemonset.yaml
     NODE_NAME: s.node, POD_NAME: s.podName, POD_NAMESPACE: 'podlog', POD_IP: s.podIp,
     PODLOG_KUBE_IDENTITY: s.podName, PODLOG_KUBE_LEASE_NAMESPACE: 'podlog', PODLOG_KUBE_PEER_ADDRESS: `http://${s.podIp}:${port}`,
-    NODE_OPTIONS: daemonSetNodeOptions(),
+    ...daemonSetTuning(),
     // in a pod: the projected ServiceAccount token and KUBERNETES_SERVICE_HOST; here a kubeconfig with the same token
     PODLOG_KUBE_KUBECONFIG: kubeconfig, PODLOG_CLUSTER_TOKEN_FILE: tokenFile,
     ...s.env,

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../helpers/wait.ts';
 import { announceSkip, REPO, tempDir } from './harness.ts';
-import { daemonSetNodeOptions } from '../helpers/daemonset.ts';
+import { daemonSetTuning } from '../helpers/daemonset.ts';
 
 const run = promisify(execFile);
 const IMAGE = process.env.PODLOG_IMAGE ?? 'localhost/podlog:test';
@@ -53,7 +53,7 @@ describe('the container image', { skip, timeout: 30 * 60_000 }, () => {
     const envArgs = Object.entries({
       NODE_NAME: 'node-a', POD_NAME: 'podlog-abcde', POD_NAMESPACE: 'podlog', POD_IP: '127.0.0.1',
       PODLOG_KUBE_IDENTITY: 'podlog-abcde', PODLOG_KUBE_LEASE_NAMESPACE: 'podlog', PODLOG_KUBE_PEER_ADDRESS: `http://127.0.0.1:${port}`,
-      NODE_OPTIONS: daemonSetNodeOptions(), ...opts.env,
+      ...daemonSetTuning(), ...opts.env,
     }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const args = [
       'run', ...(opts.detach === false ? [] : ['-d']), '--name', name, '--network=host', '--user=0:0', '--read-only',

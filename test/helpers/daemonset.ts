@@ -8,15 +8,20 @@ import { parse } from 'yaml';
 
 const MANIFEST = fileURLToPath(new URL('../../manifests/base/daemonset.yaml', import.meta.url));
 
+/** Environment variables that tune the runtime rather than configure podlog. */
+const TUNING = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+
 /**
- * The agent container's `NODE_OPTIONS` value (V8 flags, e.g. `--max-old-space-size=384 …`).
- * @throws Error when the manifest has no container with a literal NODE_OPTIONS.
+ * The agent container's runtime tuning as the DaemonSet sets it: `NODE_OPTIONS` (V8 flags) and
+ * `MALLOC_ARENA_MAX`, with their literal values.
+ * @throws Error when the manifest's agent container lacks one of them.
  */
-export function daemonSetNodeOptions(): string {
+export function daemonSetTuning(): Record<string, string> {
   const ds = parse(readFileSync(MANIFEST, 'utf8')) as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
-  for (const c of ds.spec.template.spec.containers) {
-    const v = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-    if (v) return v;
-  }
-  throw new Error('manifests/base/daemonset.yaml: no NODE_OPTIONS on the agent container');
+  const env = ds.spec.template.spec.containers[0]?.env ?? [];
+  return Object.fromEntries(TUNING.map((name) => {
+    const value = env.find((e) => e.name === name)?.value;
+    if (value === undefined) throw new Error(`manifests/base/daemonset.yaml: no ${name} on the agent container`);
+    return [name, value];
+  }));
 }
