@@ -1,0 +1,379 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import { isPodlogError } from '../errors.ts';
+import { BINARY_SAMPLE_BYTES, isBinary } from '../logfile/binary.ts';
+import { isGzipName } from '../logfile/gzip.ts';
+import { MAX_LINE_BYTES, decodeLine } from '../logfile/line.ts';
+import { openReader } from '../logfile/reader.ts';
+import { searchFile, type Matcher } from '../logfile/search.ts';
+import type { Catalog } from '../store/catalog.ts';
+import { openSafe, type SafeFile } from '../store/safe-open.ts';
+import type { NdjsonSink } from './ndjson-sink.ts';
+import { filesInScope, type SearchLimits, type SearchOutcome, type SearchScope, type SearchSummary } from './node-search.ts';
+import { ended, type Ripgrep } from './ripgrep.ts';
+
+type InScope = ReturnType<typeof filesInScope>[number];
+
+/** Most files one ripgrep process searches (each is one inherited descriptor). */
+export const RG_BATCH_FILES = 128;
+/** A batch is closed once its files hold this many bytes (so two processes share a search of many files). */
+const RG_BATCH_BYTES = 64 * 1024 * 1024;
+/** ripgrep processes of one search running at once (the second works ahead while the first's hits go out). */
+export const RG_PROCESSES = 2;
+/** Files opened at once while a batch is prepared. */
+const OPEN_AT_ONCE = 16;
+/** First descriptor number of a batch's files in the ripgrep process (0-2 are stdio). */
+const FIRST_FD = 3;
+
+/** A run of plain files for one ripgrep process, or one file for the built-in engine (`.gz`). */
+type Unit = { rg: true; files: InScope[] } | { rg: false; file: InScope };
+
+/** A batch's files as opened, and its ripgrep process. */
+interface Launched {
+  unit: Unit;
+  /** Files handed to ripgrep, in order (descriptor FIRST_FD + index). */
+  open: { f: InScope; safe: SafeFile; prefix: string }[];
+  /** Files refused by the door or found binary. */
+  skipped: number;
+  /** The byte budget ran out while this unit was prepared: the search stops after it. */
+  budgetStop: boolean;
+  child?: ChildProcess;
+  end?: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** Hit line prefix naming the file, as the worker engine writes it. */
+function prefixOf({ pod, container, file }: InScope): string {
+  return JSON.stringify({ namespace: pod.namespace, pod: pod.name, uid: pod.uid, container: container.name, file: file.name }).slice(0, -1) + ',';
+}
+
+function planUnits(files: InScope[]): Unit[] {
+  const out: Unit[] = [];
+  let run: InScope[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (run.length > 0) out.push({ rg: true, files: run });
+    run = [];
+    bytes = 0;
+  };
+  for (const f of files) {
+    if (isGzipName(f.file.name)) {
+      close();
+      out.push({ rg: false, file: f });
+      continue;
+    }
+    run.push(f);
+    bytes += f.file.size;
+    if (run.length >= RG_BATCH_FILES || bytes >= RG_BATCH_BYTES) close();
+  }
+  close();
+  return out;
+}
+
+/**
+ * Search every file of a scope with ripgrep, in the order of {@link filesInScope}, streaming hits to `sink`
+ * as NDJSON lines identical to the built-in engines'. Files are opened here, through the door (`openSafe`),
+ * checked for binary data (first 8 KiB, as the built-in engine), and handed to `rg` as inherited descriptors
+ * named `/dev/fd/3`, `/dev/fd/4`, ...: ripgrep never resolves a path below a root, so a pod swapping folders
+ * cannot redirect it. Up to {@link RG_BATCH_FILES} files per process, {@link RG_PROCESSES} processes at once;
+ * the output of a process is read only once the ones before it are written out, so hits stay in order, and
+ * reading pauses while the client does not read (ripgrep then blocks on its full pipe: memory stays bounded by
+ * the pipes and one sink batch). `.gz` files go through the built-in `matcher` on this thread.
+ *
+ * Bounds as the built-in engines: `limit`, `deadline`, abort (`signal`): ripgrep is killed at once. The byte
+ * budget is spent per file (catalog size) before a file is handed out: the search stops before the first file
+ * that finds it spent, so it is overdrawn by at most one file (the built-in engine: one chunk).
+ * Lines longer than {@link MAX_LINE_BYTES} are cut as `decodeLine` cuts them; ripgrep searched the whole line.
+ * @param args ripgrep flags and pattern from `ripgrepArgs` (checked with `checkRipgrepQuery`)
+ * @returns the summary; `stopped_by` says which bound ended it
+ */
+export async function searchNodeWithRipgrep(
+  catalog: Catalog,
+  scope: SearchScope,
+  args: string[],
+  matcher: Matcher,
+  limits: SearchLimits,
+  sink: NdjsonSink,
+  signal: AbortSignal,
+  logger: Logger,
+  rg: Ripgrep,
+): Promise<SearchSummary> {
+  const summary: SearchSummary = { done: true, stopped_by: 'done', bytes_scanned: 0, files_searched: 0, files_skipped: 0, matches: 0 };
+  const units = planUnits(filesInScope(catalog, scope));
+  const budget = { remaining: limits.byteBudget };
+  const live = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  let stop: SearchOutcome | undefined;
+  const halt = (why: SearchOutcome) => {
+    stop ??= why;
+    killAll();
+  };
+  const onAbort = () => halt('aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => halt('deadline'), Math.max(0, limits.deadline - Date.now()));
+  timer.unref();
+  let budgetSpent = false;
+
+  const launch = async (unit: Unit): Promise<Launched> => {
+    const l: Launched = { unit, open: [], skipped: 0, budgetStop: false };
+    if (!unit.rg) return l;
+    // spend the budget in file order, before any await: launches run interleaved
+    let take = unit.files.length;
+    for (let i = 0; i < unit.files.length; i++) {
+      if (budget.remaining <= 0) {
+        take = i;
+        l.budgetStop = true;
+        budgetSpent = true;
+        break;
+      }
+      budget.remaining -= unit.files[i]!.file.size;
+    }
+    const files = unit.files.slice(0, take);
+    const opened: ({ f: InScope; safe: SafeFile; prefix: string } | undefined)[] = new Array(files.length);
+    const sample = Buffer.allocUnsafe(BINARY_SAMPLE_BYTES * OPEN_AT_ONCE);
+    for (let at = 0; at < files.length; at += OPEN_AT_ONCE) {
+      await Promise.all(files.slice(at, at + OPEN_AT_ONCE).map(async (f, k) => {
+        let safe: SafeFile | undefined;
+        try {
+          safe = await openSafe(f.pod.root, f.file.path);
+          const head = sample.subarray(k * BINARY_SAMPLE_BYTES, (k + 1) * BINARY_SAMPLE_BYTES);
+          const { bytesRead } = await safe.handle.read(head, 0, head.length, 0);
+          if (isBinary(head.subarray(0, bytesRead))) throw new Error('binary');
+          opened[at + k] = { f, safe, prefix: prefixOf(f) };
+        } catch (e) {
+          if (safe) await safe.handle.close();
+          if (!isPodlogError(e) && (e as Error).message !== 'binary') logger.warn({ err: e, path: f.file.path }, 'search could not open a file');
+          l.skipped++;
+        }
+      }));
+    }
+    for (const o of opened) if (o) l.open.push(o);
+    if (l.open.length === 0 || stop) return l;
+    const paths = l.open.map((_, i) => `/dev/fd/${FIRST_FD + i}`);
+    const child = spawn(rg.bin, [...args, '--heading', '--with-filename', '--line-number', '--byte-offset', '--', ...paths], {
+      stdio: ['ignore', 'pipe', 'pipe', ...l.open.map((o) => o.safe.handle.fd)],
+    });
+    l.child = child;
+    l.end = ended(child, 4096);
+    live.add(child);
+    void l.end.then(() => live.delete(child));
+    return l;
+  };
+
+  const ahead: Promise<Launched>[] = [];
+  let next = 0;
+  try {
+    while (!stop && (next < units.length || ahead.length > 0)) {
+      while (next < units.length && !budgetSpent && ahead.length < RG_PROCESSES) ahead.push(launch(units[next++]!));
+      const l = await ahead.shift()!;
+      summary.files_skipped += l.skipped;
+      try {
+        if (!l.unit.rg) await builtin(l.unit.file);
+        else if (l.child) await output(l);
+      } finally {
+        l.child?.kill('SIGKILL');
+        await l.end;
+        await Promise.all(l.open.map((o) => o.safe.handle.close()));
+      }
+      if (!stop && l.budgetStop) stop = 'budget';
+      if (!stop && signal.aborted) stop = 'aborted';
+    }
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    killAll();
+    for (const l of await Promise.all(ahead)) {
+      l.child?.kill('SIGKILL');
+      await l.end;
+      await Promise.all(l.open.map((o) => o.safe.handle.close()));
+    }
+  }
+  return stop ? { ...summary, stopped_by: stop } : summary;
+
+  /** One `.gz` (or other non-plain) file through the built-in engine. */
+  async function builtin(f: InScope): Promise<void> {
+    if (budget.remaining <= 0) {
+      stop ??= 'budget';
+      return;
+    }
+    let safe;
+    try {
+      safe = await openSafe(f.pod.root, f.file.path);
+    } catch (e) {
+      if (!isPodlogError(e)) logger.warn({ err: e, path: f.file.path }, 'search could not open a file');
+      summary.files_skipped++;
+      return;
+    }
+    const prefix = prefixOf(f);
+    const local = new AbortController();
+    const relay = () => local.abort();
+    signal.addEventListener('abort', relay, { once: true });
+    try {
+      const res = await searchFile(openReader(safe, f.file.name).searchSource(), matcher, {
+        signal: local.signal,
+        byteBudget: budget,
+        deadline: limits.deadline,
+        onMatch: (m) => {
+          summary.matches++;
+          const more = sink.push(`${prefix}"offset":${m.offset},"line_number":${m.lineNumber},"line":${JSON.stringify(m.line)}${m.truncated ? ',"truncated":true' : ''}}`);
+          const go = (ok: boolean) => {
+            if (!ok) halt('aborted');
+            else if (summary.matches >= limits.limit) halt('limit');
+            return stop === undefined;
+          };
+          return more instanceof Promise ? more.then(go) : go(more);
+        },
+      });
+      summary.files_searched++;
+      summary.bytes_scanned += res.bytesScanned;
+      if (res.stoppedBy && res.stoppedBy !== 'limit') stop ??= res.stoppedBy;
+    } catch (e) {
+      if (!isPodlogError(e)) logger.warn({ err: e, path: f.file.path }, 'search failed on a file');
+      summary.files_skipped++;
+    } finally {
+      signal.removeEventListener('abort', relay);
+      await safe.handle.close();
+    }
+  }
+
+  /** Read one ripgrep process's output in order, turning it into hit lines. */
+  async function output(l: Launched): Promise<void> {
+    const parser = new RgOutputParser(MAX_LINE_BYTES);
+    let current = -1; // index in l.open of the file whose hits are being read
+    const files = l.open;
+    const emit = (hit: RgHit): boolean | Promise<boolean> => {
+      if (hit.fd !== undefined) {
+        current = hit.fd - FIRST_FD;
+        return true;
+      }
+      const o = files[current];
+      if (!o) return true;
+      summary.matches++;
+      const content = hit.content!;
+      const len = hit.length!;
+      const cut = len > MAX_LINE_BYTES;
+      const line = cut ? decodeLine(content, MAX_LINE_BYTES, len + 1) : decodeLine(content);
+      const more = sink.push(`${o.prefix}"offset":${hit.offset},"line_number":${hit.lineNumber},"line":${JSON.stringify(line)}${cut ? ',"truncated":true' : ''}}`);
+      const go = (ok: boolean) => {
+        if (!ok) halt('aborted');
+        else if (summary.matches >= limits.limit) halt('limit');
+        return stop === undefined;
+      };
+      return more instanceof Promise ? more.then(go) : go(more);
+    };
+    try {
+      for await (const chunk of l.child!.stdout! as AsyncIterable<Buffer>) {
+        if (stop) break;
+        if (!(await parser.push(chunk, emit))) break;
+      }
+    } catch (e) {
+      if (!stop) logger.warn({ err: e }, 'search: reading ripgrep failed');
+    }
+    const res = await l.end!;
+    if (stop) {
+      // files before the one being read were searched whole; that one too as far as ripgrep got
+      const reached = Math.max(0, current + 1);
+      summary.files_searched += reached;
+      for (let i = 0; i < reached; i++) summary.bytes_scanned += files[i]!.safe.stat.size;
+      return;
+    }
+    if (res.code === 0 || res.code === 1) {
+      summary.files_searched += files.length;
+      for (const o of files) summary.bytes_scanned += o.safe.stat.size;
+      return;
+    }
+    // an error (e.g. a file truncated under ripgrep's memory map): the files it did not finish are skipped
+    logger.warn({ code: res.code, signal: res.signal, stderr: res.stderr }, 'search: ripgrep failed; its remaining files are skipped');
+    const reached = Math.max(0, current);
+    summary.files_searched += reached;
+    for (let i = 0; i < reached; i++) summary.bytes_scanned += files[i]!.safe.stat.size;
+    summary.files_skipped += files.length - reached;
+  }
+}
+
+/** One record of ripgrep's `--heading --line-number --byte-offset` output: a file heading or a matching line. */
+export interface RgHit {
+  /** Heading: the descriptor number of the file whose hits follow. */
+  fd?: number;
+  lineNumber?: number;
+  /** Byte offset of the line's first byte in its file. */
+  offset?: number;
+  /** The line's first bytes (at most the cut length + 1), without the newline. */
+  content?: Buffer;
+  /** Full length of the line in bytes, without the newline. */
+  length?: number;
+}
+
+/**
+ * Incremental parser of ripgrep's output with `--heading --line-number --byte-offset`: a heading line
+ * `/dev/fd/N` (ended by `\r\n` under `--crlf`), then `LINE:OFFSET:TEXT` per matching line, a blank line between files. Holds at most the
+ * cut length + 64 bytes of an unfinished line: the rest of a long line is only counted.
+ */
+export class RgOutputParser {
+  private readonly keep: number;
+  private carry: Buffer[] = [];
+  private carried = 0;
+  private total = 0; // bytes of the unfinished output line so far
+  constructor(maxLineBytes: number) {
+    this.keep = maxLineBytes + 64;
+  }
+
+  /**
+   * Parse one chunk, calling `emit` per complete record; a promise from `emit` is awaited before the next
+   * record. Resolves false as soon as `emit` gives false.
+   */
+  async push(chunk: Buffer, emit: (r: RgHit) => boolean | Promise<boolean>): Promise<boolean> {
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, from);
+      if (nl < 0) break;
+      let line: Buffer;
+      let length: number;
+      if (this.total > 0) {
+        const need = Math.max(0, Math.min(nl - from, this.keep - this.carried));
+        this.carry.push(chunk.subarray(from, from + need));
+        line = Buffer.concat(this.carry);
+        length = this.total + (nl - from);
+        this.carry = [];
+        this.carried = 0;
+        this.total = 0;
+      } else {
+        line = chunk.subarray(from, nl);
+        length = nl - from;
+      }
+      from = nl + 1;
+      const rec = parseRecord(line, length);
+      if (!rec) continue;
+      const more = emit(rec);
+      if (!(more === true || (more !== false && (await more)))) return false;
+    }
+    if (from < chunk.length) {
+      const rest = chunk.length - from;
+      const need = Math.min(rest, this.keep - this.carried);
+      // copied: the chunk's memory is the stream's
+      if (need > 0) this.carry.push(Buffer.from(chunk.subarray(from, from + need)));
+      this.carried += need;
+      this.total += rest;
+    }
+    return true;
+  }
+}
+
+/** One output line (`line` holds its first bytes, `length` is its full length) as a record; null for separators. */
+function parseRecord(line: Buffer, length: number): RgHit | null {
+  // with --crlf, ripgrep ends its own lines (headings, separators) with \r\n
+  if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return null;
+  if (line[0] === 0x2f) {
+    const m = /^\/dev\/fd\/(\d+)\r?$/.exec(line.toString('latin1'));
+    return m ? { fd: Number(m[1]) } : null;
+  }
+  let i = 0;
+  let lineNumber = 0;
+  while (i < line.length && line[i] !== 0x3a) lineNumber = lineNumber * 10 + line[i++]! - 48;
+  i++;
+  let offset = 0;
+  while (i < line.length && line[i] !== 0x3a) offset = offset * 10 + line[i++]! - 48;
+  i++;
+  return { lineNumber, offset, content: line.subarray(i), length: length - i };
+}
