@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { isPodlogError } from '../errors.ts';
 import { BINARY_SAMPLE_BYTES, isBinary } from '../logfile/binary.ts';
@@ -22,6 +23,8 @@ const RG_BATCH_BYTES = 64 * 1024 * 1024;
 export const RG_PROCESSES = 2;
 /** Files opened at once while a batch is prepared. */
 const OPEN_AT_ONCE = 16;
+/** Output of a ripgrep process held before it is written out, bytes (then the process blocks on its pipe). */
+const AHEAD_BYTES = 1024 * 1024;
 /** First descriptor number of a batch's files in the ripgrep process (0-2 are stdio). */
 const FIRST_FD = 3;
 
@@ -38,6 +41,8 @@ interface Launched {
   /** The byte budget ran out while this unit was prepared: the search stops after it. */
   budgetStop: boolean;
   child?: ChildProcess;
+  /** The process's output, read as it comes (up to {@link AHEAD_BYTES} ahead of the writer). */
+  out?: AsyncIterable<Buffer>;
   end?: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
@@ -155,6 +160,7 @@ export async function searchNodeWithRipgrep(
       stdio: ['ignore', 'pipe', 'pipe', ...l.open.map((o) => o.safe.handle.fd)],
     });
     l.child = child;
+    l.out = readAhead(child.stdout!, AHEAD_BYTES);
     l.end = ended(child, 4096);
     live.add(child);
     void l.end.then(() => live.delete(child));
@@ -263,7 +269,7 @@ export async function searchNodeWithRipgrep(
       return more instanceof Promise ? more.then(go) : go(more);
     };
     try {
-      for await (const chunk of l.child!.stdout! as AsyncIterable<Buffer>) {
+      for await (const chunk of l.out!) {
         if (stop) break;
         if (!(await parser.push(chunk, emit))) break;
       }
@@ -376,4 +382,58 @@ function parseRecord(line: Buffer, length: number): RgHit | null {
   while (i < line.length && line[i] !== 0x3a) offset = offset * 10 + line[i++]! - 48;
   i++;
   return { lineNumber, offset, content: line.subarray(i), length: length - i };
+}
+
+/**
+ * The chunks of `stream`, read from the start: node resumes (and so drops the data of) a child's unread stdout
+ * once the child exits, so output must be taken as it comes. The stream is paused while more than `maxAhead`
+ * bytes wait for the consumer (the writer then blocks on its full pipe); chunks already under way are still kept.
+ */
+export function readAhead(stream: Readable, maxAhead: number): AsyncIterable<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failed: unknown;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // listeners go on now, not when iteration starts
+  stream.on('data', (d: Buffer) => {
+    queue.push(d);
+    queued += d.length;
+    if (queued > maxAhead) stream.pause();
+    poke();
+  });
+  const finish = () => {
+    ended = true;
+    poke();
+  };
+  stream.once('end', finish);
+  stream.once('close', finish);
+  stream.once('error', (e) => {
+    failed = e;
+    poke();
+  });
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const d = queue.shift();
+        if (d) {
+          queued -= d.length;
+          if (queued <= maxAhead / 2 && stream.isPaused()) stream.resume();
+          yield d;
+          continue;
+        }
+        if (failed) throw failed;
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+  return chunks();
 }

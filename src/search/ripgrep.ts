@@ -73,6 +73,7 @@ export const RG_DFA_SIZE_LIMIT = '16M';
  * `--encoding none` (no BOM sniffing or transcoding: offsets are file bytes), `--crlf` (`$` before `\r\n`, as
  * lines are shown without the `\r`), `--mmap` (a line of any length is searched in place, never copied onto
  * ripgrep's heap), `-j1` (files in the given order), the size limits, and `-s`/`-i`, `-F` for literals.
+ * A query ripgrep then refuses (see {@link ripgrepRefuses}) also goes to the built-in engine.
  */
 export function ripgrepArgs(query: QuerySpec): string[] | null {
   let pattern = query.q;
@@ -92,26 +93,26 @@ export function ripgrepArgs(query: QuerySpec): string[] | null {
   ];
 }
 
-/** Patterns ripgrep has accepted (by args), so a repeated query costs no extra process. */
-const accepted = new Set<string>();
-const MAX_ACCEPTED = 256;
+/** ripgrep's verdict per query (by args), so a repeated query costs no extra process. */
+const verdicts = new Map<string, string | null>();
+const MAX_VERDICTS = 256;
 
 /**
- * Check that ripgrep compiles the query (runs it once over no input), so a refusal is an HTTP 400 before the
- * response starts rather than an error line in it.
- * @throws PodlogError `PODLOG_E_BAD_REGEX` with ripgrep's reason (e.g. the size limit) when it refuses
+ * Whether ripgrep compiles the query (it runs once over no input). The pattern is already valid RE2, so a
+ * refusal (a pattern beyond the size limits, e.g. `\pL{300}`, whose Unicode classes ripgrep compiles to
+ * UTF-8 automata) means the built-in engine should run it: the API accepts what RE2 accepts.
+ * @returns null when ripgrep accepts, else its reason (one line)
  */
-export async function checkRipgrepQuery(rg: Ripgrep, args: string[]): Promise<void> {
+export async function ripgrepRefuses(rg: Ripgrep, args: string[]): Promise<string | null> {
   const key = args.join('\0');
-  if (accepted.has(key)) return;
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
   const child = spawn(rg.bin, [...args, '--', '/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const { code, stderr } = await ended(child, 4096);
-  if (code === 2) {
-    const reason = stderr.replace(/\s+/g, ' ').trim().slice(0, 500);
-    throw new PodlogError('PODLOG_E_BAD_REGEX', `the search engine (ripgrep) refused the pattern: ${reason}`);
-  }
-  if (accepted.size >= MAX_ACCEPTED) accepted.clear();
-  accepted.add(key);
+  const verdict = code === 2 ? stderr.replace(/\s+/g, ' ').trim().slice(0, 500) || 'refused' : null;
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, verdict);
+  return verdict;
 }
 
 /** Wait for a child's end: exit code (null when killed), signal, and up to `maxStderr` bytes of its stderr. */

@@ -6,7 +6,7 @@ import { checkQuery, searchNode, searchNodeInWorkers, type SearchHit } from '../
 import { SearchPool } from '../../search/pool.ts';
 import { SearchGate } from '../../search/gate.ts';
 import { NdjsonSink } from '../../search/ndjson-sink.ts';
-import { checkRipgrepQuery, ripgrepArgs } from '../../search/ripgrep.ts';
+import { ripgrepArgs, ripgrepRefuses } from '../../search/ripgrep.ts';
 import { searchNodeWithRipgrep } from '../../search/rg-search.ts';
 import { toPodlogError, type ErrorBody } from '../errors.ts';
 import type { AppDeps } from '../app.ts';
@@ -41,9 +41,13 @@ export function searchRoutes(deps: AppDeps): Router {
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
     const query = { q, regex, ci: !caseSensitive };
-    // ripgrep when installed and able to run the query exactly as RE2 would; a pattern it refuses is a 400 here
-    const rgArgs = deps.ripgrep ? ripgrepArgs(query) : null;
-    if (deps.ripgrep && rgArgs) await checkRipgrepQuery(deps.ripgrep, rgArgs);
+    // ripgrep when installed and able to run the query exactly as RE2 would (else the built-in engine)
+    let rgArgs = deps.ripgrep ? ripgrepArgs(query) : null;
+    const refused = deps.ripgrep && rgArgs ? await ripgrepRefuses(deps.ripgrep, rgArgs) : null;
+    if (refused) {
+      deps.logger.info({ reqId: req.id, reason: refused }, 'search: ripgrep refuses the pattern; the built-in engine runs it');
+      rgArgs = null;
+    }
     const partial = deps.catalog.scanning;
     const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
     const job = queryString(req.query.job) || undefined;
