@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { basename, dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { isPodlogError } from '../errors.ts';
@@ -8,7 +9,7 @@ import { MAX_LINE_BYTES, decodeLine } from '../logfile/line.ts';
 import { openReader } from '../logfile/reader.ts';
 import { searchFile, type Matcher } from '../logfile/search.ts';
 import type { Catalog } from '../store/catalog.ts';
-import { openSafe, type SafeFile } from '../store/safe-open.ts';
+import { openSafe, openSafeIn, type SafeFile } from '../store/safe-open.ts';
 import type { NdjsonSink } from './ndjson-sink.ts';
 import { filesInScope, type SearchLimits, type SearchOutcome, type SearchScope, type SearchSummary } from './node-search.ts';
 import { ended, type Ripgrep } from './ripgrep.ts';
@@ -21,8 +22,8 @@ export const RG_BATCH_FILES = 128;
 const RG_BATCH_BYTES = 64 * 1024 * 1024;
 /** ripgrep processes of one search running at once (the second works ahead while the first's hits go out). */
 export const RG_PROCESSES = 2;
-/** Files opened at once while a batch is prepared. */
-const OPEN_AT_ONCE = 16;
+/** Container folders whose files are opened at once while a batch is prepared. */
+const GROUPS_AT_ONCE = 4;
 /** Output of a ripgrep process held before it is written out, bytes (then the process blocks on its pipe). */
 const AHEAD_BYTES = 1024 * 1024;
 /** First descriptor number of a batch's files in the ripgrep process (0-2 are stdio). */
@@ -136,23 +137,44 @@ export async function searchNodeWithRipgrep(
     }
     const files = unit.files.slice(0, take);
     const opened: ({ f: InScope; safe: SafeFile; prefix: string } | undefined)[] = new Array(files.length);
-    const sample = Buffer.allocUnsafe(BINARY_SAMPLE_BYTES * OPEN_AT_ONCE);
-    for (let at = 0; at < files.length; at += OPEN_AT_ONCE) {
-      await Promise.all(files.slice(at, at + OPEN_AT_ONCE).map(async (f, k) => {
-        let safe: SafeFile | undefined;
+    const sample = Buffer.allocUnsafe(BINARY_SAMPLE_BYTES * files.length);
+    // files of one container folder are opened together (the door walks to the folder once)
+    const groups: { root: string; dir: string; from: number; to: number }[] = [];
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      const dir = dirname(f.file.path);
+      const g = groups.at(-1);
+      if (g && g.root === f.pod.root && g.dir === dir) g.to = i + 1;
+      else groups.push({ root: f.pod.root, dir, from: i, to: i + 1 });
+    }
+    const openGroup = async (g: (typeof groups)[number]) => {
+      let safes: (SafeFile | Error)[];
+      try {
+        safes = await openSafeIn(g.root, g.dir, files.slice(g.from, g.to).map((f) => basename(f.file.path)));
+      } catch (e) {
+        safes = files.slice(g.from, g.to).map(() => (e instanceof Error ? e : new Error(String(e))));
+      }
+      await Promise.all(safes.map(async (safe, k) => {
+        const i = g.from + k;
+        const f = files[i]!;
         try {
-          safe = await openSafe(f.pod.root, f.file.path);
-          const head = sample.subarray(k * BINARY_SAMPLE_BYTES, (k + 1) * BINARY_SAMPLE_BYTES);
+          if (safe instanceof Error) throw safe;
+          const head = sample.subarray(i * BINARY_SAMPLE_BYTES, (i + 1) * BINARY_SAMPLE_BYTES);
           const { bytesRead } = await safe.handle.read(head, 0, head.length, 0);
-          if (isBinary(head.subarray(0, bytesRead))) throw new Error('binary');
-          opened[at + k] = { f, safe, prefix: prefixOf(f) };
+          if (isBinary(head.subarray(0, bytesRead))) {
+            await safe.handle.close();
+            l.skipped++;
+            return;
+          }
+          opened[i] = { f, safe, prefix: prefixOf(f) };
         } catch (e) {
-          if (safe) await safe.handle.close();
-          if (!isPodlogError(e) && (e as Error).message !== 'binary') logger.warn({ err: e, path: f.file.path }, 'search could not open a file');
+          if (!(safe instanceof Error)) await safe.handle.close();
+          if (!isPodlogError(e)) logger.warn({ err: e, path: f.file.path }, 'search could not open a file');
           l.skipped++;
         }
       }));
-    }
+    };
+    for (let at = 0; at < groups.length; at += GROUPS_AT_ONCE) await Promise.all(groups.slice(at, at + GROUPS_AT_ONCE).map(openGroup));
     for (const o of opened) if (o) l.open.push(o);
     if (l.open.length === 0 || stop) return l;
     const paths = l.open.map((_, i) => `/dev/fd/${FIRST_FD + i}`);
@@ -248,34 +270,41 @@ export async function searchNodeWithRipgrep(
     const parser = new RgOutputParser(MAX_LINE_BYTES);
     let current = -1; // index in l.open of the file whose hits are being read
     const files = l.open;
+    const out = new HitWriter(sink);
+    const prefixes = files.map((o) => Buffer.from(o.prefix, 'utf8'));
+    const go = (ok: boolean) => {
+      if (!ok) halt('aborted');
+      else if (summary.matches >= limits.limit) halt('limit');
+      return stop === undefined;
+    };
     const emit = (hit: RgHit): boolean | Promise<boolean> => {
       if (hit.fd !== undefined) {
         current = hit.fd - FIRST_FD;
         return true;
       }
-      const o = files[current];
-      if (!o) return true;
+      const prefix = prefixes[current];
+      if (!prefix) return true;
       summary.matches++;
-      const content = hit.content!;
-      const len = hit.length!;
-      const cut = len > MAX_LINE_BYTES;
-      const line = cut ? decodeLine(content, MAX_LINE_BYTES, len + 1) : decodeLine(content);
-      const more = sink.push(`${o.prefix}"offset":${hit.offset},"line_number":${hit.lineNumber},"line":${JSON.stringify(line)}${cut ? ',"truncated":true' : ''}}`);
-      const go = (ok: boolean) => {
-        if (!ok) halt('aborted');
-        else if (summary.matches >= limits.limit) halt('limit');
-        return stop === undefined;
-      };
+      out.hit(prefix, hit.offset!, hit.lineNumber!, hit.content!, hit.length!);
+      if (summary.matches >= limits.limit) {
+        const more = out.flush();
+        return more instanceof Promise ? more.then(go) : go(more);
+      }
+      const more = out.full() ? out.flush() : true;
       return more instanceof Promise ? more.then(go) : go(more);
     };
     try {
       for await (const chunk of l.out!) {
         if (stop) break;
         if (!(await parser.push(chunk, emit))) break;
+        // what a chunk gave goes out before the next is awaited (a slow trickle of hits is not held back)
+        const more = await out.flush();
+        if (!go(more)) break;
       }
     } catch (e) {
       if (!stop) logger.warn({ err: e }, 'search: reading ripgrep failed');
     }
+    if (!stop) go(await out.flush());
     const res = await l.end!;
     if (stop) {
       // files before the one being read were searched whole; that one too as far as ripgrep got
@@ -436,4 +465,74 @@ export function readAhead(stream: Readable, maxAhead: number): AsyncIterable<Buf
     }
   }
   return chunks();
+}
+
+/** Bytes of hit lines gathered before they go to the sink in one piece. */
+const HIT_BATCH_BYTES = 64 * 1024;
+
+/** `"` `\` and control bytes need JSON escapes; bytes from 0x80 need UTF-8 validation: neither is copied raw. */
+function plainAscii(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * Hit lines as NDJSON bytes, written into one buffer and handed to the sink per {@link HIT_BATCH_BYTES}.
+ * A line of printable ASCII without `"` or `\` is copied as it is (its JSON string is itself); any other goes
+ * through `decodeLine` and `JSON.stringify`, exactly as the built-in engines write it.
+ */
+class HitWriter {
+  private buf = Buffer.allocUnsafe(HIT_BATCH_BYTES);
+  private len = 0;
+  private readonly sink: NdjsonSink;
+  constructor(sink: NdjsonSink) {
+    this.sink = sink;
+  }
+
+  /** Append one hit; `content` holds the line's first bytes, `length` its full length (bytes, no newline). */
+  hit(prefix: Buffer, offset: number, lineNumber: number, content: Buffer, length: number): void {
+    const cut = length > MAX_LINE_BYTES;
+    let body = content;
+    if (!cut && body.length > 0 && body[body.length - 1] === 0x0d) body = body.subarray(0, body.length - 1);
+    const head = `"offset":${offset},"line_number":${lineNumber},"line":`;
+    if (!cut && plainAscii(body)) {
+      this.room(prefix.length + head.length + body.length + 4);
+      this.len += prefix.copy(this.buf, this.len);
+      this.len += this.buf.write(head, this.len, 'latin1');
+      this.buf[this.len++] = 0x22;
+      this.len += body.copy(this.buf, this.len);
+      this.len += this.buf.write('"}\n', this.len, 'latin1');
+      return;
+    }
+    const line = cut ? decodeLine(content, MAX_LINE_BYTES, length + 1) : decodeLine(content);
+    const rest = `${head}${JSON.stringify(line)}${cut ? ',"truncated":true' : ''}}\n`;
+    this.room(prefix.length + Buffer.byteLength(rest));
+    this.len += prefix.copy(this.buf, this.len);
+    this.len += this.buf.write(rest, this.len, 'utf8');
+  }
+
+  /** True when a flush is due. */
+  full(): boolean {
+    return this.len >= HIT_BATCH_BYTES;
+  }
+
+  /** Hand what is gathered to the sink; returns like `NdjsonSink.pushBytes`. */
+  flush(): boolean | Promise<boolean> {
+    if (this.len === 0) return true;
+    const data = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(HIT_BATCH_BYTES);
+    this.len = 0;
+    return this.sink.pushBytes(data);
+  }
+
+  /** Make room for `n` more bytes (a bigger buffer for one long line). */
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
 }

@@ -196,6 +196,55 @@ export function openDirAtSync(parent: { at(name?: string): string }, name: strin
 }
 
 /**
+ * {@link openSafe} for several files of one folder: the folder is walked to once (no-follow, as `openSafe`
+ * does), then each name is opened in that very folder with the same checks (regular file, and
+ * `/proc/self/fd` of the file names the expected path). About a third of the system calls of one
+ * `openSafe` per file, for searches over many files.
+ * @param root absolute root, trusted
+ * @param dir absolute folder below `root` holding the files
+ * @param names single path segments
+ * @returns per name, in order, the open file or the PodlogError (or other error) `openSafe` would have thrown
+ * @throws what {@link openDirSafe} throws when the folder itself cannot be opened
+ */
+export async function openSafeIn(root: string, dir: string, names: readonly string[]): Promise<(SafeFile | Error)[]> {
+  const parts = partsBelow(root, dir);
+  const rootHandle = await openRoot(root);
+  let rootReal: string;
+  try {
+    rootReal = await readlink(at(rootHandle.fd));
+  } catch (e) {
+    await rootHandle.close();
+    throw new PodlogError('PODLOG_E_INTERNAL', `/proc/self/fd is not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); podlog needs procfs to open pod files safely`);
+  }
+  const folder = await walk(rootHandle, parts, root, dir);
+  try {
+    return await Promise.all(names.map(async (name): Promise<SafeFile | Error> => {
+      const path = join(dir, name);
+      const what = describeBelow(root, path);
+      if (name === '' || name === '.' || name === '..' || name.includes('/')) return new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+      let handle: FileHandle;
+      try {
+        handle = await open(at(folder.fd, name), FILE_FLAGS);
+      } catch (e) {
+        const err = doorError(e, what);
+        return err instanceof Error ? err : new Error(String(err));
+      }
+      try {
+        const [stat, opened] = await Promise.all([handle.stat(), readlink(at(handle.fd))]);
+        if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
+        if (opened !== join(rootReal, ...parts, name)) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
+        return { handle, stat, path, label: what };
+      } catch (e) {
+        await handle.close();
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    }));
+  } finally {
+    await folder.close();
+  }
+}
+
+/**
  * Open a file under `root` for reading, never through a link and never blocking: every folder from the root
  * down is opened no-follow relative to the one above it, the file `O_RDONLY | O_NOFOLLOW | O_NONBLOCK`
  * relative to its folder. After the open the descriptor itself is checked: `/proc/self/fd/N` must name
