@@ -24,6 +24,9 @@ const RG_BATCH_BYTES = 64 * 1024 * 1024;
 export const RG_PROCESSES = 2;
 /** Container folders whose files are opened at once while a batch is prepared. */
 const GROUPS_AT_ONCE = 4;
+/** Longest the event loop goes without a turn while ripgrep's output is turned into hits, ms. */
+const SLICE_MS = 4;
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 /** Output of a ripgrep process held before it is written out, bytes (then the process blocks on its pipe). */
 const AHEAD_BYTES = 1024 * 1024;
 /** First descriptor number of a batch's files in the ripgrep process (0-2 are stdio). */
@@ -293,6 +296,7 @@ export async function searchNodeWithRipgrep(
       const more = out.full() ? out.flush() : true;
       return more instanceof Promise ? more.then(go) : go(more);
     };
+    let slice = performance.now();
     try {
       for await (const chunk of l.out!) {
         if (stop) break;
@@ -300,6 +304,11 @@ export async function searchNodeWithRipgrep(
         // what a chunk gave goes out before the next is awaited (a slow trickle of hits is not held back)
         const more = await out.flush();
         if (!go(more)) break;
+        // queued output is parsed in microtasks only: let timers and other requests in every few ms
+        if (performance.now() - slice > SLICE_MS) {
+          await yieldToLoop();
+          slice = performance.now();
+        }
       }
     } catch (e) {
       if (!stop) logger.warn({ err: e }, 'search: reading ripgrep failed');
