@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, readSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -9,7 +10,7 @@ import { MAX_LINE_BYTES, decodeLine } from '../logfile/line.ts';
 import { openReader } from '../logfile/reader.ts';
 import { searchFile, type Matcher } from '../logfile/search.ts';
 import type { Catalog } from '../store/catalog.ts';
-import { openSafe, openSafeIn, type SafeFile } from '../store/safe-open.ts';
+import { openSafe, openSafeInSync, type SafeFd } from '../store/safe-open.ts';
 import type { NdjsonSink } from './ndjson-sink.ts';
 import { filesInScope, type SearchLimits, type SearchOutcome, type SearchScope, type SearchSummary } from './node-search.ts';
 import { ended, type Ripgrep } from './ripgrep.ts';
@@ -17,13 +18,13 @@ import { ended, type Ripgrep } from './ripgrep.ts';
 type InScope = ReturnType<typeof filesInScope>[number];
 
 /** Most files one ripgrep process searches (each is one inherited descriptor). */
-export const RG_BATCH_FILES = 128;
+export const RG_BATCH_FILES = 256;
 /** A batch is closed once its files hold this many bytes (so two processes share a search of many files). */
-const RG_BATCH_BYTES = 64 * 1024 * 1024;
+const RG_BATCH_BYTES = 128 * 1024 * 1024;
 /** ripgrep processes of one search running at once (the second works ahead while the first's hits go out). */
 export const RG_PROCESSES = 2;
-/** Container folders whose files are opened at once while a batch is prepared. */
-const GROUPS_AT_ONCE = 4;
+/** Units of one search prepared ahead (files opened, descriptors held) of the one being written out. */
+const RG_AHEAD = 3;
 /** Longest the event loop goes without a turn while ripgrep's output is turned into hits, ms. */
 const SLICE_MS = 4;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -39,7 +40,7 @@ type Unit = { rg: true; files: InScope[] } | { rg: false; file: InScope };
 interface Launched {
   unit: Unit;
   /** Files handed to ripgrep, in order (descriptor FIRST_FD + index). */
-  open: { f: InScope; safe: SafeFile; prefix: string }[];
+  open: { f: InScope; safe: SafeFd; prefix: string }[];
   /** Files refused by the door or found binary. */
   skipped: number;
   /** The byte budget ran out while this unit was prepared: the search stops after it. */
@@ -112,6 +113,7 @@ export async function searchNodeWithRipgrep(
   const live = new Set<ChildProcess>();
   const killAll = () => {
     for (const c of live) c.kill('SIGKILL');
+    for (const w of slotWaiters.splice(0)) w();
   };
   let stop: SearchOutcome | undefined;
   const halt = (why: SearchOutcome) => {
@@ -124,9 +126,22 @@ export async function searchNodeWithRipgrep(
   timer.unref();
   let budgetSpent = false;
 
+  let spawned = Promise.resolve();
+  const slotWaiters: (() => void)[] = [];
   const launch = async (unit: Unit): Promise<Launched> => {
     const l: Launched = { unit, open: [], skipped: 0, budgetStop: false };
     if (!unit.rg) return l;
+    // processes start in unit order (so the unit being written out always has one), at most RG_PROCESSES at once
+    const before = spawned;
+    let turnDone!: () => void;
+    spawned = new Promise<void>((r) => (turnDone = r));
+    try {
+      return await prepareAndStart(l, unit, before);
+    } finally {
+      turnDone();
+    }
+  };
+  const prepareAndStart = async (l: Launched, unit: Unit & { rg: true }, before: Promise<void>): Promise<Launched> => {
     // spend the budget in file order, before any await: launches run interleaved
     let take = unit.files.length;
     for (let i = 0; i < unit.files.length; i++) {
@@ -139,56 +154,61 @@ export async function searchNodeWithRipgrep(
       budget.remaining -= unit.files[i]!.file.size;
     }
     const files = unit.files.slice(0, take);
-    const opened: ({ f: InScope; safe: SafeFile; prefix: string } | undefined)[] = new Array(files.length);
-    const sample = Buffer.allocUnsafe(BINARY_SAMPLE_BYTES * files.length);
-    // files of one container folder are opened together (the door walks to the folder once)
-    const groups: { root: string; dir: string; from: number; to: number }[] = [];
-    for (let i = 0; i < files.length; i++) {
-      const f = files[i]!;
-      const dir = dirname(f.file.path);
-      const g = groups.at(-1);
-      if (g && g.root === f.pod.root && g.dir === dir) g.to = i + 1;
-      else groups.push({ root: f.pod.root, dir, from: i, to: i + 1 });
-    }
-    const openGroup = async (g: (typeof groups)[number]) => {
-      let safes: (SafeFile | Error)[];
+    const opened: ({ f: InScope; safe: SafeFd; prefix: string } | undefined)[] = new Array(files.length);
+    const head = Buffer.allocUnsafe(BINARY_SAMPLE_BYTES);
+    // files of one container folder are opened together (the door walks to the folder once), synchronously
+    // (thread-pool round trips cost several times the system calls), a few ms at a time
+    let slice = performance.now();
+    for (let i = 0; i < files.length; ) {
+      const root = files[i]!.pod.root;
+      const dir = dirname(files[i]!.file.path);
+      let j = i + 1;
+      while (j < files.length && files[j]!.pod.root === root && dirname(files[j]!.file.path) === dir) j++;
+      let safes: (SafeFd | Error)[];
       try {
-        safes = await openSafeIn(g.root, g.dir, files.slice(g.from, g.to).map((f) => basename(f.file.path)));
+        safes = openSafeInSync(root, dir, files.slice(i, j).map((f) => basename(f.file.path)));
       } catch (e) {
-        safes = files.slice(g.from, g.to).map(() => (e instanceof Error ? e : new Error(String(e))));
+        safes = files.slice(i, j).map(() => (e instanceof Error ? e : new Error(String(e))));
       }
-      await Promise.all(safes.map(async (safe, k) => {
-        const i = g.from + k;
-        const f = files[i]!;
+      for (let k = 0; k < safes.length; k++) {
+        const safe = safes[k]!;
+        const f = files[i + k]!;
         try {
           if (safe instanceof Error) throw safe;
-          const head = sample.subarray(i * BINARY_SAMPLE_BYTES, (i + 1) * BINARY_SAMPLE_BYTES);
-          const { bytesRead } = await safe.handle.read(head, 0, head.length, 0);
-          if (isBinary(head.subarray(0, bytesRead))) {
-            await safe.handle.close();
+          if (isBinary(head.subarray(0, readSync(safe.fd, head, 0, head.length, 0)))) {
+            closeSync(safe.fd);
             l.skipped++;
-            return;
+            continue;
           }
-          opened[i] = { f, safe, prefix: prefixOf(f) };
+          opened[i + k] = { f, safe, prefix: prefixOf(f) };
         } catch (e) {
-          if (!(safe instanceof Error)) await safe.handle.close();
+          if (!(safe instanceof Error)) closeSync(safe.fd);
           if (!isPodlogError(e)) logger.warn({ err: e, path: f.file.path }, 'search could not open a file');
           l.skipped++;
         }
-      }));
-    };
-    for (let at = 0; at < groups.length; at += GROUPS_AT_ONCE) await Promise.all(groups.slice(at, at + GROUPS_AT_ONCE).map(openGroup));
+      }
+      i = j;
+      if (performance.now() - slice > SLICE_MS) {
+        await yieldToLoop();
+        slice = performance.now();
+      }
+    }
     for (const o of opened) if (o) l.open.push(o);
+    await before;
+    while (!stop && live.size >= RG_PROCESSES) await new Promise<void>((r) => slotWaiters.push(r));
     if (l.open.length === 0 || stop) return l;
     const paths = l.open.map((_, i) => `/dev/fd/${FIRST_FD + i}`);
     const child = spawn(rg.bin, [...args, '--heading', '--with-filename', '--line-number', '--byte-offset', '--', ...paths], {
-      stdio: ['ignore', 'pipe', 'pipe', ...l.open.map((o) => o.safe.handle.fd)],
+      stdio: ['ignore', 'pipe', 'pipe', ...l.open.map((o) => o.safe.fd)],
     });
     l.child = child;
     l.out = readAhead(child.stdout!, AHEAD_BYTES);
     l.end = ended(child, 4096);
     live.add(child);
-    void l.end.then(() => live.delete(child));
+    void l.end.then(() => {
+      live.delete(child);
+      slotWaiters.shift()?.();
+    });
     return l;
   };
 
@@ -196,7 +216,7 @@ export async function searchNodeWithRipgrep(
   let next = 0;
   try {
     while (!stop && (next < units.length || ahead.length > 0)) {
-      while (next < units.length && !budgetSpent && ahead.length < RG_PROCESSES) ahead.push(launch(units[next++]!));
+      while (next < units.length && !budgetSpent && ahead.length < RG_AHEAD) ahead.push(launch(units[next++]!));
       const l = await ahead.shift()!;
       summary.files_skipped += l.skipped;
       try {
@@ -205,7 +225,7 @@ export async function searchNodeWithRipgrep(
       } finally {
         l.child?.kill('SIGKILL');
         await l.end;
-        await Promise.all(l.open.map((o) => o.safe.handle.close()));
+        for (const o of l.open) closeSync(o.safe.fd);
       }
       if (!stop && l.budgetStop) stop = 'budget';
       if (!stop && signal.aborted) stop = 'aborted';
@@ -217,7 +237,7 @@ export async function searchNodeWithRipgrep(
     for (const l of await Promise.all(ahead)) {
       l.child?.kill('SIGKILL');
       await l.end;
-      await Promise.all(l.open.map((o) => o.safe.handle.close()));
+      for (const o of l.open) closeSync(o.safe.fd);
     }
   }
   return stop ? { ...summary, stopped_by: stop } : summary;
