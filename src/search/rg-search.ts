@@ -112,7 +112,7 @@ export async function searchNodeWithRipgrep(
   const budget = { remaining: limits.byteBudget };
   const live = new Set<ChildProcess>();
   const killAll = () => {
-    for (const c of live) c.kill('SIGKILL');
+    for (const c of live) stopChild(c);
     for (const w of slotWaiters.splice(0)) w();
   };
   let stop: SearchOutcome | undefined;
@@ -223,7 +223,7 @@ export async function searchNodeWithRipgrep(
         if (!l.unit.rg) await builtin(l.unit.file);
         else if (l.child) await output(l);
       } finally {
-        l.child?.kill('SIGKILL');
+        if (l.child) stopChild(l.child);
         await l.end;
         for (const o of l.open) closeSync(o.safe.fd);
       }
@@ -235,7 +235,7 @@ export async function searchNodeWithRipgrep(
     signal.removeEventListener('abort', onAbort);
     killAll();
     for (const l of await Promise.all(ahead)) {
-      l.child?.kill('SIGKILL');
+      if (l.child) stopChild(l.child);
       await l.end;
       for (const o of l.open) closeSync(o.safe.fd);
     }
@@ -354,6 +354,16 @@ export async function searchNodeWithRipgrep(
     for (let i = 0; i < reached; i++) summary.bytes_scanned += files[i]!.safe.stat.size;
     summary.files_skipped += files.length - reached;
   }
+}
+
+/**
+ * Kill a ripgrep process and drop its unread output: a paused stdout would never see the end of the pipe,
+ * and the process's `close` (which waits for its streams) would never come.
+ */
+function stopChild(child: ChildProcess): void {
+  child.kill('SIGKILL');
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }
 
 /** One record of ripgrep's `--heading --line-number --byte-offset` output: a file heading or a matching line. */

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -151,6 +151,22 @@ describe('ripgrep and the built-in engine find the same lines', { skip }, () => 
     const empty = await both(`q=${encodeURIComponent('^$')}&regex=true&pod=crlf-0`);
     assert.equal(empty.b.filter((h) => !h.done).length, 0); // a regex without literals sees the \r
     assert.deepEqual(empty.r.filter((h) => !h.done).map((h) => [h.line_number, h.line]), [[5, '']]);
+  });
+
+  test('a limit reached while a later batch waits with a full pipe ends the search and releases every descriptor', { timeout: 60_000 }, async () => {
+    // 300 files: two ripgrep batches (256 + 44 files); the limit falls late in the first one's 51,200 hits,
+    // long after the second has filled its 1 MiB of read-ahead and stopped on its full pipe
+    const line = 'MATCH '.padEnd(200, 'x') + '\n';
+    for (let f = 0; f < 300; f++) root.file('tenant', 'flood-0', uid(43), 'app', `flood.log.${f}`, line.repeat(200));
+    await waitFor(() => ripgrep.catalog.generations('tenant', 'flood-0')[0]?.containers.get('app')?.files.size === 300, { what: 'the catalog lists the files' });
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const rows = ndjson((await request(ripgrep.app).get('/api/v1/search?q=MATCH&pod=flood-0&limit=50000').expect(200)).text);
+    assert.equal(rows.at(-1)!.stopped_by, 'limit');
+    assert.equal(rows.filter((h) => !h.done).length, 50_000);
+    await waitFor(() => fds() <= before, { what: 'descriptors released' });
+    const all = ndjson((await request(ripgrep.app).get('/api/v1/search?q=MATCH&pod=flood-0&limit=100000').expect(200)).text);
+    assert.equal(all.at(-1)!.matches, 60_000);
   });
 
   test('a pattern ripgrep refuses (beyond its size limit) runs on the built-in engine instead', async () => {
