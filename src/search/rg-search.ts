@@ -81,11 +81,13 @@ function planUnits(files: InScope[]): Unit[] {
 
 /**
  * Search every file of a scope with ripgrep, in the order of {@link filesInScope}, streaming hits to `sink`
- * as NDJSON lines identical to the built-in engines'. Files are opened here, through the door (`openSafe`),
- * checked for binary data (first 8 KiB, as the built-in engine), and handed to `rg` as inherited descriptors
- * named `/dev/fd/3`, `/dev/fd/4`, ...: ripgrep never resolves a path below a root, so a pod swapping folders
- * cannot redirect it. Up to {@link RG_BATCH_FILES} files per process, {@link RG_PROCESSES} processes at once;
- * the output of a process is read only once the ones before it are written out, so hits stay in order, and
+ * as NDJSON lines identical to the built-in engines'. Files are opened here, through the door
+ * (`openSafeInSync`, a container folder at a time, in slices of a few ms), checked for binary data (first
+ * 8 KiB, as the built-in engine), and handed to `rg` as inherited descriptors named `/dev/fd/3`,
+ * `/dev/fd/4`, ...: ripgrep never resolves a path below a root, so a pod swapping folders cannot redirect it.
+ * Up to {@link RG_BATCH_FILES} files per process, {@link RG_PROCESSES} processes at once (started in file
+ * order), three batches prepared ahead; the output of a process is turned into hits only once the ones
+ * before it are written out (until then at most 1 MiB of it is held), so hits stay in order, and
  * reading pauses while the client does not read (ripgrep then blocks on its full pipe: memory stays bounded by
  * the pipes and one sink batch). `.gz` files go through the built-in `matcher` on this thread.
  *
