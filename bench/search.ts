@@ -2,8 +2,9 @@
  * Search through the agent's HTTP API against ripgrep and GNU grep counting the same lines on the same
  * files in the same run (`rg -c`, `grep -c`, same flags), plus the agent's event loop and memory
  * under search load:
- * - time per query, median of `--runs` (interleaved podlog / rg / grep, warm page cache); the
- *   number of hits podlog streams must equal rg's count (the run fails otherwise);
+ * - time per query, median of `--runs` (interleaved podlog / rg / grep, warm page cache), for the agent as
+ *   deployed (`search.engine: auto`: ripgrep when rg is on PATH) and, when rg is there, for a second agent
+ *   forced to the built-in engine; the hits each streams must equal rg's count (the run fails otherwise);
  * - `/healthz` p99 while a search matching ~17% of a 1 GiB file's lines streams, beside idle;
  * - RSS: idle, peak while 30 searches with limit=100000 run at once, and a minute after.
  * The agent runs as a child process with the DaemonSet's heap flags. ripgrep is looked up on PATH
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     return d;
   };
   let agent: ChildProcess | undefined;
+  let builtinChild: ChildProcess | undefined;
   try {
     const big = join(podDir('bench', 'big-0', 1), 'taskmanager.log');
     const mid = join(podDir('bench', 'mid-0', 2), 'taskmanager.log');
@@ -158,24 +160,34 @@ async function main(): Promise<void> {
     }
     execFileSync('sync');
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    agent = spawn(process.execPath, ['--max-old-space-size=384', '--max-semi-space-size=16', new URL('../src/cli.ts', import.meta.url).pathname, 'agent', '--root', root, '--state-dir', join(dir, 'state'), '--host', '127.0.0.1', '--port', String(port), '--auth', 'none', '--log-level', 'warn'], {
-      env: { ...process.env, PODLOG_SEARCH_MAX_LIMIT: '100000000' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    mkdirSync(join(dir, 'state'), { recursive: true });
-    for (let i = 0; ; i++) {
-      try {
-        const r = await get(base, '/readyz');
-        r.resume();
-        if (r.statusCode === 200) break;
-      } catch {
-        // starting
+    // the agent as deployed (search.engine auto: ripgrep when on PATH), and one forced to the built-in engine
+    const startAgent = async (engine: string, state: string): Promise<{ child: ChildProcess; base: string }> => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      mkdirSync(join(dir, state), { recursive: true });
+      const child = spawn(process.execPath, ['--max-old-space-size=384', '--max-semi-space-size=16', new URL('../src/cli.ts', import.meta.url).pathname, 'agent', '--root', root, '--state-dir', join(dir, state), '--host', '127.0.0.1', '--port', String(port), '--auth', 'none', '--log-level', 'warn'], {
+        env: { ...process.env, PODLOG_SEARCH_MAX_LIMIT: '100000000', PODLOG_SEARCH_ENGINE: engine },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      for (let i = 0; ; i++) {
+        try {
+          const r = await get(base, '/readyz');
+          r.resume();
+          if (r.statusCode === 200) break;
+        } catch {
+          // starting
+        }
+        if (i > 600) throw new Error('agent did not become ready');
+        await new Promise((r) => setTimeout(r, 100));
       }
-      if (i > 600) throw new Error('agent did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return { child, base };
+    };
+    const main = await startAgent('auto', 'state');
+    agent = main.child;
+    const base = main.base;
+    const engineName = rg ? `ripgrep engine, ${rg.version}` : 'built-in engine (no rg on PATH)';
+    const builtinAgent = rg ? await startAgent('builtin', 'state-builtin') : undefined;
+    builtinChild = builtinAgent?.child;
     const pid = agent.pid!;
     const startRss = rssMB(pid);
     const rows: BenchRow[] = [];
@@ -190,6 +202,8 @@ async function main(): Promise<void> {
     ];
     for (const c of skip.has('speed') ? [] : cases) {
       const ours: number[] = [];
+      const builtins: number[] = [];
+      let builtinHits = 0;
       const rgs: number[] = [];
       const greps: number[] = [];
       let hits = 0;
@@ -197,10 +211,15 @@ async function main(): Promise<void> {
       let grepCount = 0;
       for (let i = 0; i < runs + 1; i++) {
         const p = await podlogSearch(base, `${c.qs}&limit=100000000`);
+        const b = builtinAgent ? await podlogSearch(builtinAgent.base, `${c.qs}&limit=100000000`) : undefined;
         const g = countWith('grep', c.grep, c.files);
         const r = rg ? countWith(rg.bin, ['--no-config', ...c.rg], c.files) : undefined;
         if (i === 0) continue; // warm-up round
         ours.push(p.ms);
+        if (b) {
+          builtins.push(b.ms);
+          builtinHits = b.hits;
+        }
         greps.push(g.ms);
         if (r) rgs.push(r.ms);
         hits = p.hits;
@@ -208,10 +227,22 @@ async function main(): Promise<void> {
         rgCount = r?.count;
         if (p.summary.stopped_by !== 'done') throw new Error(`${c.label}: stopped by ${String(p.summary.stopped_by)}`);
       }
-      const same = rgCount === undefined || rgCount === hits ? '' : ` (rg counted ${rgCount}: MISMATCH)`;
+      if (rgCount !== undefined && (rgCount !== hits || (builtinAgent && rgCount !== builtinHits))) {
+        throw new Error(`${c.label}: rg counted ${rgCount} lines, podlog streamed ${hits} (${engineName})${builtinAgent ? ` and ${builtinHits} (built-in engine)` : ''}`);
+      }
       const grepSame = grepCount === hits ? '' : ` (grep ${grepCount})`;
+      if (builtinAgent) {
+        rows.push({
+          name: `search ${c.label}, built-in engine (search.engine builtin): ${builtinHits} lines`,
+          value: `${median(builtins).toFixed(0)} ms`,
+          peer: `rg -c ${median(rgs).toFixed(0)} ms, grep -c ${median(greps).toFixed(0)} ms`,
+          ratio: `${(median(builtins) / median(rgs)).toFixed(2)}× rg's time`,
+          goal: '',
+        });
+        console.log(rows.at(-1));
+      }
       rows.push({
-        name: `search ${c.label}: ${hits} lines${same}${grepSame}`,
+        name: `search ${c.label}, ${engineName}: ${hits} lines${grepSame}`,
         value: `${median(ours).toFixed(0)} ms`,
         peer: `${rg ? `rg -c ${median(rgs).toFixed(0)} ms, ` : ''}grep -c ${median(greps).toFixed(0)} ms`,
         ratio: rg ? `${(median(ours) / median(rgs)).toFixed(2)}× rg's time` : `${(median(ours) / median(greps)).toFixed(2)}× grep's time`,
@@ -241,7 +272,7 @@ async function main(): Promise<void> {
       prober.stdin!.end();
       await new Promise((r) => prober.once('exit', r));
       const during = (JSON.parse(out.trim().split('\n').pop()!) as number[]).slice(1);
-      rows.push({ name: `/healthz p99 while a search streams ${h.hits} hits (${(h.ms / 1000).toFixed(1)} s, case-insensitive kafka)`, value: `${pct(during, 0.99).toFixed(1)} ms (p50 ${pct(during, 0.5).toFixed(1)}, ${during.length} probes)`, peer: `idle: p99 ${pct(idle, 0.99).toFixed(1)} ms`, goal: '≤ 20 ms' });
+      rows.push({ name: `/healthz p99 while a search (${engineName}) streams ${h.hits} hits (${(h.ms / 1000).toFixed(1)} s, case-insensitive kafka)`, value: `${pct(during, 0.99).toFixed(1)} ms (p50 ${pct(during, 0.5).toFixed(1)}, ${during.length} probes)`, peer: `idle: p99 ${pct(idle, 0.99).toFixed(1)} ms`, goal: '≤ 20 ms' });
       console.log(rows.at(-1));
     }
 
@@ -263,6 +294,7 @@ async function main(): Promise<void> {
     console.table(rows);
   } finally {
     agent?.kill();
+    builtinChild?.kill();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -32,6 +32,7 @@ import { readSecrets, type ShipConfig } from './ship/config.ts';
 import { esSearchRouter } from './http/routes/es-search.ts';
 import { nodeRouter } from './http/routes/node.ts';
 import { Catalog } from './store/catalog.ts';
+import { findRipgrep } from './search/ripgrep.ts';
 
 /** A running agent. */
 export interface RunningAgent {
@@ -69,7 +70,7 @@ export const WEB_DIST = join(PACKAGE_ROOT, 'web/dist');
  * constructed, and (with `cli.ts`, which loads the config) the only reader of the environment. The
  * Kubernetes and Elasticsearch clients are loaded only when the configuration uses them.
  * @param env the process environment: `KUBERNETES_SERVICE_HOST`/`KUBECONFIG` (cluster link), `POD_NAME`
- *   (Lease identity), `PODLOG_ES_API_KEY`/`PODLOG_ES_PASSWORD` (Elasticsearch credentials)
+ *   (Lease identity), `PODLOG_ES_API_KEY`/`PODLOG_ES_PASSWORD` (Elasticsearch credentials), `PATH` (where `rg` is looked for)
  * @throws PodlogError `PODLOG_E_CONFIG` for unusable roots; listen errors (EADDRINUSE) as thrown by node.
  */
 export async function startAgent(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningAgent> {
@@ -80,6 +81,9 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
   const nodeName = config.kube.nodeName ?? hostname();
   await usableStateDir(config.stateDir, 'state', 0o700); // unusable: one line naming it and the fix, exit 2
 
+  // the search engine, chosen once: ripgrep on PATH (or search.ripgrepPath) unless search.engine says builtin
+  const ripgrep = findRipgrep(config.search, env.PATH);
+  logger.info({ engine: ripgrep ? ripgrep.version : 'builtin', ...(ripgrep ? { rg: ripgrep.bin } : {}) }, 'search engine');
   const link = await connectCluster(config.kube, env, logger);
   const es = config.ship.esUrl ? await createEsClientFrom(config.ship, env) : undefined;
   const catalog = new Catalog({ roots: config.roots, logger, usePolling: config.usePolling, rescanMs: config.rescanMs });
@@ -174,6 +178,7 @@ export async function startAgent(config: Config, logger: Logger, env: NodeJS.Pro
     auth: access.auth,
     cluster: access.cluster,
     health,
+    ...(ripgrep ? { ripgrep } : {}),
   });
   const server = createServer(app);
   hardenServer(server); // header and keep-alive timeouts; no request timeout: follow and search streams bound themselves

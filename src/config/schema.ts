@@ -20,6 +20,8 @@ export const SearchSchema = z.strictObject({
   maxQueued: z.coerce.number().int().nonnegative().default(16).describe('Searches that may wait for a slot at once; beyond that a search is refused at once (429 with Retry-After).'),
   queueWaitMs: z.coerce.number().int().positive().default(10_000).describe('Longest a search waits for a slot (ms); then 429 with Retry-After.'),
   workers: z.coerce.number().int().nonnegative().default(2).describe('Worker threads that scan files for searches (started on demand, stopped when idle); 0 scans on the main thread.'),
+  engine: z.enum(['auto', 'ripgrep', 'builtin']).default('auto').describe('Search engine: ripgrep (rg, given the files as open descriptors), builtin (worker threads), or auto: ripgrep when found at start, else builtin. The built-in engine also takes .gz files and patterns ripgrep cannot run the same way.'),
+  ripgrepPath: z.string().default('').describe('Absolute path of the rg binary; empty: rg on PATH, looked up once at start.'),
 });
 
 /** Live following (`…/follow`). */

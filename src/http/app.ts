@@ -16,6 +16,7 @@ import { fileRoutes } from './routes/files.ts';
 import { followRoutes } from './routes/follow.ts';
 import { podRoutes } from './routes/pods.ts';
 import { searchRoutes } from './routes/search.ts';
+import type { Ripgrep } from '../search/ripgrep.ts';
 import { webPage } from './web-page.ts';
 
 /** Everything the HTTP layer needs; `src/main.ts` builds it, tests build it with real temp roots. */
@@ -46,6 +47,8 @@ export interface AppDeps {
   cluster?: ClusterRouting;
   /** Parts running degraded (retrying or disabled), listed by `/readyz` as `degraded`. */
   health?: Health;
+  /** The ripgrep binary searches run when it can take the query (`search.engine`); absent: the built-in engine. */
+  ripgrep?: Ripgrep;
 }
 
 declare module 'express-serve-static-core' {

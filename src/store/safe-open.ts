@@ -11,7 +11,7 @@
  * The file descriptor finally returned is checked once more after the open: `/proc/self/fd/<fd>` of the file
  * must name the expected path below the root's descriptor, and `fstat` must show a regular file.
  */
-import { closeSync, constants, lstatSync, openSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { PodlogError } from '../errors.ts';
@@ -192,6 +192,68 @@ export function openDirAtSync(parent: { at(name?: string): string }, name: strin
     return safeDirSync(openSync(parent.at(name), DIR_FLAGS));
   } catch (e) {
     throw doorError(e, 'a folder');
+  }
+}
+
+/** A file opened by {@link openSafeInSync}: a bare descriptor (close it with `closeSync`), its stat, its names. */
+export interface SafeFd {
+  readonly fd: number;
+  readonly stat: Stats;
+  /** Absolute path that was opened (for the agent's own use and logs; never put it in a response). */
+  readonly path: string;
+  /** The file as users name it, `namespace/pod/container/file`. */
+  readonly label: string;
+}
+
+/**
+ * {@link openSafe} for several files of one folder, with synchronous calls: the folder is walked to once
+ * (no-follow, as `openSafe` does), then each name is opened in that very folder with the same checks
+ * (no-follow, a regular file, and `/proc/self/fd` of the file names the expected path). Four system
+ * calls per file and no thread-pool round trips: for searches handing many files to another process,
+ * in slices small enough not to hold the event loop long (~15 µs per file).
+ * @param root absolute root, trusted
+ * @param dir absolute folder below `root` holding the files
+ * @param names single path segments
+ * @returns per name, in order, the open file or the error `openSafe` would have thrown
+ * @throws what {@link openDirSafeSync} throws when the folder itself cannot be opened
+ */
+export function openSafeInSync(root: string, dir: string, names: readonly string[]): (SafeFd | Error)[] {
+  const parts = partsBelow(root, dir);
+  let rootReal: string;
+  const rootFd = openSync(resolve(root), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    rootReal = readlinkSync(at(rootFd));
+  } catch (e) {
+    throw new PodlogError('PODLOG_E_INTERNAL', `/proc/self/fd is not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); podlog needs procfs to open pod files safely`);
+  } finally {
+    closeSync(rootFd);
+  }
+  const folder = openDirSafeSync(root, dir);
+  const expectedDir = join(rootReal, ...parts);
+  try {
+    return names.map((name): SafeFd | Error => {
+      const path = join(dir, name);
+      const what = describeBelow(root, path);
+      if (name === '' || name === '.' || name === '..' || name.includes('/')) return new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+      let fd: number;
+      try {
+        fd = openSync(folder.at(name), FILE_FLAGS);
+      } catch (e) {
+        const err = doorError(e, what);
+        return err instanceof Error ? err : new Error(String(err));
+      }
+      try {
+        const stat = fstatSync(fd);
+        if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
+        if (readlinkSync(at(fd)) !== join(expectedDir, name)) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
+        return { fd, stat, path, label: what };
+      } catch (e) {
+        closeSync(fd);
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    });
+  } finally {
+    folder.close();
   }
 }
 

@@ -6,6 +6,8 @@ import { checkQuery, searchNode, searchNodeInWorkers, type SearchHit } from '../
 import { SearchPool } from '../../search/pool.ts';
 import { SearchGate } from '../../search/gate.ts';
 import { NdjsonSink } from '../../search/ndjson-sink.ts';
+import { ripgrepArgs, ripgrepRefuses } from '../../search/ripgrep.ts';
+import { searchNodeWithRipgrep } from '../../search/rg-search.ts';
 import { toPodlogError, type ErrorBody } from '../errors.ts';
 import type { AppDeps } from '../app.ts';
 import type { PodEntry } from '../../store/types.ts';
@@ -20,7 +22,8 @@ import { queryBool, queryInt, queryString } from '../params.ts';
  * Regexes use RE2 syntax (linear time). Bounded by `search.byteBudget` and `search.deadlineMs`;
  * cancelled when the client disconnects. Hits go out in batches (ndjson-sink.ts) and the scan pauses
  * while the client does not read, so one search holds a bounded buffer however many lines match.
- * Files are scanned on `search.workers` worker threads, several files of one search at once.
+ * Files are scanned by ripgrep when the agent found it at start (`search.engine`, rg-search.ts) and the query
+ * has an exact Rust-regex equivalent, else on `search.workers` worker threads, several files of one search at once.
  * At most `search.maxConcurrent` searches run at once; up to `search.maxQueued` more wait at most
  * `search.queueWaitMs`; beyond that: 429 `PODLOG_E_RATE_LIMITED` with `Retry-After`.
  */
@@ -37,6 +40,14 @@ export function searchRoutes(deps: AppDeps): Router {
     const caseSensitive = queryBool('case', req.query.case) ?? true;
     const limit = queryInt('limit', req.query.limit, cfg.maxLimit) ?? cfg.defaultLimit;
     const matcher = compileMatcher(q, { regex, caseInsensitive: !caseSensitive });
+    const query = { q, regex, ci: !caseSensitive };
+    // ripgrep when installed and able to run the query exactly as RE2 would (else the built-in engine)
+    let rgArgs = deps.ripgrep ? ripgrepArgs(query) : null;
+    const refused = deps.ripgrep && rgArgs ? await ripgrepRefuses(deps.ripgrep, rgArgs) : null;
+    if (refused) {
+      deps.logger.info({ reqId: req.id, reason: refused }, 'search: ripgrep refuses the pattern; the built-in engine runs it');
+      rgArgs = null;
+    }
     const partial = deps.catalog.scanning;
     const readable = await namespaceFilter(req, deps.catalog.pods().map((p) => p.namespace), 'read');
     const job = queryString(req.query.job) || undefined;
@@ -69,8 +80,10 @@ export function searchRoutes(deps: AppDeps): Router {
       try {
         const deadline = Date.now() + cfg.deadlineMs;
         const limits = { limit, byteBudget: cfg.byteBudget, deadline };
-        const summary = pool
-          ? await searchNodeInWorkers(deps.catalog, scope, { q, regex, ci: !caseSensitive }, limits, sink, controller.signal, deps.logger, pool)
+        const summary = deps.ripgrep && rgArgs
+          ? await searchNodeWithRipgrep(deps.catalog, scope, rgArgs, matcher, limits, sink, controller.signal, deps.logger, deps.ripgrep)
+          : pool
+          ? await searchNodeInWorkers(deps.catalog, scope, query, limits, sink, controller.signal, deps.logger, pool)
           : await searchNode(deps.catalog, scope, matcher, limits, (hit: SearchHit) => sink.push(JSON.stringify(hit)), controller.signal, deps.logger);
         deps.metrics.searchBytesScanned.inc(summary.bytes_scanned);
         deps.metrics.searches.inc({ outcome: summary.stopped_by });

@@ -12,6 +12,8 @@ import { MAX_LINE_BYTES } from '../../../src/logfile/line.ts';
 import { searchNode } from '../../../src/search/node-search.ts';
 import { BATCH_BYTES, NdjsonSink } from '../../../src/search/ndjson-sink.ts';
 import { searchRingsAllocated } from '../../../src/search/node-search.ts';
+import { findRipgrep, ripgrepArgs, type Ripgrep } from '../../../src/search/ripgrep.ts';
+import { searchNodeWithRipgrep } from '../../../src/search/rg-search.ts';
 
 /** `lines` log lines of ~100 bytes; every fifth mentions Kafka (mixed case). */
 function manyHitsLog(lines: number): { text: Buffer; hits: number } {
@@ -41,7 +43,13 @@ function get(port: number, path: string): Promise<IncomingMessage> {
   });
 }
 
-describe('search under load: many hits, slow clients, too many searches', () => {
+const rg = findRipgrep({ engine: 'auto', ripgrepPath: '' }, process.env.PATH);
+const ENGINES: { name: string; ripgrep?: Ripgrep; skip?: string }[] = [
+  { name: 'built-in engine' },
+  rg ? { name: `ripgrep engine (${rg.version})`, ripgrep: rg } : { name: 'ripgrep engine', skip: 'ripgrep (rg) is not installed: apt-get install ripgrep' },
+];
+
+for (const engine of ENGINES) describe(`search under load: many hits, slow clients, too many searches, ${engine.name}`, { skip: engine.skip ?? false }, () => {
   const root = makeRoot();
   const LINES = 400_000; // ~40 MB (scanned in parts on two workers), 80,000 hits
   const log = manyHitsLog(LINES);
@@ -49,7 +57,7 @@ describe('search under load: many hits, slow clients, too many searches', () => 
   let srv: { server: Server; port: number };
   before(async () => {
     root.file('team-a', 'kafka-bridge-0', uid(1), 'app', 'app.log', log.text);
-    t = await buildTestApp(root, { config: { search: { maxLimit: 1_000_000, maxConcurrent: 1, maxQueued: 0 } } });
+    t = await buildTestApp(root, { ...(engine.ripgrep ? { ripgrep: engine.ripgrep } : {}), config: { search: { maxLimit: 1_000_000, maxConcurrent: 1, maxQueued: 0 } } });
     srv = await listen(t.app);
   });
   after(async () => {
@@ -97,7 +105,7 @@ describe('search under load: many hits, slow clients, too many searches', () => 
     assert.equal((JSON.parse(ok.trim()) as { stopped_by: string }).stopped_by, 'done');
   });
 
-  test('a consumer that never reads: the search pauses with at most high-water mark + one batch + one line buffered', async () => {
+  test('a consumer that never reads: the search pauses with at most high-water mark + one batch + one line buffered', { skip: engine.ripgrep ? 'the built-in scan loop (searchNode); the ripgrep engine has its own test below' : false }, async () => {
     // a response that accepts its first write and then never drains, like a client that stopped reading
     const HWM = 16 * 1024;
     const stuck = new Writable({ highWaterMark: HWM, write: () => {} });
@@ -121,6 +129,46 @@ describe('search under load: many hits, slow clients, too many searches', () => 
     const summary = await search;
     assert.notEqual(summary.stopped_by, 'done');
     assert.equal(pushed, pushedAtPause, 'nothing was pushed while paused');
+  });
+});
+
+describe('search under load, ripgrep engine: a consumer that never reads', { skip: rg ? false : 'ripgrep (rg) is not installed: apt-get install ripgrep' }, () => {
+  const root = makeRoot();
+  const log = manyHitsLog(400_000);
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  before(async () => {
+    root.file('team-a', 'kafka-bridge-0', uid(1), 'app', 'app.log', log.text);
+    t = await buildTestApp(root, { ripgrep: rg! });
+  });
+  after(async () => {
+    await t.close();
+    root.cleanup();
+  });
+
+  test('the search pauses (rg blocks on its pipe) with a bounded amount held, and stops when the client goes', async () => {
+    const HWM = 16 * 1024;
+    let written = 0;
+    // accepts writes until one overflows its high-water mark, then never drains
+    const stuck = new Writable({ highWaterMark: HWM, write: (chunk: Buffer, _enc, cb) => {
+      written += chunk.length;
+      if (written < HWM) cb();
+    } });
+    const sink = new NdjsonSink(stuck);
+    const ac = new AbortController();
+    const args = ripgrepArgs({ q: 'kafka', regex: false, ci: true })!;
+    const search = searchNodeWithRipgrep(t.catalog, { namespace: 'team-a' }, args, compileMatcher('kafka', { regex: false, caseInsensitive: true }), { limit: 1_000_000, byteBudget: 1e12, deadline: Date.now() + 600_000 }, sink, ac.signal, pino({ level: 'silent' }), rg!);
+    let settled = false;
+    void search.then(() => (settled = true));
+    await waitFor(() => stuck.writableLength > HWM, { what: 'the response to fill' });
+    const held = stuck.writableLength + sink.pending;
+    assert.ok(held <= HWM + 2 * BATCH_BYTES + MAX_LINE_BYTES, `held ${held} bytes`);
+    assert.ok(written < log.text.length / 10, `wrote ${written} bytes before pausing`);
+    assert.equal(settled, false);
+    stuck.destroy();
+    ac.abort();
+    const summary = await search;
+    assert.notEqual(summary.stopped_by, 'done');
+    assert.ok(summary.matches < log.hits, `${summary.matches} of ${log.hits} hits taken`);
   });
 });
 

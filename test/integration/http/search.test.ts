@@ -4,6 +4,14 @@ import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { buildTestApp, makeRoot, uid } from '../../helpers/agent.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { findRipgrep, type Ripgrep } from '../../../src/search/ripgrep.ts';
+
+/** The engines every test runs with: built-in, and ripgrep when installed. */
+const rg = findRipgrep({ engine: 'auto', ripgrepPath: '' }, process.env.PATH);
+const ENGINES: { name: string; ripgrep?: Ripgrep; skip?: string }[] = [
+  { name: 'built-in engine' },
+  rg ? { name: `ripgrep engine (${rg.version})`, ripgrep: rg } : { name: 'ripgrep engine', skip: 'ripgrep (rg) is not installed: apt-get install ripgrep' },
+];
 
 const TM = [
   '2026-11-20 10:00:00,001 INFO  org.apache.flink.runtime.taskexecutor.TaskExecutor          [] - Receive slot request.',
@@ -17,7 +25,8 @@ function ndjson(text: string): Record<string, unknown>[] {
   return text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe('GET /api/v1/search', () => {
+for (const engine of ENGINES) describe(`GET /api/v1/search, ${engine.name}`, { skip: engine.skip ?? false }, () => {
+  const withEngine = engine.ripgrep ? { ripgrep: engine.ripgrep } : {};
   const root = makeRoot();
   let t: Awaited<ReturnType<typeof buildTestApp>>;
   before(async () => {
@@ -26,7 +35,7 @@ describe('GET /api/v1/search', () => {
     root.file('flink-jobs', 'orders-taskmanager-1-2', uid(2), 'flink-main-container', 'taskmanager.log', 'nothing here\n');
     root.file('other', 'web-0', uid(3), 'nginx', 'access.log', 'RuntimeException in another namespace\n');
     root.file('other', 'web-0', uid(3), 'nginx', 'core.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0, 1, 2, 3]));
-    t = await buildTestApp(root);
+    t = await buildTestApp(root, withEngine);
   });
   after(async () => {
     await t.close();
@@ -108,7 +117,7 @@ describe('GET /api/v1/search', () => {
   });
 
   test('the byte budget bounds a search', async () => {
-    const small = await buildTestApp(root, { config: { search: { byteBudget: 10 } } });
+    const small = await buildTestApp(root, { ...withEngine, config: { search: { byteBudget: 10 } } });
     try {
       const rows = ndjson((await request(small.app).get('/api/v1/search?q=zzz').expect(200)).text);
       assert.equal(rows.at(-1)!.stopped_by, 'budget');
