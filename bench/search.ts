@@ -7,8 +7,8 @@
  *   forced to the built-in engine; the hits each streams must equal rg's count (the run fails otherwise);
  * - `/healthz` p99 while a search matching ~17% of a 1 GiB file's lines streams, beside idle;
  * - RSS: idle, peak while 30 searches with limit=100000 run at once, and a minute after.
- * The agent runs as a child process with the DaemonSet's heap flags. ripgrep is looked up on PATH
- * and in ~/.cargo/bin (`apt-get install ripgrep` or `cargo install ripgrep`); without it the rg
+ * The agent runs as a child process as production runs it (the bundle, the DaemonSet's runtime
+ * tuning). ripgrep is looked up on PATH and in ~/.cargo/bin (`apt-get install ripgrep` or `cargo install ripgrep`); without it the rg
  * column says so. Files go to os.tmpdir() and are deleted afterwards.
  * Run: node bench/search.ts [--mib 1024] [--runs 3] [--quick-load]
  */
@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateFlinkLog } from './logfile.ts';
 import type { BenchRow } from './row.ts';
+import { agentBundle, productionEnv } from './production.ts';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'quick-load': { type: 'boolean', default: false }, skip: { type: 'string', default: '' } } });
 /** Parts to leave out: `speed`, `healthz`, `rss` (comma-separated). */
@@ -165,8 +166,9 @@ async function main(): Promise<void> {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
       mkdirSync(join(dir, state), { recursive: true });
-      const child = spawn(process.execPath, ['--max-old-space-size=384', '--max-semi-space-size=16', new URL('../src/cli.ts', import.meta.url).pathname, 'agent', '--root', root, '--state-dir', join(dir, state), '--host', '127.0.0.1', '--port', String(port), '--auth', 'none', '--log-level', 'warn'], {
-        env: { ...process.env, PODLOG_SEARCH_MAX_LIMIT: '100000000', PODLOG_SEARCH_ENGINE: engine },
+      // the agent as production runs it: the bundle, tuned as the DaemonSet tunes it
+      const child = spawn(process.execPath, [await agentBundle(), 'agent', '--root', root, '--state-dir', join(dir, state), '--host', '127.0.0.1', '--port', String(port), '--auth', 'none', '--log-level', 'warn'], {
+        env: { ...productionEnv(), PODLOG_SEARCH_MAX_LIMIT: '100000000', PODLOG_SEARCH_ENGINE: engine },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       for (let i = 0; ; i++) {

@@ -114,6 +114,12 @@ describe('the container image', { skip, timeout: 30 * 60_000 }, () => {
     }, { what: 'the 0600 file served', timeoutMs: 30_000, intervalMs: 200 });
     assert.match(file, /only the owner may read this line/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/pods`)).status, 401, 'no token, no logs');
+    // searches run on the image's ripgrep, which reads the descriptor the agent opened with the capability
+    const logs = (await podman(['logs', 'podlog-test-caps'])).stdout;
+    assert.match(logs, /"engine":"ripgrep [0-9.]+[^"]*".*"msg":"search engine"/, logs.slice(0, 2000));
+    const hits = await (await get(port, '/api/v1/search?q=only+the+owner')).text();
+    assert.match(hits, /only the owner may read this line/);
+    assert.match(hits, /"done":true/);
 
     const t0 = Date.now();
     await podman(['stop', '-t', '30', 'podlog-test-caps']);

@@ -1,6 +1,7 @@
 /**
  * The bundle `npm run build` writes (what the container image runs) is the same agent as the sources:
- * it serves the page, lists the pods of a real Flink run, and searches them on its worker threads.
+ * it serves the page, lists the pods of a real Flink run, and searches them with the built-in engine on its
+ * worker threads.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +24,11 @@ before(async () => {
   await buildAgent(OUT);
   base = mkdtempSync(join(tmpdir(), 'podlog-bundle-'));
   cpSync(FIXTURES, join(base, 'root'), { recursive: true });
-  agent = await spawnAgent(['--root', join(base, 'root'), '--state-dir', join(base, 'state'), '--auth', 'none'], { entry: join(OUT, 'cli.js') });
+  agent = await spawnAgent(['--root', join(base, 'root'), '--state-dir', join(base, 'state'), '--auth', 'none'], {
+    entry: join(OUT, 'cli.js'),
+    // the built-in engine: its worker module is the part of the bundle found by path at run time
+    env: { PODLOG_SEARCH_ENGINE: 'builtin' },
+  });
   assert.equal(agent.kind, 'listening', agent.kind === 'exited' ? agent.stderr : '');
 });
 after(async () => {
