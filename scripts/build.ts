@@ -6,8 +6,8 @@
  * source text in the heap); identifiers are not, so stack traces stay readable. Packages resolve to one
  * copy each (package.json `overrides` keeps a single undici). `node_modules` stays beside `dist/` for the
  * few modules loaded by name at run time (`yaml`).
- * Why: the agent at rest is ~30% smaller in RSS bundled than run from its TypeScript sources
- * (`node bench/memory.ts` measures both forms).
+ * Why: at rest the bundled agent holds 83 MB RSS against 130 MB from its TypeScript sources
+ * (`node bench/memory.ts` measures both forms; docs/ARCHITECTURE.md "Memory" says where it goes).
  * Run: node scripts/build.ts [outdir]   (default: dist)
  */
 import { build, type BuildResult, type Plugin } from 'esbuild';
