@@ -77,6 +77,27 @@ function doorError(e: unknown, what: string): unknown {
 }
 
 /** Open `root` (trusted: the operator's path) as a folder descriptor. */
+/** The error for a name that is not one path segment (empty, `.`, `..`, or holding `/`), else undefined. */
+function notASegment(name: string): PodlogError | undefined {
+  return name === '' || name === '.' || name === '..' || name.includes('/') ? new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment') : undefined;
+}
+
+/** The error when `/proc/self/fd` cannot be read (`e` from the readlink), which the door cannot work without. */
+function noProcfs(e: unknown): PodlogError {
+  return new PodlogError('PODLOG_E_INTERNAL', `/proc/self/fd is not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); podlog needs procfs to open pod files safely`);
+}
+
+/**
+ * The check after a file's open: its descriptor is a regular file and `/proc/self/fd` names it at
+ * `expected` (below the root's real path), so no link or swapped folder led the open elsewhere.
+ * @param opened the readlink of the descriptor's `/proc/self/fd` entry
+ * @throws PodlogError `PODLOG_E_NOT_REGULAR` (not a regular file), `PODLOG_E_NOT_FOUND` (moved while opened)
+ */
+function checkOpened(stat: Stats, opened: string, expected: string, what: string): void {
+  if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
+  if (opened !== expected) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
+}
+
 async function openRoot(root: string): Promise<FileHandle> {
   try {
     return await open(resolve(root), constants.O_RDONLY | constants.O_DIRECTORY);
@@ -123,7 +144,8 @@ export async function openDirSafe(root: string, path: string): Promise<SafeDir> 
  * @throws PodlogError `PODLOG_E_BAD_PATH` unless `name` is one path segment; `PODLOG_E_NOT_FOUND`; `PODLOG_E_NOT_REGULAR` for a link or non-folder
  */
 export async function openDirAt(parent: SafeDir, name: string): Promise<SafeDir> {
-  if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+  const bad = notASegment(name);
+  if (bad) throw bad;
   try {
     return safeDir(await open(parent.at(name), DIR_FLAGS));
   } catch (e) {
@@ -187,7 +209,8 @@ export function openDirSafeSync(root: string, path: string): SafeDirSync {
  * @throws PodlogError `PODLOG_E_BAD_PATH` unless `name` is one path segment; `PODLOG_E_NOT_FOUND`; `PODLOG_E_NOT_REGULAR` for a link or non-folder
  */
 export function openDirAtSync(parent: { at(name?: string): string }, name: string): SafeDirSync {
-  if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+  const bad = notASegment(name);
+  if (bad) throw bad;
   try {
     return safeDirSync(openSync(parent.at(name), DIR_FLAGS));
   } catch (e) {
@@ -224,7 +247,7 @@ export function openSafeInSync(root: string, dir: string, names: readonly string
   try {
     rootReal = readlinkSync(at(rootFd));
   } catch (e) {
-    throw new PodlogError('PODLOG_E_INTERNAL', `/proc/self/fd is not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); podlog needs procfs to open pod files safely`);
+    throw noProcfs(e);
   } finally {
     closeSync(rootFd);
   }
@@ -234,7 +257,8 @@ export function openSafeInSync(root: string, dir: string, names: readonly string
     return names.map((name): SafeFd | Error => {
       const path = join(dir, name);
       const what = describeBelow(root, path);
-      if (name === '' || name === '.' || name === '..' || name.includes('/')) return new PodlogError('PODLOG_E_BAD_PATH', 'a name must be a single path segment');
+      const bad = notASegment(name);
+      if (bad) return bad;
       let fd: number;
       try {
         fd = openSync(folder.at(name), FILE_FLAGS);
@@ -244,8 +268,7 @@ export function openSafeInSync(root: string, dir: string, names: readonly string
       }
       try {
         const stat = fstatSync(fd);
-        if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
-        if (readlinkSync(at(fd)) !== join(expectedDir, name)) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
+        checkOpened(stat, readlinkSync(at(fd)), join(expectedDir, name), what);
         return { fd, stat, path, label: what };
       } catch (e) {
         closeSync(fd);
@@ -283,7 +306,7 @@ export async function openSafe(root: string, path: string): Promise<SafeFile> {
     rootReal = await readlink(at(rootHandle.fd));
   } catch (e) {
     await rootHandle.close();
-    throw new PodlogError('PODLOG_E_INTERNAL', `/proc/self/fd is not available (${(e as NodeJS.ErrnoException).code ?? 'error'}); podlog needs procfs to open pod files safely`);
+    throw noProcfs(e);
   }
   const dir = await walk(rootHandle, parts, root, path);
   let handle: FileHandle;
@@ -296,8 +319,7 @@ export async function openSafe(root: string, path: string): Promise<SafeFile> {
   }
   try {
     const [stat, opened] = await Promise.all([handle.stat(), readlink(at(handle.fd))]);
-    if (!stat.isFile()) throw new PodlogError('PODLOG_E_NOT_REGULAR', `${what} is not a regular file; podlog does not open FIFOs, sockets, devices or folders`);
-    if (opened !== join(rootReal, ...parts, name)) throw new PodlogError('PODLOG_E_NOT_FOUND', `${what} was moved or deleted while it was being opened`);
+    checkOpened(stat, opened, join(rootReal, ...parts, name), what);
     return { handle, stat, path, label: what };
   } catch (e) {
     await handle.close();
