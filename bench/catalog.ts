@@ -8,7 +8,7 @@
  * Run: node bench/catalog.ts [--pods 1000,10000] [--files 10]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { BenchRow } from './row.ts';
 import { makePodTree } from './tree.ts';
 import { agentBundle, productionEnv } from './production.ts';
+import { rssMB } from './proc.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,12 +27,6 @@ function agentEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...productionEnv(), KUBECONFIG: '' };
   for (const k of Object.keys(env)) if (k.startsWith('PODLOG_') || k === 'KUBERNETES_SERVICE_HOST') delete env[k];
   return env;
-}
-
-/** RSS of a process, MB (VmRSS of /proc/<pid>/status). */
-function rssMB(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return kb / 1024;
 }
 
 /** Poll `probe` every 20 ms until it holds. */

@@ -10,7 +10,7 @@
  * Run: node bench/load.ts
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { generateLog } from '../test/e2e/harness.ts';
 import type { BenchRow } from './row.ts';
 import { agentBundle, productionEnv } from './production.ts';
+import { rssMB } from './proc.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const UID = '0b0f3f0e-6f2c-4e3a-9c1d-000000000001';
@@ -28,12 +29,6 @@ const MiB = 1024 * 1024;
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-
-/** The agent process's resident memory now (VmRSS), MB. */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /** Open a raw GET; `onData` sees each chunk; resolves with the socket once connected. */
@@ -119,12 +114,12 @@ export async function benchLoad(): Promise<BenchRow[]> {
 
     // idle
     const idleLat = await healthz(url, () => false, 200);
-    const idleRss = rssMb(pid);
+    const idleRss = rssMB(pid);
 
     // load
-    let peak = rssMb(pid);
+    let peak = rssMB(pid);
     const sampler = setInterval(() => {
-      peak = Math.max(peak, rssMb(pid));
+      peak = Math.max(peak, rssMB(pid));
     }, 50);
     let loadDone = false;
     const loadLat = healthz(url, () => loadDone, 100_000);
@@ -164,7 +159,7 @@ export async function benchLoad(): Promise<BenchRow[]> {
     for (const s of sockets) s.destroy();
     const alive = (await fetch(`${url}/healthz`)).status === 200;
     await new Promise((r) => setTimeout(r, 5000));
-    const afterRss = rssMb(pid);
+    const afterRss = rssMB(pid);
     const hits = lines.reduce((a, b) => a + b - 2, 0);
     return [
       { name: `peak RSS under load (300 follows, 30 searches = ${hits} hits, ${resets} reset downloads)`, value: `${peak.toFixed(0)} MB`, peer: `idle ${idleRss.toFixed(0)} MB`, ratio: `${(peak / idleRss).toFixed(1)}×`, goal: '< 512 MiB (DaemonSet limit)' },

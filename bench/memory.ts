@@ -16,6 +16,7 @@ import { FakeKube } from '../test/servers/fake-kube.ts';
 import { startFakeEs } from '../test/servers/fake-es.ts';
 import type { BenchRow } from './row.ts';
 import { agentBundle, productionEnv } from './production.ts';
+import { rssMB } from './proc.ts';
 
 const node = process.execPath;
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -26,12 +27,6 @@ function rssAfter(code: string): number {
   const r = spawnSync(node, ['--expose-gc', '--input-type=module', '-e', `${code}; globalThis.gc(); await new Promise((r) => setTimeout(r, 300)); globalThis.gc(); process.stdout.write(String(process.memoryUsage().rss));`], { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return Number(r.stdout);
-}
-
-/** VmRSS of a running process, bytes. */
-function vmRss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
 }
 
 /**
@@ -56,7 +51,7 @@ async function agentRss(args: string[], entry?: string): Promise<number> {
       await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, 5000));
-    return vmRss(child.pid!);
+    return rssMB(child.pid!) * MiB;
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

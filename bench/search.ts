@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { generateFlinkLog } from './logfile.ts';
 import type { BenchRow } from './row.ts';
 import { agentBundle, productionEnv } from './production.ts';
+import { rssMB } from './proc.ts';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'quick-load': { type: 'boolean', default: false }, skip: { type: 'string', default: '' } } });
 /** Parts to leave out: `speed`, `healthz`, `rss` (comma-separated). */
@@ -74,7 +75,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const rssMB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** GET on a fresh connection (no keep-alive reuse racing the server's idle timeout); resolves with the response. */
 function get(base: string, path: string): Promise<IncomingMessage> {
